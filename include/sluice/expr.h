@@ -1,0 +1,78 @@
+/*
+ * expr.h - compiled expressions and the function registry. The binder turns an
+ * AST expression into an sl_cexpr_t tree whose every node has a resolved SQL
+ * type; evaluation walks that tree over one row of slot values with SQL NULL
+ * semantics. Column references are resolved through a callback so the same
+ * compiler serves single sources, joins, aggregates and lambdas.
+ */
+#ifndef SLUICE_EXPR_H
+#define SLUICE_EXPR_H
+
+#include "sluice/ast.h"
+#include "sluice/types.h"
+
+typedef struct sl_cexpr sl_cexpr_t;
+
+/* Resolves a column reference (SL_EX_COLUMN, or SL_EX_DEREF chains the
+ * resolver may choose to claim) to a slot index in the evaluation row and its
+ * type. Returns 0, or SL_ESEMANTIC/SL_ENOTFOUND with a message such as
+ * "Column 'FOO' cannot be resolved." at e->offset. */
+typedef int (*sl_resolve_fn)(void *ctx, const sl_expr_t *e, int *slot, const sl_type_t **type,
+                             sl_error_t *err);
+
+typedef struct sl_compile_ctx {
+  sl_arena_t *arena;          /* where compiled nodes and types live (query arena) */
+  sl_resolve_fn resolve;      /* column resolution */
+  void *resolve_ctx;
+  sl_type_lookup_fn lookup_type; /* custom types for CAST, may be NULL */
+  void *lookup_ctx;
+  int nslots;                 /* slots used by the row; lambdas allocate above this */
+  bool allow_aggregates;      /* false: an aggregate call is an error */
+} sl_compile_ctx_t;
+
+/* Compiles e. Errors carry the offset of the offending sub-expression. */
+int sl_expr_compile(const sl_expr_t *e, sl_compile_ctx_t *cc, sl_cexpr_t **out, sl_error_t *err);
+const sl_type_t *sl_cexpr_type(const sl_cexpr_t *c);
+/* True if the compiled expression is a constant (no column, no non-deterministic call). */
+bool sl_cexpr_is_constant(const sl_cexpr_t *c);
+
+typedef struct sl_eval_ctx {
+  sl_value_t *slots;   /* row values indexed by slot (lambda parameters above nslots) */
+  sl_arena_t *arena;   /* where results live (per-batch arena) */
+  sl_error_t err;      /* first evaluation error of this row (code 0 if none) */
+} sl_eval_ctx_t;
+
+/* Evaluates c. Never fails hard: a run-time error (bad cast, function error)
+ * yields NULL and is recorded in ec->err for the processing log, as ksqlDB does. */
+void sl_cexpr_eval(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *out);
+
+/* ---------------- function registry ---------------- */
+typedef enum { SL_FN_SCALAR, SL_FN_AGGREGATE, SL_FN_TABLE } sl_fn_kind_t;
+
+/* Decides the return type from argument types (NULL entry = NULL literal), or
+ * fails with a message naming the accepted signatures. */
+typedef int (*sl_fn_typer)(const sl_type_t *const *args, int nargs, sl_arena_t *a,
+                           const sl_type_t **ret, sl_error_t *err);
+/* Computes a scalar result. args are already evaluated (unless the function
+ * is lazy). Return non-zero with a message in err to signal a run-time error. */
+typedef int (*sl_fn_scalar)(const sl_value_t *args, int nargs, const sl_type_t *ret,
+                            sl_arena_t *a, sl_value_t *out, sl_error_t *err);
+
+typedef struct sl_function {
+  const char *name;        /* upper case */
+  sl_fn_kind_t kind;
+  const char *category;    /* "MATHEMATICAL", "STRING", ... as SHOW FUNCTIONS prints */
+  const char *description;
+  const char *signatures;  /* human readable, one per line, for DESCRIBE FUNCTION */
+  sl_fn_typer typer;
+  sl_fn_scalar eval;       /* scalar functions */
+  bool null_on_null;       /* returns NULL when any argument is NULL (skips eval) */
+  bool non_deterministic;  /* RANDOM, UNIX_TIMESTAMP ... */
+} sl_function_t;
+
+const sl_function_t *sl_function_find(const char *name);
+/* All registered functions in name order. */
+int sl_function_count(void);
+const sl_function_t *sl_function_at(int i);
+
+#endif

@@ -1,0 +1,101 @@
+/*
+ * runtime.h - what runs: records, tasks and topic drivers. A persistent query
+ * compiles into a plan; a *task* is one running instance of that plan's
+ * operators for one input partition. The engine never touches Kafka: a topic
+ * driver (Kafka in production, memory in tests) creates topics, feeds records
+ * to tasks and takes the records tasks emit.
+ */
+#ifndef SLUICE_RUNTIME_H
+#define SLUICE_RUNTIME_H
+
+#include "sluice/base.h"
+
+typedef struct sl_header {
+  const char *key;
+  const void *value; /* NULL for a null header value */
+  size_t len;
+} sl_header_t;
+
+/* One Kafka record as it crosses the driver boundary. Bytes are borrowed. */
+typedef struct sl_record {
+  const char *topic;
+  int32_t partition;   /* -1 on emit: let the producer's partitioner choose by key */
+  int64_t offset;      /* -1 on emit */
+  int64_t timestamp;   /* ms */
+  const void *key;     /* NULL: null key */
+  size_t key_len;
+  const void *value;   /* NULL: null value (tombstone) */
+  size_t value_len;
+  const sl_header_t *headers;
+  int nheaders;
+} sl_record_t;
+
+typedef struct sl_query sl_query_t; /* a compiled persistent (or transient) query */
+typedef struct sl_task sl_task_t;   /* one running instance of a query */
+
+/* Called by a task for each output record (sink topic or internal topic). */
+typedef int (*sl_emit_fn)(void *ctx, const sl_record_t *rec);
+
+/* Processing-log entry: a record or row that could not be processed. */
+typedef struct sl_plog_entry {
+  const char *query_id;
+  const char *kind;      /* "DESERIALIZATION_ERROR", "RECORD_PROCESSING_ERROR", "SERIALIZATION_ERROR" */
+  const char *message;
+  const char *topic;
+  int32_t partition;
+  int64_t offset;
+} sl_plog_entry_t;
+typedef void (*sl_plog_fn)(void *ctx, const sl_plog_entry_t *e);
+
+/* Default processing log: stderr plus an append-only file when path is set. */
+void sl_plog_set_file(const char *path);
+void sl_plog_default(void *ctx, const sl_plog_entry_t *e);
+
+/* ---- queries as the drivers see them ---- */
+const char *sl_query_id(const sl_query_t *q);
+int sl_query_source_topic_count(const sl_query_t *q);
+const char *sl_query_source_topic(const sl_query_t *q, int i);
+const char *sl_query_sink_topic(const sl_query_t *q); /* NULL for transient queries */
+/* Number of tasks (= partitions of the source topic(s)). */
+int sl_query_partition_count(const sl_query_t *q);
+
+typedef struct sl_task_io {
+  sl_emit_fn emit;
+  void *emit_ctx;
+  sl_plog_fn plog;
+  void *plog_ctx;
+} sl_task_io_t;
+
+/* Creates the task for one partition. */
+int sl_task_new(sl_query_t *q, int partition, const sl_task_io_t *io, sl_task_t **out,
+                sl_error_t *err);
+/* Processes one input record. Bad records go to the processing log and return 0;
+ * a non-zero return means the query itself failed (output could not be written). */
+int sl_task_process(sl_task_t *t, const sl_record_t *rec);
+/* Advances wall-clock-driven work (idle stream time, EMIT FINAL); may emit. */
+int sl_task_punctuate(sl_task_t *t, int64_t now_ms);
+void sl_task_free(sl_task_t *t);
+
+/* ---- topic drivers ---- */
+typedef struct sl_topic_driver {
+  void *ctx;
+  /* Creates a topic; SL_EEXISTS if it exists (callers decide whether that is fine). */
+  int (*create_topic)(void *ctx, const char *name, int partitions, int replicas,
+                      const sl_map_t *config, sl_error_t *err);
+  /* Returns the partition count, or SL_ENOTFOUND. */
+  int (*topic_partitions)(void *ctx, const char *name);
+  int (*delete_topic)(void *ctx, const char *name, sl_error_t *err);
+  /* Appends malloc'd topic names. */
+  int (*list_topics)(void *ctx, sl_ptrvec_t *names, sl_error_t *err);
+  /* Writes one record (INSERT VALUES, inserts-stream). */
+  int (*produce)(void *ctx, const sl_record_t *rec, sl_error_t *err);
+  /* Starts feeding the query's source topics into tasks; from_beginning decides
+   * the start offset when no committed offset exists (auto.offset.reset). */
+  int (*start_query)(void *ctx, sl_query_t *q, bool from_beginning, sl_error_t *err);
+  /* Stops it and frees its tasks (blocking until stopped). */
+  int (*stop_query)(void *ctx, sl_query_t *q);
+  /* Removes the query's consumer group / internal topics when it is terminated. */
+  int (*cleanup_query)(void *ctx, sl_query_t *q);
+} sl_topic_driver_t;
+
+#endif
