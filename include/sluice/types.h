@@ -83,6 +83,12 @@ void sl_decimal_format(const sl_decimal_t *d, sl_buf_t *out);
 /* Rescales with HALF_UP rounding; returns SL_EEVAL if it does not fit in precision. */
 int sl_decimal_rescale(const sl_decimal_t *in, int precision, int scale, sl_decimal_t *out);
 double sl_decimal_to_double(const sl_decimal_t *d);
+/* 10^n for 0 <= n <= 38 (0 otherwise). */
+__int128 sl_decimal_pow10(int n);
+/* Decimal digits of |v| (at least 1). */
+int sl_decimal_digits(__int128 v);
+/* v / 10^k rounded HALF_UP (ties away from zero). */
+__int128 sl_decimal_div_pow10_half_up(__int128 v, int k);
 
 /* ---------------- values ---------------- */
 typedef struct sl_value sl_value_t;
@@ -150,6 +156,11 @@ void sl_format_time(int32_t ms, sl_buf_t *out);      /* 10:11:12 (ms only if non
 int sl_parse_timestamp(const char *s, size_t n, int64_t *ms);
 int sl_parse_date(const char *s, size_t n, int32_t *days);
 int sl_parse_time(const char *s, size_t n, int32_t *ms);
+/* Java's Double.toString: 1.0, 0.001, 1.0E7, 1.0E-4, NaN, Infinity. */
+void sl_format_double(double d, sl_buf_t *out);
+/* Proleptic Gregorian calendar: days since 1970-01-01 <-> year, month 1..12, day. */
+int64_t sl_days_from_civil(int64_t y, int m, int d);
+void sl_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 
 /* ---------------- schemas (logical columns of a source or query) ---------------- */
 typedef enum {
