@@ -50,7 +50,8 @@ typedef struct sl_query_info {
 
 typedef struct sl_catalog sl_catalog_t;
 
-/* Opens (creating and migrating) the catalog at path; NULL means in memory. */
+/* Opens (creating and migrating) the catalog at path; NULL means in memory.
+ * A catalog is used from one thread at a time (the engine's). */
 int sl_catalog_open(const char *path, sl_catalog_t **out, sl_error_t *err);
 void sl_catalog_close(sl_catalog_t *c);
 int sl_catalog_schema_version(sl_catalog_t *c);
@@ -60,6 +61,8 @@ int sl_catalog_begin(sl_catalog_t *c, sl_error_t *err);
 int sl_catalog_commit(sl_catalog_t *c, sl_error_t *err);
 void sl_catalog_rollback(sl_catalog_t *c);
 
+/* Puts replace an entry of the same name in place (keeping its creation
+ * order); deletes of a name that is not there return SL_ENOTFOUND. */
 int sl_catalog_put_source(sl_catalog_t *c, const sl_source_t *s, sl_error_t *err);
 int sl_catalog_delete_source(sl_catalog_t *c, const char *name, sl_error_t *err);
 /* Appends sl_source_t* (caller frees each with sl_source_free) in creation order. */
@@ -77,12 +80,14 @@ int sl_catalog_delete_type(sl_catalog_t *c, const char *name, sl_error_t *err);
 /* Fills names and sqls (both malloc'd strings) in creation order. */
 int sl_catalog_load_types(sl_catalog_t *c, sl_ptrvec_t *names, sl_ptrvec_t *sqls, sl_error_t *err);
 
-/* Command log: every successful statement that changed state, numbered. */
+/* Command log: every successful statement that changed state, numbered.
+ * Sequence numbers start at 1; last_command returns 0 for an empty log. */
 int sl_catalog_append_command(sl_catalog_t *c, const char *statement, int64_t *seq,
                               sl_error_t *err);
 int64_t sl_catalog_last_command(sl_catalog_t *c);
 
-/* Small key/value settings (next query id, service id, ...). */
+/* Small key/value settings (next query id, service id, ...). A NULL value
+ * removes the key. */
 int sl_catalog_set_meta(sl_catalog_t *c, const char *key, const char *value, sl_error_t *err);
 /* Returns a malloc'd copy or NULL when unset. */
 char *sl_catalog_get_meta(sl_catalog_t *c, const char *key);
