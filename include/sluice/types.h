@@ -148,6 +148,10 @@ int sl_value_cast(sl_arena_t *a, const sl_value_t *v, const sl_type_t *t, sl_val
 /* True if a value of type from can be used where to is expected without CAST
  * (INT -> BIGINT -> DECIMAL -> DOUBLE widening as ksqlDB allows). */
 bool sl_type_can_widen(const sl_type_t *from, const sl_type_t *to);
+/* True if CAST(from AS to) is allowed (ksqlDB's table of supported casts). */
+bool sl_type_can_cast(const sl_type_t *from, const sl_type_t *to);
+/* DOUBLE -> DECIMAL(p, s) as ksqlDB does it (exact binary value, HALF_UP). */
+int sl_decimal_from_double(double d, int p, int s, sl_value_t *out, sl_error_t *err);
 
 /* Date/time text in ksqlDB's default forms. */
 void sl_format_timestamp(int64_t ms, sl_buf_t *out); /* 2020-01-01T00:00:00.000 */

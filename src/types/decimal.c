@@ -10,21 +10,18 @@
 
 #include "sluice/types.h"
 
-/* 10^0 .. 10^38 as __int128, built once on first use. */
+/* 10^0 .. 10^38 as __int128, filled before main() so worker threads only read it. */
 static __int128 pow10_tab[39];
-static bool pow10_ready;
 
-__int128 sl_decimal_pow10(int n) {
-  if (!pow10_ready) {
-    __int128 p = 1;
-    for (int i = 0; i < 39; i++) {
-      pow10_tab[i] = p;
-      p *= 10;
-    }
-    pow10_ready = true;
+__attribute__((constructor)) static void pow10_init(void) {
+  __int128 p = 1;
+  for (int i = 0; i < 39; i++) {
+    pow10_tab[i] = p;
+    if (i < 38) p *= 10;
   }
-  return n >= 0 && n <= 38 ? pow10_tab[n] : 0;
 }
+
+__int128 sl_decimal_pow10(int n) { return n >= 0 && n <= 38 ? pow10_tab[n] : 0; }
 
 /* Number of decimal digits in |v| (0 has one digit, as BigDecimal's precision). */
 int sl_decimal_digits(__int128 v) {
