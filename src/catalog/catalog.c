@@ -16,12 +16,13 @@
  * own (a savepoint), and sl_catalog_begin/commit group the writes of one
  * user statement.
  */
+#include "sluice/catalog.h"
+
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sluice/catalog.h"
 #include "sluice/parser.h"
 
 /* TEMPORARY: a weak reference until src/sql lands, so the tree links
@@ -194,9 +195,9 @@ static const char *const query_sql[Q__COUNT] = {
 
 struct sl_catalog {
   sqlite3 *db;
-  int version;                    /* schema version after migrations */
-  bool in_tx;                     /* between sl_catalog_begin and commit/rollback */
-  sqlite3_stmt *stmts[Q__COUNT];  /* prepared on first use, kept until close */
+  int version;                   /* schema version after migrations */
+  bool in_tx;                    /* between sl_catalog_begin and commit/rollback */
+  sqlite3_stmt *stmts[Q__COUNT]; /* prepared on first use, kept until close */
 };
 
 /* Records sqlite's own message, which names the constraint or the I/O
@@ -207,8 +208,8 @@ static int db_fail(sl_catalog_t *c, sl_error_t *err, const char *what) {
 
 static sqlite3_stmt *prepare(sl_catalog_t *c, int q, sl_error_t *err) {
   if (!c->stmts[q]) {
-    int rc = sqlite3_prepare_v3(c->db, query_sql[q], -1, SQLITE_PREPARE_PERSISTENT,
-                                &c->stmts[q], NULL);
+    int rc =
+        sqlite3_prepare_v3(c->db, query_sql[q], -1, SQLITE_PREPARE_PERSISTENT, &c->stmts[q], NULL);
     if (rc != SQLITE_OK) {
       db_fail(c, err, "preparing a statement");
       c->stmts[q] = NULL;
@@ -284,8 +285,7 @@ static int put_end(sl_catalog_t *c, int rc, sl_error_t *err) {
 static int exec_sql(sl_catalog_t *c, const char *sql, sl_error_t *err, const char *what) {
   char *msg = NULL;
   if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-    sl_error_set(err, SL_EIO, -1, "catalog: %s: %s", what,
-                 msg ? msg : sqlite3_errmsg(c->db));
+    sl_error_set(err, SL_EIO, -1, "catalog: %s: %s", what, msg ? msg : sqlite3_errmsg(c->db));
     sqlite3_free(msg);
     return SL_EIO;
   }
@@ -374,13 +374,14 @@ void sl_catalog_close(sl_catalog_t *c) {
   free(c);
 }
 
-int sl_catalog_schema_version(sl_catalog_t *c) { return c->version; }
+int sl_catalog_schema_version(sl_catalog_t *c) {
+  return c->version;
+}
 
 /* ---------------- transactions ---------------- */
 
 int sl_catalog_begin(sl_catalog_t *c, sl_error_t *err) {
-  if (c->in_tx)
-    return sl_error_set(err, SL_EINVAL, -1, "catalog: a transaction is already open");
+  if (c->in_tx) return sl_error_set(err, SL_EINVAL, -1, "catalog: a transaction is already open");
   /* IMMEDIATE takes the write lock now, so a busy file fails here and not
    * half-way through a statement's writes. */
   if (run_simple(c, Q_BEGIN, err, "starting a transaction") != 0) return SL_EIO;
@@ -412,13 +413,15 @@ void sl_catalog_rollback(sl_catalog_t *c) {
 
 /* ---------------- sources ---------------- */
 
-static const char *const ns_names[] = {
-    [SL_NS_KEY] = "KEY", [SL_NS_VALUE] = "VALUE", [SL_NS_HEADERS] = "HEADERS",
-    [SL_NS_HEADER] = "HEADER"};
+static const char *const ns_names[] = {[SL_NS_KEY] = "KEY",
+                                       [SL_NS_VALUE] = "VALUE",
+                                       [SL_NS_HEADERS] = "HEADERS",
+                                       [SL_NS_HEADER] = "HEADER"};
 
-static const char *const window_names[] = {
-    [SL_WIN_NONE] = NULL, [SL_WIN_TUMBLING] = "TUMBLING", [SL_WIN_HOPPING] = "HOPPING",
-    [SL_WIN_SESSION] = "SESSION"};
+static const char *const window_names[] = {[SL_WIN_NONE] = NULL,
+                                           [SL_WIN_TUMBLING] = "TUMBLING",
+                                           [SL_WIN_HOPPING] = "HOPPING",
+                                           [SL_WIN_SESSION] = "SESSION"};
 
 static int put_columns(sl_catalog_t *c, const sl_source_t *s, sl_error_t *err) {
   sqlite3_stmt *st = prepare(c, Q_COLUMNS_CLEAR, err);
@@ -452,8 +455,8 @@ static int put_columns(sl_catalog_t *c, const sl_source_t *s, sl_error_t *err) {
   return rc;
 }
 
-static void bind_opts(sqlite3_stmt *st, int first, const char *format,
-                      const sl_serde_opts_t *o, char *delim) {
+static void bind_opts(sqlite3_stmt *st, int first, const char *format, const sl_serde_opts_t *o,
+                      char *delim) {
   bind_text(st, first, format);
   delim[0] = o->delimiter;
   delim[1] = 0;
@@ -552,8 +555,7 @@ static int load_columns(sl_catalog_t *c, sl_source_t *s, sl_error_t *err) {
     for (int k = 0; k < (int)SL_ARRAY_LEN(ns_names); k++)
       if (ns && strcmp(ns, ns_names[k]) == 0) col->ns = (sl_col_ns_t)k;
     sl_arena_reset(&scratch);
-    rc = load_type(type ? type : "", s, col->name ? col->name : "?", &scratch, &col->type,
-                   err);
+    rc = load_type(type ? type : "", s, col->name ? col->name : "?", &scratch, &col->type, err);
   }
   if (rc == 0 && step != SQLITE_DONE) rc = db_fail(c, err, "reading columns");
   done(st);
@@ -665,8 +667,7 @@ void sl_query_info_free(sl_query_info_t *q) {
 
 /* ---------------- custom types ---------------- */
 
-int sl_catalog_put_type(sl_catalog_t *c, const char *name, const char *type_sql,
-                        sl_error_t *err) {
+int sl_catalog_put_type(sl_catalog_t *c, const char *name, const char *type_sql, sl_error_t *err) {
   sqlite3_stmt *st = prepare(c, Q_TYPE_PUT, err);
   if (!st) return SL_EIO;
   bind_text(st, 1, name);
@@ -684,8 +685,7 @@ int sl_catalog_delete_type(sl_catalog_t *c, const char *name, sl_error_t *err) {
   return 0;
 }
 
-int sl_catalog_load_types(sl_catalog_t *c, sl_ptrvec_t *names, sl_ptrvec_t *sqls,
-                          sl_error_t *err) {
+int sl_catalog_load_types(sl_catalog_t *c, sl_ptrvec_t *names, sl_ptrvec_t *sqls, sl_error_t *err) {
   sqlite3_stmt *st = prepare(c, Q_TYPES_LOAD, err);
   if (!st) return SL_EIO;
   int first = names->len, step;

@@ -39,10 +39,14 @@ static size_t utf8_len(const unsigned char *p, size_t n) {
   size_t len;
   unsigned min;
   if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf) len = 2, min = 0x80;
-  else if (c >= 0xe0 && c <= 0xef) len = 3, min = 0x800;
-  else if (c >= 0xf0 && c <= 0xf4) len = 4, min = 0x10000;
-  else return 0;
+  if (c >= 0xc2 && c <= 0xdf)
+    len = 2, min = 0x80;
+  else if (c >= 0xe0 && c <= 0xef)
+    len = 3, min = 0x800;
+  else if (c >= 0xf0 && c <= 0xf4)
+    len = 4, min = 0x10000;
+  else
+    return 0;
   if (n < len) return 0;
   unsigned cp = c & (0x3f >> (len - 1));
   for (size_t i = 1; i < len; i++) {
@@ -116,9 +120,9 @@ void sl_plog_default(void *ctx, const sl_plog_entry_t *e) {
 
   pthread_mutex_lock(&plog_lock);
   if (e->topic)
-    SL_WARN("processing log: query %s: %s at %s-%d@%lld: %s",
-            e->query_id ? e->query_id : "-", e->kind ? e->kind : "ERROR", e->topic,
-            (int)e->partition, (long long)e->offset, e->message ? e->message : "");
+    SL_WARN("processing log: query %s: %s at %s-%d@%lld: %s", e->query_id ? e->query_id : "-",
+            e->kind ? e->kind : "ERROR", e->topic, (int)e->partition, (long long)e->offset,
+            e->message ? e->message : "");
   else
     SL_WARN("processing log: query %s: %s: %s", e->query_id ? e->query_id : "-",
             e->kind ? e->kind : "ERROR", e->message ? e->message : "");

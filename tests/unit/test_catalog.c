@@ -341,9 +341,9 @@ SL_TEST(catalog_queries_types_meta) {
   if (!c) return;
 
   sl_query_info_t q1 = {"CSAS_OUT_0", "CREATE STREAM OUT AS SELECT * FROM IN1;", "OUT", "IN1",
-                        "RUNNING", "{\"auto.offset.reset\":\"earliest\"}"};
-  sl_query_info_t q2 = {"INSERTQUERY_1", "INSERT INTO OUT SELECT * FROM IN2;", "OUT",
-                        "IN2,IN3", "RUNNING", NULL};
+                        "RUNNING",    "{\"auto.offset.reset\":\"earliest\"}"};
+  sl_query_info_t q2 = {
+      "INSERTQUERY_1", "INSERT INTO OUT SELECT * FROM IN2;", "OUT", "IN2,IN3", "RUNNING", NULL};
   CHECK_INT(sl_catalog_put_query(c, &q1, &err), 0);
   CHECK_INT(sl_catalog_put_query(c, &q2, &err), 0);
   q1.state = "PAUSED"; /* PAUSE updates in place and keeps the order */
@@ -376,8 +376,7 @@ SL_TEST(catalog_queries_types_meta) {
   CHECK_INT(qs.len, 1);
   free_queries(&qs);
 
-  CHECK_INT(sl_catalog_put_type(c, "ADDRESS", "STRUCT<`STREET` STRING, `ZIP` INTEGER>", &err),
-            0);
+  CHECK_INT(sl_catalog_put_type(c, "ADDRESS", "STRUCT<`STREET` STRING, `ZIP` INTEGER>", &err), 0);
   CHECK_INT(sl_catalog_put_type(c, "MONEY", "DECIMAL(10, 2)", &err), 0);
   CHECK_INT(sl_catalog_put_type(c, "ADDRESS", "STRUCT<`STREET` STRING>", &err), 0);
   CHECK_INT(sl_catalog_delete_type(c, "NOPE", &err), SL_ENOTFOUND);
@@ -416,8 +415,7 @@ SL_TEST(catalog_command_log_sequence) {
   CHECK_INT(sl_catalog_last_command(c), 0);
   int64_t seq = -1;
   for (int i = 1; i <= 5; i++) {
-    CHECK_INT(sl_catalog_append_command(c, "CREATE STREAM S (A INT) WITH (...);", &seq, &err),
-              0);
+    CHECK_INT(sl_catalog_append_command(c, "CREATE STREAM S (A INT) WITH (...);", &seq, &err), 0);
     CHECK_INT(seq, i);
   }
   CHECK_INT(sl_catalog_last_command(c), 5);
@@ -512,8 +510,9 @@ SL_TEST(catalog_reopen_reads_everything_back) {
   sl_catalog_t *c = NULL;
   sl_source_t *rich = make_rich_source("rich quoted");
   sl_source_t *tab = make_table("COUNTS", "CTAS_COUNTS_1");
-  sl_query_info_t q = {"CTAS_COUNTS_1", "CREATE TABLE COUNTS AS SELECT ...;", "COUNTS",
-                       "rich quoted", "RUNNING", "{}"};
+  sl_query_info_t q = {"CTAS_COUNTS_1", "CREATE TABLE COUNTS AS SELECT ...;",
+                       "COUNTS",        "rich quoted",
+                       "RUNNING",       "{}"};
 
   CHECK_INT(sl_catalog_open(t.path, &c, &err), 0);
   if (c) {
@@ -612,8 +611,8 @@ SL_TEST(plog_appends_json_lines) {
   snprintf(path, sizeof path, "%s/plog.jsonl", dir);
   sl_log_set_level(SL_LOG_ERROR); /* keep the stderr copies out of the test output */
   sl_plog_set_file(path);
-  sl_plog_entry_t e1 = {"CSAS_OUT_0", "DESERIALIZATION_ERROR",
-                        "bad \"json\"\n at\tbyte \x01 \xff end", "in", 2, 41};
+  sl_plog_entry_t e1 = {
+      "CSAS_OUT_0", "DESERIALIZATION_ERROR", "bad \"json\"\n at\tbyte \x01 \xff end", "in", 2, 41};
   sl_plog_entry_t e2 = {"CTAS_T_1", "RECORD_PROCESSING_ERROR", "caf\xc3\xa9", NULL, -1, -1};
   sl_plog_default(NULL, &e1);
   sl_plog_default(NULL, &e2);
@@ -637,9 +636,10 @@ SL_TEST(plog_appends_json_lines) {
                    "\"message\":\"bad \\\"json\\\"\\n at\\tbyte \\u0001 \\ufffd end\","
                    "\"topic\":\"in\",\"partition\":2,\"offset\":41}") != NULL);
       char *line2 = nl + 1;
-      CHECK(strstr(line2, ",\"queryId\":\"CTAS_T_1\",\"kind\":\"RECORD_PROCESSING_ERROR\","
-                          "\"message\":\"caf\xc3\xa9\",\"topic\":null,\"partition\":null,"
-                          "\"offset\":null}\n") != NULL);
+      CHECK(strstr(line2,
+                   ",\"queryId\":\"CTAS_T_1\",\"kind\":\"RECORD_PROCESSING_ERROR\","
+                   "\"message\":\"caf\xc3\xa9\",\"topic\":null,\"partition\":null,"
+                   "\"offset\":null}\n") != NULL);
       CHECK(strchr(line2, '\n') == line2 + strlen(line2) - 1); /* exactly two lines */
     }
     free(text);
