@@ -6,6 +6,7 @@
  * processing log's JSON-lines file (it has no catalog dependency, but this is
  * the file its owner keeps tests in).
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -644,6 +645,62 @@ SL_TEST(plog_appends_json_lines) {
     }
     free(text);
   }
+  unlink(path);
+  CHECK_INT(rmdir(dir), 0);
+}
+
+typedef struct {
+  int id;
+} plog_worker_t;
+
+static void *plog_worker(void *arg) {
+  plog_worker_t *w = arg;
+  char qid[32];
+  snprintf(qid, sizeof qid, "Q_%d", w->id);
+  for (int i = 0; i < 200; i++) {
+    sl_plog_entry_t e = {
+        qid, "RECORD_PROCESSING_ERROR", "a message long enough to tear", "t", w->id, i};
+    sl_plog_default(NULL, &e);
+  }
+  return NULL;
+}
+
+SL_TEST(plog_lines_stay_whole_across_threads) {
+  char dir[] = "/tmp/sluice-plog-XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  char path[64];
+  snprintf(path, sizeof path, "%s/plog.jsonl", dir);
+  sl_log_set_level(SL_LOG_ERROR);
+  sl_plog_set_file(path);
+  pthread_t th[4];
+  plog_worker_t w[4];
+  for (int i = 0; i < 4; i++) {
+    w[i].id = i;
+    CHECK_INT(pthread_create(&th[i], NULL, plog_worker, &w[i]), 0);
+  }
+  for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+  sl_plog_set_file(NULL);
+  sl_log_set_level(SL_LOG_INFO);
+
+  char *text = NULL;
+  size_t len = 0;
+  sl_error_t err;
+  sl_error_clear(&err);
+  CHECK_INT(sl_read_file(path, &text, &len, &err), 0);
+  int lines = 0, whole = 0;
+  for (char *p = text; p && *p;) {
+    char *nl = strchr(p, '\n');
+    if (!nl) break;
+    *nl = 0;
+    lines++;
+    if (strncmp(p, "{\"time\":", 8) == 0 && nl[-1] == '}' && strstr(p, "tear") &&
+        strchr(p + 1, '{') == NULL)
+      whole++;
+    p = nl + 1;
+  }
+  CHECK_INT(lines, 800);
+  CHECK_INT(whole, 800);
+  free(text);
   unlink(path);
   CHECK_INT(rmdir(dir), 0);
 }
