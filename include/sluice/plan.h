@@ -1,0 +1,117 @@
+/*
+ * plan.h - the analyzer's output and the executor's input: a persistent or
+ * transient query as an immutable tree of plan nodes, each naming its input.
+ * Run-time state never lives here (see exec/); one plan serves every task of
+ * its query. Everything is allocated in the plan's arena.
+ *
+ * Row layout: a source node produces rows whose slots are the source schema's
+ * columns in order (key columns first), then the pseudo columns ROWTIME,
+ * ROWPARTITION, ROWOFFSET and, for windowed sources, WINDOWSTART, WINDOWEND.
+ * A project node produces rows whose slots are its output columns, key
+ * columns first. Expressions of a node are compiled against its input's layout.
+ */
+#ifndef SLUICE_PLAN_H
+#define SLUICE_PLAN_H
+
+#include "sluice/catalog.h"
+#include "sluice/expr.h"
+#include "sluice/runtime.h"
+
+typedef enum {
+  SL_PN_SOURCE,  /* decode records of one topic into rows */
+  SL_PN_FILTER,  /* keep rows whose predicate is TRUE */
+  SL_PN_PROJECT, /* compute output columns */
+  SL_PN_SINK     /* encode rows and emit them to a topic */
+} sl_pnode_kind_t;
+
+typedef struct sl_pnode sl_pnode_t;
+
+/* Where a source takes its row time from. */
+typedef struct sl_ts_extract {
+  int slot;                  /* column slot, or -1 for the record timestamp */
+  const sl_type_t *type;     /* BIGINT, TIMESTAMP or STRING (with format) */
+  const char *format;        /* TIMESTAMP_FORMAT for STRING columns */
+} sl_ts_extract_t;
+
+struct sl_pnode {
+  sl_pnode_kind_t kind;
+  sl_pnode_t *input;        /* NULL for sources */
+  int nslots;               /* slots in the rows this node produces */
+
+  /* SL_PN_SOURCE */
+  const char *topic;
+  const char *source_name;
+  bool is_table;
+  const sl_schema_t *schema;   /* source columns (the first slots) */
+  sl_serde_t *key_serde;       /* over the key columns */
+  sl_serde_t *value_serde;     /* over the value columns */
+  int nkey, nvalue;            /* counts of key and value columns */
+  int *key_slots, *value_slots; /* slot of each key / value column */
+  int header_slots_n;          /* HEADERS / HEADER('k') columns */
+  int *header_slots;
+  sl_window_kind_t window_type; /* windowed source key */
+  sl_ts_extract_t ts;
+  int slot_rowtime, slot_rowpartition, slot_rowoffset, slot_wstart, slot_wend;
+
+  /* SL_PN_FILTER */
+  sl_cexpr_t *predicate;
+  const char *predicate_text;
+
+  /* SL_PN_PROJECT: one expression per output column */
+  int nout;
+  sl_cexpr_t **exprs;
+  sl_schema_t *out_schema;     /* output columns, key columns first */
+
+  /* SL_PN_SINK */
+  const char *sink_topic;
+  bool sink_is_table;
+  sl_serde_t *sink_key_serde;
+  sl_serde_t *sink_value_serde;
+  int sink_nkey;               /* leading slots are the key columns */
+  int sink_ts_slot;            /* TIMESTAMP column of the sink, -1 = row time */
+  const sl_type_t *sink_ts_type;
+  const char *sink_ts_format;
+};
+
+typedef struct sl_plan {
+  sl_arena_t arena;
+  sl_pnode_t *root;            /* the sink (persistent) or last node (transient) */
+  int nsources;
+  sl_pnode_t **sources;        /* source nodes, one per input topic */
+  const char *sink_name;       /* for persistent queries */
+  sl_schema_t *out_schema;     /* result columns (sink schema) */
+} sl_plan_t;
+
+void sl_plan_free(sl_plan_t *p);
+void sl_plan_explain(const sl_plan_t *p, sl_buf_t *out);
+
+/* A compiled query as the engine and drivers know it (runtime.h keeps it opaque). */
+struct sl_query {
+  char *id;                 /* CSAS_S1_0 ... */
+  char *statement;
+  char *sink;               /* sink source name (NULL for transient) */
+  char *sink_topic;
+  char **source_names;
+  int nsource_names;
+  sl_plan_t *plan;
+  int partitions;           /* tasks = partitions of the source topic */
+  char *state;              /* RUNNING, PAUSED, ERROR */
+  bool persistent;
+  bool started;
+  sl_plog_fn plog;
+  void *plog_ctx;
+};
+
+/* Row passed between operators. Slot values point into the task's batch arena. */
+typedef struct sl_row {
+  sl_value_t *v;
+  int n;
+  int64_t ts;
+  int32_t partition;
+  int64_t offset;
+  bool tombstone;               /* a table delete: key slots valid, value slots NULL */
+  const sl_header_t *headers;
+  int nheaders;
+} sl_row_t;
+
+#endif

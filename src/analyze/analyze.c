@@ -1,0 +1,639 @@
+/*
+ * analyze.c - binds a SELECT to the metastore and builds its plan: source ->
+ * [filter] -> project -> sink. Name resolution goes through one resolver that
+ * knows which clause it serves, so errors read as ksqlDB's do ("WHERE column
+ * 'BOB' cannot be resolved."). The key-column rules of ksqlDB's projections
+ * (every key column exactly once, at least one value column) are checked here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sluice/analyze.h"
+#include "sluice/parser.h"
+#include "sluice/serde.h"
+
+/* ---------------- properties ---------------- */
+
+const sl_property_t *sl_props_find(const sl_list_t *props, const char *name) {
+  for (int i = 0; i < props->len; i++) {
+    const sl_property_t *p = props->items[i];
+    if (sl_streq_ci(p->name.name, name)) return p;
+  }
+  return NULL;
+}
+
+const char *sl_prop_text(const sl_property_t *p) {
+  if (!p || !p->value) return NULL;
+  const sl_expr_t *v = p->value;
+  if (v->kind == SL_EX_BOOL) return v->ival ? "true" : "false";
+  if (v->kind == SL_EX_UNARY && v->op == SL_OP_NEG && v->left) return v->left->text;
+  return v->text;
+}
+
+int sl_parse_delimiter(const char *s, const char *which, char *out, sl_error_t *err) {
+  if (!s || !*s)
+    return sl_error_set(err, SL_ESEMANTIC, -1,
+                        "Failed to prepare statement: Configuration %s is invalid: Delimiter "
+                        "cannot be empty, if you meant to have a tab or space for delimiter, "
+                        "please use the special values 'TAB' or 'SPACE'",
+                        which);
+  if (strlen(s) == 1) {
+    *out = s[0];
+    return 0;
+  }
+  if (sl_streq_ci(s, "TAB")) {
+    *out = '\t';
+    return 0;
+  }
+  if (sl_streq_ci(s, "SPACE")) {
+    *out = ' ';
+    return 0;
+  }
+  return sl_error_set(err, SL_ESEMANTIC, -1,
+                      "Failed to prepare statement: Configuration %s is invalid: Invalid "
+                      "delimiter value: '%s'. Delimiter must be a single character or TAB,SPACE",
+                      which, s);
+}
+
+/* ---------------- scopes and name resolution ---------------- */
+
+typedef struct scope {
+  const sl_pnode_t *src;
+  const char *src_name;
+  const char *alias;  /* FROM alias or NULL */
+  const char *clause; /* "SELECT", "WHERE", ... for messages */
+} scope_t;
+
+static int resolve_column(void *ctx, const sl_expr_t *e, int *slot, const sl_type_t **type,
+                          sl_error_t *err) {
+  scope_t *sc = ctx;
+  if (e->kind != SL_EX_COLUMN) {
+    return sl_error_set(err, SL_ESEMANTIC, e->offset, "Aggregate functions are not supported here");
+  }
+  if (e->qualifier) {
+    const char *q = e->qualifier->name;
+    bool ok = (sc->alias && strcmp(q, sc->alias) == 0) || strcmp(q, sc->src_name) == 0;
+    if (!ok)
+      return sl_error_set(err, SL_ESEMANTIC, e->qualifier->offset,
+                          "'%s' is not a valid stream/table name or alias.", q);
+  }
+  const char *name = e->name->name;
+  const sl_pnode_t *n = sc->src;
+  int i = sl_schema_find(n->schema, name);
+  if (i >= 0) {
+    *slot = i;
+    *type = n->schema->cols[i].type;
+    return 0;
+  }
+  struct {
+    const char *name;
+    int slot;
+    const sl_type_t *type;
+  } pseudo[] = {
+      {"ROWTIME", n->slot_rowtime, &sl_type_bigint},
+      {"ROWPARTITION", n->slot_rowpartition, &sl_type_int},
+      {"ROWOFFSET", n->slot_rowoffset, &sl_type_bigint},
+      {"WINDOWSTART", n->window_type ? n->slot_wstart : -1, &sl_type_bigint},
+      {"WINDOWEND", n->window_type ? n->slot_wend : -1, &sl_type_bigint},
+  };
+  for (size_t k = 0; k < SL_ARRAY_LEN(pseudo); k++) {
+    if (pseudo[k].slot >= 0 && strcmp(name, pseudo[k].name) == 0) {
+      *slot = pseudo[k].slot;
+      *type = pseudo[k].type;
+      return 0;
+    }
+  }
+  if (e->qualifier)
+    return sl_error_set(err, SL_ESEMANTIC, e->offset, "%s column '%s.%s' cannot be resolved.",
+                        sc->clause, e->qualifier->name, name);
+  return sl_error_set(err, SL_ESEMANTIC, e->offset, "%s column '%s' cannot be resolved.",
+                      sc->clause, name);
+}
+
+static const sl_type_t *lookup_type_cb(void *ctx, const char *name) {
+  const sl_analyze_ctx_t *ax = ctx;
+  return ax->lookup_type ? ax->lookup_type(ax->ctx, name) : NULL;
+}
+
+static int compile(const sl_expr_t *e, scope_t *sc, const sl_analyze_ctx_t *ax, sl_arena_t *a,
+                   const char *clause, sl_cexpr_t **out, sl_error_t *err) {
+  sc->clause = clause;
+  sl_compile_ctx_t cc = {.arena = a,
+                         .resolve = resolve_column,
+                         .resolve_ctx = sc,
+                         .lookup_type = lookup_type_cb,
+                         .lookup_ctx = (void *)ax,
+                         .nslots = sc->src->nslots,
+                         .allow_aggregates = false};
+  return sl_expr_compile(e, &cc, out, err);
+}
+
+/* ---------------- source node ---------------- */
+
+static const char *effective_format(const char *f) { return f ? f : "KAFKA"; }
+
+int sl_plan_source_node(const sl_source_t *s, sl_arena_t *a, sl_pnode_t **out, sl_error_t *err);
+
+int sl_plan_source_node(const sl_source_t *s, sl_arena_t *a, sl_pnode_t **out, sl_error_t *err) {
+  sl_pnode_t *n = sl_arena_alloc(a, sizeof *n);
+  n->kind = SL_PN_SOURCE;
+  n->topic = sl_arena_strdup(a, s->topic);
+  n->source_name = sl_arena_strdup(a, s->name);
+  n->is_table = s->is_table;
+  n->schema = sl_schema_copy(a, s->schema);
+  int nc = n->schema->ncols;
+  n->key_slots = sl_arena_alloc(a, sizeof(int) * (size_t)(nc + 1));
+  n->value_slots = sl_arena_alloc(a, sizeof(int) * (size_t)(nc + 1));
+  n->header_slots = sl_arena_alloc(a, sizeof(int) * (size_t)(nc + 1));
+  sl_column_t *kc = sl_arena_alloc(a, sizeof(sl_column_t) * (size_t)(nc + 1));
+  sl_column_t *vc = sl_arena_alloc(a, sizeof(sl_column_t) * (size_t)(nc + 1));
+  for (int i = 0; i < nc; i++) {
+    const sl_column_t *c = &n->schema->cols[i];
+    if (c->ns == SL_NS_KEY) {
+      kc[n->nkey] = *c;
+      n->key_slots[n->nkey++] = i;
+    } else if (c->ns == SL_NS_VALUE) {
+      vc[n->nvalue] = *c;
+      n->value_slots[n->nvalue++] = i;
+    } else {
+      n->header_slots[n->header_slots_n++] = i;
+    }
+  }
+  int rc = sl_serde_new(n->nkey ? effective_format(s->key_format) : "NONE", kc, n->nkey, true,
+                        &s->key_opts, a, &n->key_serde, err);
+  if (rc) return rc;
+  rc = sl_serde_new(effective_format(s->value_format), vc, n->nvalue, false, &s->value_opts, a,
+                    &n->value_serde, err);
+  if (rc) return rc;
+  n->window_type = s->window_type;
+  n->slot_rowtime = nc;
+  n->slot_rowpartition = nc + 1;
+  n->slot_rowoffset = nc + 2;
+  n->nslots = nc + 3;
+  n->slot_wstart = n->slot_wend = -1;
+  if (s->window_type != SL_WIN_NONE) {
+    n->slot_wstart = nc + 3;
+    n->slot_wend = nc + 4;
+    n->nslots = nc + 5;
+  }
+  n->ts.slot = -1;
+  if (s->timestamp_column) {
+    int i = sl_schema_find(n->schema, s->timestamp_column);
+    if (i < 0)
+      return sl_error_set(err, SL_ESEMANTIC, -1,
+                          "The TIMESTAMP column set in the WITH clause does not exist in the "
+                          "schema: '%s'",
+                          s->timestamp_column);
+    n->ts.slot = i;
+    n->ts.type = n->schema->cols[i].type;
+    n->ts.format = s->timestamp_format ? sl_arena_strdup(a, s->timestamp_format) : NULL;
+  }
+  *out = n;
+  return 0;
+}
+
+/* ---------------- projections ---------------- */
+
+static bool is_reserved_output(const char *name) {
+  return !strcmp(name, "ROWTIME") || !strcmp(name, "WINDOWSTART") || !strcmp(name, "WINDOWEND") ||
+         !strcmp(name, "ROWPARTITION") || !strcmp(name, "ROWOFFSET");
+}
+
+typedef struct out_item {
+  const char *name;
+  const sl_expr_t *ast;
+  sl_cexpr_t *cx;
+  int key_slot; /* source key column slot when the item is a bare key column, else -1 */
+  int offset;
+} out_item_t;
+
+static void join_names(sl_buf_t *b, const char **names, int n, const char *last_sep) {
+  for (int i = 0; i < n; i++) {
+    if (i > 0) sl_buf_puts(b, i == n - 1 ? last_sep : ", ");
+    sl_buf_puts(b, names[i]);
+  }
+}
+
+static int expand_items(const sl_select_t *sel, scope_t *sc, const sl_analyze_ctx_t *ax,
+                        sl_arena_t *a, out_item_t **items_out, int *nitems, sl_error_t *err) {
+  const sl_pnode_t *src = sc->src;
+  int cap = sel->items.len + src->schema->ncols + 4;
+  out_item_t *items = sl_arena_alloc(a, sizeof(out_item_t) * (size_t)cap);
+  int n = 0, gen = 0;
+  for (int i = 0; i < sel->items.len; i++) {
+    const sl_select_item_t *it = sel->items.items[i];
+    const sl_expr_t *e = it->expr;
+    if (e->kind == SL_EX_STAR) {
+      if (e->qualifier) {
+        const char *q = e->qualifier->name;
+        if (!((sc->alias && !strcmp(q, sc->alias)) || !strcmp(q, sc->src_name)))
+          return sl_error_set(err, SL_ESEMANTIC, e->offset,
+                              "'%s' is not a valid stream/table name or alias.", q);
+      }
+      for (int c = 0; c < src->schema->ncols; c++) {
+        const sl_column_t *col = &src->schema->cols[c];
+        if (col->ns == SL_NS_HEADERS || col->ns == SL_NS_HEADER) {
+          /* ksqlDB includes header columns in SELECT * as value columns. */
+        }
+        sl_expr_t *ce = sl_arena_alloc(a, sizeof *ce);
+        ce->kind = SL_EX_COLUMN;
+        ce->offset = e->offset;
+        ce->name = sl_arena_alloc(a, sizeof(sl_ident_t));
+        ce->name->name = col->name;
+        ce->name->quoted = true;
+        items[n].name = col->name;
+        items[n].ast = ce;
+        items[n].offset = e->offset;
+        items[n].key_slot = col->ns == SL_NS_KEY ? c : -1;
+        int rc = compile(ce, sc, ax, a, "SELECT", &items[n].cx, err);
+        if (rc) return rc;
+        n++;
+      }
+      continue;
+    }
+    out_item_t *o = &items[n];
+    o->ast = e;
+    o->offset = it->offset;
+    o->key_slot = -1;
+    int rc = compile(e, sc, ax, a, "SELECT", &o->cx, err);
+    if (rc) return rc;
+    if (it->alias) {
+      o->name = it->alias->name;
+    } else if (e->kind == SL_EX_COLUMN) {
+      o->name = e->name->name;
+      if (is_reserved_output(o->name))
+        return sl_error_set(err, SL_ESEMANTIC, e->offset,
+                            "Reserved column name in select: `%s`. Please remove or alias the "
+                            "column.",
+                            o->name);
+    } else if (e->kind == SL_EX_DEREF) {
+      o->name = e->name->name;
+    } else {
+      o->name = NULL; /* synthesized below, after every explicit name is known */
+    }
+    if (e->kind == SL_EX_COLUMN) {
+      int slot = sl_schema_find(src->schema, e->name->name);
+      if (slot >= 0 && src->schema->cols[slot].ns == SL_NS_KEY) o->key_slot = slot;
+    }
+    n++;
+  }
+  /* Synthesized names KSQL_COL_n skip names already used. */
+  for (int i = 0; i < n; i++) {
+    if (items[i].name) continue;
+    for (;;) {
+      char *cand = sl_arena_sprintf(a, "KSQL_COL_%d", gen++);
+      bool used = false;
+      for (int j = 0; j < n && !used; j++) used = items[j].name && !strcmp(items[j].name, cand);
+      if (!used) {
+        items[i].name = cand;
+        break;
+      }
+    }
+  }
+  *items_out = items;
+  *nitems = n;
+  return 0;
+}
+
+/* ---------------- sink spec from WITH ---------------- */
+
+static int prop_int(const sl_property_t *p, int *out, sl_error_t *err) {
+  const char *t = sl_prop_text(p);
+  char *end;
+  long v = t ? strtol(t, &end, 10) : 0;
+  if (!t || *end || v <= 0)
+    return sl_error_set(err, SL_ESEMANTIC, p->offset, "Invalid value for %s: '%s'", p->name.name,
+                        t ? t : "");
+  *out = (int)v;
+  return 0;
+}
+
+static const char *prop_get(const sl_map_t *props, const char *name) {
+  return props ? sl_map_get(props, name) : NULL;
+}
+
+static int fill_sink_spec(const sl_stmt_t *st, const sl_source_t *src, const sl_analyze_ctx_t *ax,
+                          int nkey, sl_arena_t *a, sl_sink_spec_t *spec, sl_error_t *err) {
+  const sl_list_t *props = &st->props;
+  spec->name = st->name.name;
+  spec->is_table = st->obj == SL_OBJ_TABLE;
+  const sl_property_t *p;
+  const char *prefix = prop_get(ax->props, "ksql.output.topic.name.prefix");
+  spec->topic = (p = sl_props_find(props, "KAFKA_TOPIC"))
+                    ? sl_arena_strdup(a, sl_prop_text(p))
+                    : sl_arena_sprintf(a, "%s%s", prefix ? prefix : "", st->name.name);
+  const char *fmt = (p = sl_props_find(props, "FORMAT")) ? sl_prop_text(p) : NULL;
+  const char *kf = (p = sl_props_find(props, "KEY_FORMAT")) ? sl_prop_text(p) : NULL;
+  const char *vf = (p = sl_props_find(props, "VALUE_FORMAT")) ? sl_prop_text(p) : NULL;
+  if (fmt && (kf || vf))
+    return sl_error_set(err, SL_ESEMANTIC, st->offset,
+                        "Cannot supply both 'FORMAT' and 'KEY_FORMAT' or 'VALUE_FORMAT' properties");
+  if (fmt) kf = vf = fmt;
+  spec->key_format = sl_arena_strdup(a, kf ? kf : src->key_format);
+  spec->value_format = sl_arena_strdup(a, vf ? vf : src->value_format);
+  sl_upper_inplace((char *)spec->key_format);
+  sl_upper_inplace((char *)spec->value_format);
+  if (nkey == 0) spec->key_format = "NONE";
+  if (!sl_format_find(spec->key_format))
+    return sl_error_set(err, SL_ESEMANTIC, st->offset, "Unknown format: %s", spec->key_format);
+  if (!sl_format_find(spec->value_format))
+    return sl_error_set(err, SL_ESEMANTIC, st->offset, "Unknown format: %s", spec->value_format);
+  spec->key_opts.delimiter = ',';
+  spec->value_opts.delimiter = ',';
+  const char *wrap_default = prop_get(ax->props, "ksql.persistence.wrap.single.values");
+  spec->value_opts.wrap_single = !(wrap_default && sl_streq_ci(wrap_default, "false"));
+  if ((p = sl_props_find(props, "WRAP_SINGLE_VALUE"))) {
+    const char *t = sl_prop_text(p);
+    spec->value_opts.wrap_single = t && sl_streq_ci(t, "true");
+    spec->value_opts.wrap_explicit = true;
+  }
+  if ((p = sl_props_find(props, "VALUE_DELIMITER"))) {
+    int rc = sl_parse_delimiter(sl_prop_text(p), "VALUE_DELIMITER", &spec->value_opts.delimiter,
+                                err);
+    if (rc) return rc;
+  }
+  if ((p = sl_props_find(props, "KEY_DELIMITER"))) {
+    int rc = sl_parse_delimiter(sl_prop_text(p), "KEY_DELIMITER", &spec->key_opts.delimiter, err);
+    if (rc) return rc;
+  }
+  if ((p = sl_props_find(props, "PARTITIONS"))) {
+    int rc = prop_int(p, &spec->partitions, err);
+    if (rc) return rc;
+  }
+  if ((p = sl_props_find(props, "REPLICAS"))) {
+    int rc = prop_int(p, &spec->replicas, err);
+    if (rc) return rc;
+  }
+  if ((p = sl_props_find(props, "TIMESTAMP"))) {
+    spec->timestamp_column = sl_arena_strdup(a, sl_prop_text(p));
+    sl_upper_inplace((char *)spec->timestamp_column);
+  }
+  if ((p = sl_props_find(props, "TIMESTAMP_FORMAT")))
+    spec->timestamp_format = sl_arena_strdup(a, sl_prop_text(p));
+  return 0;
+}
+
+/* ---------------- the whole query ---------------- */
+
+int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
+                          const sl_analyze_ctx_t *ax, sl_sink_spec_t *spec, sl_plan_t **plan_out,
+                          sl_error_t *err) {
+  const sl_select_t *sel = stmt->select;
+  if (!sel || !sel->from)
+    return sl_error_set(err, SL_ESEMANTIC, stmt->offset, "Statement has no SELECT");
+  if (sel->joins.len > 0)
+    return sl_error_set(err, SL_EUNSUPPORTED, ((sl_join_t *)sel->joins.items[0])->offset,
+                        "JOIN is not supported yet");
+  if (sel->window)
+    return sl_error_set(err, SL_EUNSUPPORTED, sel->window->offset,
+                        "WINDOW is not supported yet");
+  if (sel->group_by.len > 0)
+    return sl_error_set(err, SL_EUNSUPPORTED, ((sl_expr_t *)sel->group_by.items[0])->offset,
+                        "GROUP BY is not supported yet");
+  if (sel->partition_by.len > 0)
+    return sl_error_set(err, SL_EUNSUPPORTED, ((sl_expr_t *)sel->partition_by.items[0])->offset,
+                        "PARTITION BY is not supported yet");
+  if (sel->having)
+    return sl_error_set(err, SL_EUNSUPPORTED, sel->having->offset, "HAVING is not supported yet");
+
+  const sl_source_t *src = ax->find_source(ax->ctx, sel->from->name.name);
+  if (!src)
+    return sl_error_set(err, SL_ENOTFOUND, sel->from->offset, "Source `%s` does not exist.",
+                        sel->from->name.name);
+  sl_plan_t *plan = sl_xcalloc(1, sizeof *plan);
+  sl_arena_init(&plan->arena, 8192);
+  sl_arena_t *a = &plan->arena;
+  int rc = 0;
+  sl_pnode_t *srcn;
+  if ((rc = sl_plan_source_node(src, a, &srcn, err))) goto fail;
+  plan->nsources = 1;
+  plan->sources = sl_arena_alloc(a, sizeof(sl_pnode_t *));
+  plan->sources[0] = srcn;
+
+  scope_t sc = {.src = srcn, .src_name = src->name,
+                .alias = sel->from->alias ? sel->from->alias->name : NULL};
+  sl_pnode_t *top = srcn;
+  if (sel->where) {
+    sl_pnode_t *f = sl_arena_alloc(a, sizeof *f);
+    f->kind = SL_PN_FILTER;
+    f->input = top;
+    f->nslots = top->nslots;
+    f->is_table = src->is_table;
+    if ((rc = compile(sel->where, &sc, ax, a, "WHERE", &f->predicate, err))) goto fail;
+    const sl_type_t *pt = sl_cexpr_type(f->predicate);
+    if (pt && pt->kind != SL_T_BOOLEAN) {
+      rc = sl_error_set(err, SL_ESEMANTIC, sel->where->offset,
+                        "Type error in WHERE expression: Should evaluate to boolean but is %s "
+                        "instead.",
+                        sl_type_kind_name(pt->kind));
+      goto fail;
+    }
+    sl_buf_t b;
+    sl_buf_init(&b);
+    sl_expr_to_sql(sel->where, &b);
+    f->predicate_text = sl_arena_strdup(a, b.data ? b.data : "");
+    sl_buf_free(&b);
+    top = f;
+  }
+
+  out_item_t *items;
+  int nitems;
+  if ((rc = expand_items(sel, &sc, ax, a, &items, &nitems, err))) goto fail;
+
+  /* Key columns: each source key column must be projected exactly once. */
+  const sl_schema_t *ss = srcn->schema;
+  int nsrckey = srcn->nkey;
+  const char *sink_name = target ? target->name : stmt->name.name;
+  for (int k = 0; k < nsrckey; k++) {
+    int slot = srcn->key_slots[k];
+    const char *first = NULL;
+    for (int i = 0; i < nitems; i++) {
+      if (items[i].key_slot != slot) continue;
+      if (first) {
+        rc = sl_error_set(err, SL_ESEMANTIC, items[i].offset,
+                          "The projection contains a key column (`%s`) more than once, aliased "
+                          "as: %s and %s.",
+                          ss->cols[slot].name, first, items[i].name);
+        goto fail;
+      }
+      first = items[i].name;
+    }
+  }
+  {
+    const char *missing[64];
+    int nmissing = 0;
+    for (int k = 0; k < nsrckey && nmissing < 64; k++) {
+      bool found = false;
+      for (int i = 0; i < nitems; i++) found |= items[i].key_slot == srcn->key_slots[k];
+      if (!found) missing[nmissing++] = ss->cols[srcn->key_slots[k]].name;
+    }
+    if (nmissing) {
+      sl_buf_t b, c;
+      sl_buf_init(&b);
+      sl_buf_init(&c);
+      join_names(&b, missing, nmissing, " and ");
+      join_names(&c, missing, nmissing, ", ");
+      rc = sl_error_set(err, SL_ESEMANTIC, sel->offset,
+                        "The query used to build `%s` must include the key column%s %s in its "
+                        "projection (eg, SELECT %s...).",
+                        sink_name, nmissing > 1 ? "s" : "", b.data, c.data);
+      sl_buf_free(&b);
+      sl_buf_free(&c);
+      goto fail;
+    }
+  }
+  int nkeyout = 0;
+  for (int i = 0; i < nitems; i++) nkeyout += items[i].key_slot >= 0;
+  if (nitems - nkeyout == 0) {
+    rc = sl_error_set(err, SL_ESEMANTIC, sel->offset, "The projection contains no value columns.");
+    goto fail;
+  }
+
+  /* Output schema: key columns (in source key order), then value columns. */
+  sl_pnode_t *pj = sl_arena_alloc(a, sizeof *pj);
+  pj->kind = SL_PN_PROJECT;
+  pj->input = top;
+  pj->nout = nitems;
+  pj->nslots = nitems;
+  pj->exprs = sl_arena_alloc(a, sizeof(sl_cexpr_t *) * (size_t)nitems);
+  pj->out_schema = sl_arena_alloc(a, sizeof(sl_schema_t));
+  pj->out_schema->ncols = nitems;
+  pj->out_schema->cols = sl_arena_alloc(a, sizeof(sl_column_t) * (size_t)nitems);
+  int o = 0;
+  for (int k = 0; k < nsrckey; k++)
+    for (int i = 0; i < nitems; i++)
+      if (items[i].key_slot == srcn->key_slots[k]) {
+        pj->exprs[o] = items[i].cx;
+        pj->out_schema->cols[o++] = (sl_column_t){.name = items[i].name,
+                                                  .type = sl_cexpr_type(items[i].cx),
+                                                  .ns = SL_NS_KEY};
+      }
+  for (int i = 0; i < nitems; i++) {
+    if (items[i].key_slot >= 0) continue;
+    const sl_type_t *t = sl_cexpr_type(items[i].cx);
+    if (!t) {
+      rc = sl_error_set(err, SL_ESEMANTIC, items[i].offset,
+                        "Can't infer a type of null. Please explicitly cast it to a required "
+                        "type, e.g. CAST(null AS VARCHAR).");
+      goto fail;
+    }
+    for (int j = 0; j < o; j++) {
+      if (!strcmp(pj->out_schema->cols[j].name, items[i].name)) {
+        sl_buf_t b;
+        sl_buf_init(&b);
+        sl_type_format(t, &b);
+        rc = sl_error_set(err, SL_ESEMANTIC, items[i].offset,
+                          "Duplicate value columns found in schema: `%s` %s", items[i].name,
+                          b.data);
+        sl_buf_free(&b);
+        goto fail;
+      }
+    }
+    pj->exprs[o] = items[i].cx;
+    pj->out_schema->cols[o++] = (sl_column_t){.name = items[i].name, .type = t,
+                                              .ns = SL_NS_VALUE};
+  }
+  plan->out_schema = pj->out_schema;
+
+  /* Sink. */
+  sl_sink_spec_t local;
+  if (!spec) spec = &local;
+  memset(spec, 0, sizeof *spec);
+  if (target) {
+    spec->name = target->name;
+    spec->is_table = target->is_table;
+    spec->topic = target->topic;
+    spec->key_format = target->key_format;
+    spec->value_format = target->value_format;
+    spec->key_opts = target->key_opts;
+    spec->value_opts = target->value_opts;
+    spec->timestamp_column = target->timestamp_column;
+    spec->timestamp_format = target->timestamp_format;
+  } else {
+    if ((rc = fill_sink_spec(stmt, src, ax, nsrckey, a, spec, err))) goto fail;
+    if (stmt->obj == SL_OBJ_TABLE && !src->is_table) {
+      rc = sl_error_set(err, SL_ESEMANTIC, stmt->offset,
+                        "Invalid result type. Your SELECT query produces a STREAM. Please use "
+                        "CREATE STREAM AS SELECT statement instead.");
+      goto fail;
+    }
+    if (stmt->obj == SL_OBJ_STREAM && src->is_table) {
+      rc = sl_error_set(err, SL_ESEMANTIC, stmt->offset,
+                        "Invalid result type. Your SELECT query produces a TABLE. Please use "
+                        "CREATE TABLE AS SELECT statement instead.");
+      goto fail;
+    }
+  }
+  sl_pnode_t *sk = sl_arena_alloc(a, sizeof *sk);
+  sk->kind = SL_PN_SINK;
+  sk->input = pj;
+  sk->nslots = pj->nslots;
+  sk->sink_topic = sl_arena_strdup(a, spec->topic);
+  sk->sink_is_table = spec->is_table;
+  sk->sink_nkey = nsrckey;
+  sk->sink_ts_slot = -1;
+  {
+    sl_column_t *cols = pj->out_schema->cols;
+    if ((rc = sl_serde_new(nsrckey ? spec->key_format : "NONE", cols, nsrckey, true,
+                           &spec->key_opts, a, &sk->sink_key_serde, err)))
+      goto fail;
+    if ((rc = sl_serde_new(spec->value_format, cols + nsrckey, nitems - nsrckey, false,
+                           &spec->value_opts, a, &sk->sink_value_serde, err)))
+      goto fail;
+    if (spec->timestamp_column) {
+      int i = sl_schema_find(pj->out_schema, spec->timestamp_column);
+      if (i < 0) {
+        rc = sl_error_set(err, SL_ESEMANTIC, stmt->offset,
+                          "The TIMESTAMP column set in the WITH clause does not exist in the "
+                          "schema: '%s'",
+                          spec->timestamp_column);
+        goto fail;
+      }
+      sk->sink_ts_slot = i;
+      sk->sink_ts_type = cols[i].type;
+      sk->sink_ts_format = spec->timestamp_format;
+    }
+  }
+  plan->root = sk;
+  plan->sink_name = sl_arena_strdup(a, spec->name);
+  *plan_out = plan;
+  return 0;
+fail:
+  sl_plan_free(plan);
+  return rc ? rc : SL_ESEMANTIC;
+}
+
+void sl_plan_free(sl_plan_t *p) {
+  if (!p) return;
+  sl_arena_free(&p->arena);
+  free(p);
+}
+
+static const char *node_name(sl_pnode_kind_t k) {
+  switch (k) {
+  case SL_PN_SOURCE: return "Source";
+  case SL_PN_FILTER: return "Filter";
+  case SL_PN_PROJECT: return "Project";
+  case SL_PN_SINK: return "Sink";
+  }
+  return "?";
+}
+
+static void explain_node(const sl_pnode_t *n, int depth, sl_buf_t *out) {
+  sl_buf_printf(out, "%*s> [ %s ]", depth * 2, "", node_name(n->kind));
+  switch (n->kind) {
+  case SL_PN_SOURCE: sl_buf_printf(out, " topic: %s", n->topic); break;
+  case SL_PN_FILTER: sl_buf_printf(out, " %s", n->predicate_text ? n->predicate_text : ""); break;
+  case SL_PN_PROJECT: {
+    sl_buf_puts(out, " | Schema: ");
+    sl_schema_format(n->out_schema, out);
+    break;
+  }
+  case SL_PN_SINK: sl_buf_printf(out, " topic: %s", n->sink_topic); break;
+  }
+  sl_buf_putc(out, '\n');
+  if (n->input) explain_node(n->input, depth + 1, out);
+}
+
+void sl_plan_explain(const sl_plan_t *p, sl_buf_t *out) { explain_node(p->root, 0, out); }

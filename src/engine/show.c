@@ -1,0 +1,344 @@
+/*
+ * show.c - statements that read the metastore or change only the session:
+ * SHOW/LIST, DESCRIBE, DESCRIBE FUNCTION, EXPLAIN, SET/UNSET and
+ * DEFINE/UNDEFINE. Entities follow the shapes ksqlDB's /ksql endpoint returns.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+static json_t *entity(stmt_ctx_t *c, const char *type) {
+  return json_pack("{s:s, s:s, s:[]}", "@type", type, "statementText",
+                   c->st->text ? c->st->text : "", "warnings");
+}
+
+static const char *window_name(sl_window_kind_t w) {
+  switch (w) {
+  case SL_WIN_TUMBLING: return "TUMBLING";
+  case SL_WIN_HOPPING: return "HOPPING";
+  case SL_WIN_SESSION: return "SESSION";
+  default: return NULL;
+  }
+}
+
+/* ksqlDB's schema JSON: {"type": "STRUCT", "fields": [...], "memberSchema": ...}. */
+static json_t *schema_json(const sl_type_t *t) {
+  const char *name;
+  switch (t->kind) {
+  case SL_T_INT: name = "INTEGER"; break;
+  case SL_T_ARRAY: name = "ARRAY"; break;
+  case SL_T_MAP: name = "MAP"; break;
+  case SL_T_STRUCT: name = "STRUCT"; break;
+  default: name = sl_type_kind_name(t->kind);
+  }
+  json_t *o = json_pack("{s:s}", "type", name);
+  if (t->kind == SL_T_STRUCT) {
+    json_t *fs = json_array();
+    for (int i = 0; i < t->nfields; i++)
+      json_array_append_new(fs, json_pack("{s:s, s:o}", "name", t->fields[i].name, "schema",
+                                          schema_json(t->fields[i].type)));
+    json_object_set_new(o, "fields", fs);
+  } else {
+    json_object_set_new(o, "fields", json_null());
+  }
+  json_object_set_new(o, "memberSchema",
+                      (t->kind == SL_T_ARRAY || t->kind == SL_T_MAP) ? schema_json(t->elem)
+                                                                     : json_null());
+  if (t->kind == SL_T_DECIMAL) {
+    json_object_set_new(o, "parameters",
+                        json_pack("{s:o, s:o}", "precision",
+                                  json_sprintf("%d", t->precision), "scale",
+                                  json_sprintf("%d", t->scale)));
+  }
+  return o;
+}
+
+static json_t *fields_json(const sl_source_t *s) {
+  json_t *fs = json_array();
+  for (int i = 0; i < s->schema->ncols; i++) {
+    const sl_column_t *col = &s->schema->cols[i];
+    json_t *f = json_pack("{s:s, s:o}", "name", col->name, "schema", schema_json(col->type));
+    if (col->ns == SL_NS_KEY) json_object_set_new(f, "type", json_string(s->is_table ? "PRIMARY_KEY" : "KEY"));
+    else if (col->ns == SL_NS_HEADERS || col->ns == SL_NS_HEADER)
+      json_object_set_new(f, "type", json_string("HEADER"));
+    json_array_append_new(fs, f);
+  }
+  return fs;
+}
+
+static json_t *source_summary(const sl_source_t *s) {
+  return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "type", s->is_table ? "TABLE" : "STREAM",
+                   "name", s->name, "topic", s->topic, "keyFormat", s->key_format,
+                   "valueFormat", s->value_format, "isWindowed",
+                   s->window_type != SL_WIN_NONE);
+}
+
+static json_t *query_summary(sl_query_t *q) {
+  json_t *o = json_pack("{s:s, s:[], s:[], s:s, s:{s:i}, s:s, s:s}", "queryString",
+                        q->statement, "sinks", "sinkKafkaTopics", "id", q->id, "statusCount",
+                        q->state, 1, "queryType", q->persistent ? "PERSISTENT" : "PUSH", "state",
+                        q->state);
+  if (q->sink) {
+    json_array_append_new(json_object_get(o, "sinks"), json_string(q->sink));
+    json_array_append_new(json_object_get(o, "sinkKafkaTopics"), json_string(q->sink_topic));
+  }
+  return o;
+}
+
+static json_t *source_description(stmt_ctx_t *c, const sl_source_t *s, bool extended) {
+  json_t *reads = json_array(), *writes = json_array();
+  int it = 0;
+  void *v;
+  while (sl_map_next(c->e->queries, &it, NULL, &v)) {
+    sl_query_t *q = v;
+    for (int i = 0; i < q->nsource_names; i++)
+      if (!strcmp(q->source_names[i], s->name)) json_array_append_new(reads, query_summary(q));
+    if (q->sink && !strcmp(q->sink, s->name)) json_array_append_new(writes, query_summary(q));
+  }
+  const char *wn = window_name(s->window_type);
+  return json_pack(
+      "{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:i, s:i, s:s, s:[], "
+      "s:[], s:[], s:[]}",
+      "name", s->name, "windowType", wn ? json_string(wn) : json_null(), "readQueries", reads,
+      "writeQueries", writes, "fields", fields_json(s), "type", s->is_table ? "TABLE" : "STREAM",
+      "timestamp", s->timestamp_column ? s->timestamp_column : "", "statistics", "",
+      "errorStats", "", "extended", extended, "keyFormat", s->key_format, "valueFormat",
+      s->value_format, "topic", s->topic, "partitions", s->partitions, "replication",
+      s->replicas, "statement", s->statement ? s->statement : "", "queryOffsetSummaries",
+      "sourceConstraints", "clusterStatistics", "clusterErrorStats");
+}
+
+int sl_exec_show(stmt_ctx_t *c, sl_error_t *err) {
+  sl_engine_t *e = c->e;
+  json_t *o;
+  switch (c->st->show) {
+  case SL_SHOW_STREAMS:
+  case SL_SHOW_TABLES: {
+    bool tables = c->st->show == SL_SHOW_TABLES;
+    o = entity(c, tables ? "tables" : "streams");
+    json_t *arr = json_array();
+    int it = 0;
+    void *v;
+    while (sl_map_next(e->sources, &it, NULL, &v)) {
+      const sl_source_t *s = v;
+      if (s->is_table != tables) continue;
+      json_array_append_new(arr, c->st->extended ? source_description(c, s, true)
+                                                 : source_summary(s));
+    }
+    json_object_set_new(o, c->st->extended ? "sourceDescriptions" : (tables ? "tables" : "streams"),
+                        arr);
+    if (c->st->extended) json_object_set_new(o, "@type", json_string("source_descriptions"));
+    break;
+  }
+  case SL_SHOW_QUERIES: {
+    o = entity(c, "queries");
+    json_t *arr = json_array();
+    int it = 0;
+    void *v;
+    while (sl_map_next(e->queries, &it, NULL, &v)) json_array_append_new(arr, query_summary(v));
+    json_object_set_new(o, "queries", arr);
+    break;
+  }
+  case SL_SHOW_TOPICS:
+  case SL_SHOW_ALL_TOPICS: {
+    o = entity(c, "kafka_topics");
+    json_t *arr = json_array();
+    sl_ptrvec_t names = {0};
+    int rc = e->driver->list_topics(e->driver->ctx, &names, err);
+    if (rc) {
+      json_decref(o);
+      json_decref(arr);
+      return rc;
+    }
+    for (int i = 0; i < names.len; i++) {
+      const char *n = names.items[i];
+      if (c->st->show == SL_SHOW_TOPICS && n[0] == '_') {
+        free(names.items[i]);
+        continue;
+      }
+      int parts = e->driver->topic_partitions(e->driver->ctx, n);
+      json_t *ri = json_array();
+      for (int p = 0; p < parts; p++) json_array_append_new(ri, json_integer(1));
+      json_array_append_new(arr, json_pack("{s:s, s:o}", "name", n, "replicaInfo", ri));
+      free(names.items[i]);
+    }
+    sl_ptrvec_free(&names);
+    json_object_set_new(o, "topics", arr);
+    break;
+  }
+  case SL_SHOW_PROPERTIES: {
+    o = entity(c, "properties");
+    json_t *arr = json_array();
+    int it = 0;
+    const char *k;
+    void *v;
+    while (sl_map_next(c->props, &it, &k, &v))
+      json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "name", k, "scope", "KSQL", "value",
+                                           (const char *)v));
+    json_object_set_new(o, "properties", arr);
+    json_object_set_new(o, "overwrittenProperties", json_array());
+    json_object_set_new(o, "defaultProperties", json_array());
+    break;
+  }
+  case SL_SHOW_FUNCTIONS: {
+    o = entity(c, "function_names");
+    json_t *arr = json_array();
+    for (int i = 0; i < sl_function_count(); i++) {
+      const sl_function_t *f = sl_function_at(i);
+      const char *type = f->kind == SL_FN_AGGREGATE ? "AGGREGATE"
+                         : f->kind == SL_FN_TABLE   ? "TABLE"
+                                                    : "SCALAR";
+      json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "name", f->name, "category",
+                                           f->category ? f->category : "OTHER", "type", type));
+    }
+    json_object_set_new(o, "functions", arr);
+    break;
+  }
+  case SL_SHOW_TYPES: {
+    o = entity(c, "type_list");
+    json_t *types = json_object();
+    int it = 0;
+    const char *k;
+    void *v;
+    while (sl_map_next(e->types, &it, &k, &v))
+      json_object_set_new(types, k, schema_json(((custom_type_t *)v)->type));
+    json_object_set_new(o, "types", types);
+    break;
+  }
+  case SL_SHOW_VARIABLES: {
+    o = entity(c, "variables");
+    json_t *arr = json_array();
+    if (c->session && c->session->vars) {
+      int it = 0;
+      const char *k;
+      void *v;
+      while (sl_map_next(c->session->vars, &it, &k, &v))
+        json_array_append_new(arr, json_pack("{s:s, s:s}", "name", k, "value", (const char *)v));
+    }
+    json_object_set_new(o, "variables", arr);
+    break;
+  }
+  default:
+    return sl_error_set(err, SL_EUNSUPPORTED, c->st->offset, "Connectors are not supported.");
+  }
+  c->entity = o;
+  return 0;
+}
+
+int sl_exec_describe(stmt_ctx_t *c, sl_error_t *err) {
+  sl_engine_t *e = c->e;
+  if (c->st->describe_all) {
+    bool tables = c->st->obj == SL_OBJ_TABLE;
+    json_t *o = entity(c, "source_descriptions");
+    json_t *arr = json_array();
+    int it = 0;
+    void *v;
+    while (sl_map_next(e->sources, &it, NULL, &v))
+      if (((sl_source_t *)v)->is_table == tables)
+        json_array_append_new(arr, source_description(c, v, c->st->extended));
+    json_object_set_new(o, "sourceDescriptions", arr);
+    c->entity = o;
+    return 0;
+  }
+  const sl_source_t *s = sl_engine_source(e, c->st->name.name);
+  if (!s)
+    return sl_error_set(err, SL_ENOTFOUND, c->st->name.offset,
+                        "Could not find STREAM/TABLE '%s' in the Metastore", c->st->name.name);
+  json_t *o = entity(c, "sourceDescription");
+  json_object_set_new(o, "sourceDescription", source_description(c, s, c->st->extended));
+  c->entity = o;
+  return 0;
+}
+
+int sl_exec_describe_function(stmt_ctx_t *c, sl_error_t *err) {
+  const sl_function_t *f = sl_function_find(c->st->name.name);
+  if (!f)
+    return sl_error_set(err, SL_ENOTFOUND, c->st->name.offset,
+                        "Can't find any functions with the name '%s'", c->st->name.name);
+  json_t *o = entity(c, "describe_function");
+  json_object_set_new(o, "name", json_string(f->name));
+  json_object_set_new(o, "description", json_string(f->description ? f->description : ""));
+  json_object_set_new(o, "author", json_string("sluice"));
+  json_object_set_new(o, "version", json_string(""));
+  json_object_set_new(o, "path", json_string("internal"));
+  json_object_set_new(o, "type", json_string(f->kind == SL_FN_AGGREGATE ? "AGGREGATE"
+                                             : f->kind == SL_FN_TABLE   ? "TABLE"
+                                                                        : "SCALAR"));
+  json_t *fns = json_array();
+  const char *sig = f->signatures ? f->signatures : "";
+  while (*sig) {
+    const char *nl = strchr(sig, '\n');
+    size_t n = nl ? (size_t)(nl - sig) : strlen(sig);
+    json_array_append_new(fns, json_pack("{s:s%, s:s, s:[], s:s}", "description", sig, n,
+                                         "returnType", "", "arguments", "argumentTypes", ""));
+    sig += n + (nl ? 1 : 0);
+  }
+  json_object_set_new(o, "functions", fns);
+  c->entity = o;
+  return 0;
+}
+
+int sl_exec_explain(stmt_ctx_t *c, sl_error_t *err) {
+  sl_engine_t *e = c->e;
+  sl_query_t *q = NULL;
+  if (!c->st->inner) {
+    int it = 0;
+    const char *k;
+    void *v;
+    while (sl_map_next(e->queries, &it, &k, &v))
+      if (sl_streq_ci(k, c->st->name.name)) q = v;
+    if (!q)
+      return sl_error_set(err, SL_ENOTFOUND, c->st->name.offset, "Query with id:%s does not exist",
+                          c->st->name.name);
+  } else {
+    return sl_error_set(err, SL_EUNSUPPORTED, c->st->offset,
+                        "EXPLAIN of a statement is not supported yet; EXPLAIN a query id");
+  }
+  sl_buf_t plan;
+  sl_buf_init(&plan);
+  sl_plan_explain(q->plan, &plan);
+  json_t *srcs = json_array();
+  for (int i = 0; i < q->nsource_names; i++)
+    json_array_append_new(srcs, json_string(q->source_names[i]));
+  json_t *qd = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:{}, s:s, s:s}", "id", q->id,
+                         "statementText", q->statement, "windowType", json_null(), "sources",
+                         srcs, "sinks", q->sink ? json_pack("[s]", q->sink) : json_array(),
+                         "topology", plan.data ? plan.data : "", "executionPlan",
+                         plan.data ? plan.data : "", "overriddenProperties", "state", q->state,
+                         "queryType", "PERSISTENT");
+  sl_buf_free(&plan);
+  json_t *o = entity(c, "queryDescription");
+  json_object_set_new(o, "queryDescription", qd);
+  c->entity = o;
+  return 0;
+}
+
+int sl_exec_set(stmt_ctx_t *c, sl_error_t *err) {
+  (void)err;
+  const sl_stmt_t *st = c->st;
+  const char *name = st->str_name ? st->str_name : st->name.name;
+  if (c->session && c->session->props) {
+    free(sl_map_remove(c->session->props, name));
+    if (st->kind == SL_ST_SET)
+      sl_map_put(c->session->props, name, sl_strdup(st->str_value ? st->str_value : ""));
+  }
+  c->entity = NULL;
+  return 0;
+}
+
+int sl_exec_define(stmt_ctx_t *c, sl_error_t *err) {
+  const sl_stmt_t *st = c->st;
+  if (!c->session || !c->session->vars) return 0;
+  void *old = sl_map_remove(c->session->vars, st->name.name);
+  if (st->kind == SL_ST_UNDEFINE && !old) {
+    c->entity = sl_entity_warning(
+        c, sl_arena_sprintf(c->arena, "Cannot undefine variable '%s' which was never defined",
+                            st->name.name));
+  }
+  free(old);
+  if (st->kind == SL_ST_DEFINE)
+    sl_map_put(c->session->vars, st->name.name, sl_strdup(st->str_value ? st->str_value : ""));
+  (void)err;
+  return 0;
+}

@@ -1,0 +1,51 @@
+/*
+ * exec.h - private to exec/: the operator interface. Every plan node kind has
+ * one file with an init function that sets up its per-task state and the push
+ * entry point, PostgreSQL-style: init builds, push runs once per row, end frees.
+ * Rows flow from a source operator to its parent (downstream) operator.
+ */
+#ifndef SLUICE_EXEC_H
+#define SLUICE_EXEC_H
+
+#include "sluice/plan.h"
+
+typedef struct sl_operator sl_operator_t;
+
+struct sl_operator {
+  const sl_pnode_t *node;
+  sl_operator_t *parent;        /* downstream operator, NULL for the sink */
+  sl_task_t *task;
+  int (*push)(sl_operator_t *op, sl_row_t *row);
+  void (*end)(sl_operator_t *op);
+  void *state;            /* per-task state of the operator, if any */
+};
+
+struct sl_task {
+  sl_query_t *q;
+  int partition;
+  sl_task_io_t io;
+  sl_arena_t batch;       /* per-record scratch, reset after each input record */
+  sl_ptrvec_t ops;        /* every operator, for cleanup */
+  sl_ptrvec_t sources;    /* source operators, parallel to plan->sources */
+  sl_buf_t kbuf, vbuf;    /* encode buffers reused by sinks */
+  const sl_record_t *cur; /* input record being processed (for the processing log) */
+};
+
+/* Reports a processing-log entry about the current input record. */
+void sl_exec_plog(sl_task_t *t, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Pushes a row to op's parent (if any). */
+int sl_exec_forward(sl_operator_t *op, sl_row_t *row);
+
+void sl_exec_source_init(sl_operator_t *op);
+/* Decodes one record and pushes the row downstream. */
+int sl_exec_source_record(sl_operator_t *op, const sl_record_t *rec);
+void sl_exec_filter_init(sl_operator_t *op);
+void sl_exec_project_init(sl_operator_t *op);
+void sl_exec_sink_init(sl_operator_t *op);
+
+/* Timestamp extraction shared by sources and sinks: value -> epoch ms. */
+int sl_exec_timestamp_of(const sl_value_t *v, const sl_type_t *type, const char *format,
+                         int64_t *ms, sl_error_t *err);
+
+#endif

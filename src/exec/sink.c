@@ -1,0 +1,55 @@
+/*
+ * sink.c - the sink operator: encodes a row's key columns and value columns
+ * with the sink's formats and hands the record to the task's emit callback
+ * (the topic driver). A row that cannot be serialized goes to the processing
+ * log. The record timestamp is the row time unless the sink names a
+ * TIMESTAMP column.
+ */
+#include "exec.h"
+#include "sluice/serde.h"
+
+static int sink_push(sl_operator_t *op, sl_row_t *row) {
+  const sl_pnode_t *n = op->node;
+  sl_task_t *t = op->task;
+  sl_error_t err;
+  sl_error_clear(&err);
+  sl_buf_reset(&t->kbuf);
+  sl_buf_reset(&t->vbuf);
+  bool null_key = n->sink_nkey == 0;
+  if (n->sink_nkey == 1 && sl_is_null(&row->v[0])) null_key = true;
+  if (!null_key && sl_serde_encode(n->sink_key_serde, row->v, &t->kbuf, &err) != 0) {
+    sl_exec_plog(t, "SERIALIZATION_ERROR", "Error serializing key to topic %s: %s",
+                 n->sink_topic, err.msg);
+    return 0;
+  }
+  if (!row->tombstone &&
+      sl_serde_encode(n->sink_value_serde, row->v + n->sink_nkey, &t->vbuf, &err) != 0) {
+    sl_exec_plog(t, "SERIALIZATION_ERROR", "Error serializing value to topic %s: %s",
+                 n->sink_topic, err.msg);
+    return 0;
+  }
+  int64_t ts = row->ts;
+  if (n->sink_ts_slot >= 0 && !row->tombstone) {
+    const sl_value_t *tv = &row->v[n->sink_ts_slot];
+    if (sl_is_null(tv) || sl_exec_timestamp_of(tv, n->sink_ts_type, n->sink_ts_format, &ts,
+                                               &err) != 0) {
+      sl_exec_plog(t, "RECORD_PROCESSING_ERROR", "Failed to extract timestamp for sink %s: %s",
+                   n->sink_topic, err.code ? err.msg : "value is null");
+      return 0;
+    }
+  }
+  sl_record_t rec = {
+      .topic = n->sink_topic,
+      .partition = -1,
+      .offset = -1,
+      .timestamp = ts,
+      .key = null_key ? NULL : t->kbuf.data ? t->kbuf.data : "",
+      .key_len = null_key ? 0 : t->kbuf.len,
+      .value = row->tombstone ? NULL : (t->vbuf.data ? t->vbuf.data : ""),
+      .value_len = row->tombstone ? 0 : t->vbuf.len,
+  };
+  int rc = t->io.emit(t->io.emit_ctx, &rec);
+  return rc;
+}
+
+void sl_exec_sink_init(sl_operator_t *op) { op->push = sink_push; }

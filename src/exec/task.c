@@ -1,0 +1,124 @@
+/*
+ * task.c - a task is one running instance of a query's operators for one
+ * input partition. It builds the operator tree from the plan, routes each
+ * input record to the source operator of its topic and resets the per-record
+ * arena afterwards, so nothing allocated while processing a record outlives it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec.h"
+
+static sl_operator_t *build(sl_task_t *t, const sl_pnode_t *n, sl_operator_t *parent) {
+  sl_operator_t *op = sl_xcalloc(1, sizeof *op);
+  op->node = n;
+  op->parent = parent;
+  op->task = t;
+  sl_ptrvec_push(&t->ops, op);
+  switch (n->kind) {
+  case SL_PN_SOURCE: sl_exec_source_init(op); break;
+  case SL_PN_FILTER: sl_exec_filter_init(op); break;
+  case SL_PN_PROJECT: sl_exec_project_init(op); break;
+  case SL_PN_SINK: sl_exec_sink_init(op); break;
+  }
+  if (n->input) build(t, n->input, op);
+  return op;
+}
+
+int sl_task_new(sl_query_t *q, int partition, const sl_task_io_t *io, sl_task_t **out,
+                sl_error_t *err) {
+  (void)err;
+  sl_task_t *t = sl_xcalloc(1, sizeof *t);
+  t->q = q;
+  t->partition = partition;
+  t->io = *io;
+  if (!t->io.plog) {
+    t->io.plog = q->plog ? q->plog : sl_plog_default;
+    t->io.plog_ctx = q->plog ? q->plog_ctx : NULL;
+  }
+  sl_arena_init(&t->batch, 16384);
+  sl_buf_init(&t->kbuf);
+  sl_buf_init(&t->vbuf);
+  build(t, q->plan->root, NULL);
+  /* Index source operators in the order of plan->sources. */
+  for (int i = 0; i < q->plan->nsources; i++) {
+    for (int j = 0; j < t->ops.len; j++) {
+      sl_operator_t *op = t->ops.items[j];
+      if (op->node == q->plan->sources[i]) sl_ptrvec_push(&t->sources, op);
+    }
+  }
+  *out = t;
+  return 0;
+}
+
+int sl_task_process(sl_task_t *t, const sl_record_t *rec) {
+  int rc = 0;
+  t->cur = rec;
+  for (int i = 0; i < t->sources.len; i++) {
+    sl_operator_t *op = t->sources.items[i];
+    if (rec->topic && strcmp(op->node->topic, rec->topic) != 0) continue;
+    rc = sl_exec_source_record(op, rec);
+    if (rc) break;
+  }
+  t->cur = NULL;
+  sl_arena_reset(&t->batch);
+  return rc;
+}
+
+int sl_task_punctuate(sl_task_t *t, int64_t now_ms) {
+  (void)t;
+  (void)now_ms;
+  return 0;
+}
+
+void sl_task_free(sl_task_t *t) {
+  if (!t) return;
+  for (int i = 0; i < t->ops.len; i++) {
+    sl_operator_t *op = t->ops.items[i];
+    if (op->end) op->end(op);
+    free(op);
+  }
+  sl_ptrvec_free(&t->ops);
+  sl_ptrvec_free(&t->sources);
+  sl_buf_free(&t->kbuf);
+  sl_buf_free(&t->vbuf);
+  sl_arena_free(&t->batch);
+  free(t);
+}
+
+void sl_exec_plog(sl_task_t *t, const char *kind, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  sl_plog_entry_t e = {
+      .query_id = t->q->id,
+      .kind = kind,
+      .message = msg,
+      .topic = t->cur ? t->cur->topic : NULL,
+      .partition = t->cur ? t->cur->partition : t->partition,
+      .offset = t->cur ? t->cur->offset : -1,
+  };
+  t->io.plog(t->io.plog_ctx, &e);
+}
+
+int sl_exec_forward(sl_operator_t *op, sl_row_t *row) {
+  if (!op->parent) return 0;
+  return op->parent->push(op->parent, row);
+}
+
+/* ---- queries as drivers see them ---- */
+
+const char *sl_query_id(const sl_query_t *q) { return q->id; }
+
+int sl_query_source_topic_count(const sl_query_t *q) { return q->plan->nsources; }
+
+const char *sl_query_source_topic(const sl_query_t *q, int i) {
+  return q->plan->sources[i]->topic;
+}
+
+const char *sl_query_sink_topic(const sl_query_t *q) { return q->sink_topic; }
+
+int sl_query_partition_count(const sl_query_t *q) { return q->partitions; }
