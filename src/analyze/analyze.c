@@ -204,9 +204,18 @@ typedef struct out_item {
   const char *name;
   const sl_expr_t *ast;
   sl_cexpr_t *cx;
-  int key_slot; /* source key column slot when the item is a bare key column, else -1 */
+  int key_idx; /* index of the key expression this item projects, or -1 for a value column */
   int offset;
 } out_item_t;
+
+/* A key of the result: a source key column, or a PARTITION BY expression. */
+typedef struct key_expr {
+  const sl_expr_t *ast;  /* PARTITION BY expression, NULL for a source key column */
+  sl_cexpr_t *cx;
+  int src_slot;          /* source column slot when the key is a bare column, else -1 */
+  const char *name;      /* default column name */
+  const char *display;   /* how messages show it */
+} key_expr_t;
 
 static void join_names(sl_buf_t *b, const char **names, int n, const char *last_sep) {
   for (int i = 0; i < n; i++) {
@@ -215,12 +224,175 @@ static void join_names(sl_buf_t *b, const char **names, int n, const char *last_
   }
 }
 
-static int expand_items(const sl_select_t *sel, scope_t *sc, const sl_analyze_ctx_t *ax,
-                        sl_arena_t *a, out_item_t **items_out, int *nitems, sl_error_t *err) {
+/* Structural equality of two expressions, ignoring offsets and qualifiers. */
+static bool ident_eq(const sl_ident_t *a, const sl_ident_t *b) {
+  if (!a || !b) return a == b;
+  return strcmp(a->name, b->name) == 0;
+}
+
+static bool expr_eq(const sl_expr_t *a, const sl_expr_t *b) {
+  if (!a || !b) return a == b;
+  if (a->kind != b->kind || a->op != b->op || a->negated != b->negated || a->star != b->star ||
+      a->distinct != b->distinct || a->ival != b->ival)
+    return false;
+  if ((a->text || b->text) && (!a->text || !b->text || strcmp(a->text, b->text) != 0)) return false;
+  if (a->kind != SL_EX_COLUMN && !ident_eq(a->qualifier, b->qualifier)) return false;
+  if (!ident_eq(a->name, b->name)) return false;
+  if (!expr_eq(a->left, b->left) || !expr_eq(a->right, b->right) || !expr_eq(a->third, b->third))
+    return false;
+  if (a->args.len != b->args.len || a->whens.len != b->whens.len || a->names.len != b->names.len)
+    return false;
+  for (int i = 0; i < a->args.len; i++)
+    if (!expr_eq(a->args.items[i], b->args.items[i])) return false;
+  for (int i = 0; i < a->names.len; i++)
+    if (!ident_eq(a->names.items[i], b->names.items[i])) return false;
+  for (int i = 0; i < a->whens.len; i++) {
+    const sl_when_t *x = a->whens.items[i], *y = b->whens.items[i];
+    if (!expr_eq(x->when, y->when) || !expr_eq(x->then, y->then)) return false;
+  }
+  if (a->type || b->type) {
+    sl_buf_t x, y;
+    sl_buf_init(&x);
+    sl_buf_init(&y);
+    if (a->type) sl_type_ast_to_sql(a->type, &x);
+    if (b->type) sl_type_ast_to_sql(b->type, &y);
+    bool same = x.len == y.len && (!x.len || !strcmp(x.data, y.data));
+    sl_buf_free(&x);
+    sl_buf_free(&y);
+    if (!same) return false;
+  }
+  return true;
+}
+
+/* A copy of e whose column references all carry qualifier q (for messages
+ * that show ksqlDB's fully qualified form, e.g. ABS(INPUT.ID)). */
+static sl_expr_t *qualify(const sl_expr_t *e, const char *q, sl_arena_t *a) {
+  if (!e) return NULL;
+  sl_expr_t *c = sl_arena_memdup(a, e, sizeof *e);
+  if (c->kind == SL_EX_COLUMN && !c->qualifier) {
+    c->qualifier = sl_arena_alloc(a, sizeof(sl_ident_t));
+    c->qualifier->name = q;
+  }
+  c->left = qualify(e->left, q, a);
+  c->right = qualify(e->right, q, a);
+  c->third = qualify(e->third, q, a);
+  if (e->args.len) {
+    c->args.items = sl_arena_alloc(a, sizeof(void *) * (size_t)e->args.len);
+    for (int i = 0; i < e->args.len; i++) c->args.items[i] = qualify(e->args.items[i], q, a);
+  }
+  if (e->whens.len) {
+    c->whens.items = sl_arena_alloc(a, sizeof(void *) * (size_t)e->whens.len);
+    for (int i = 0; i < e->whens.len; i++) {
+      const sl_when_t *w = e->whens.items[i];
+      sl_when_t *nw = sl_arena_alloc(a, sizeof *nw);
+      nw->when = qualify(w->when, q, a);
+      nw->then = qualify(w->then, q, a);
+      c->whens.items[i] = nw;
+    }
+  }
+  return c;
+}
+
+static const char *expr_text(const sl_expr_t *e, sl_arena_t *a) {
+  sl_buf_t b;
+  sl_buf_init(&b);
+  sl_expr_to_sql(e, &b);
+  const char *s = sl_arena_strdup(a, b.data ? b.data : "");
+  sl_buf_free(&b);
+  return s;
+}
+
+static const char *next_synth_name(sl_arena_t *a, int *gen, const char **used, int nused) {
+  for (;;) {
+    char *cand = sl_arena_sprintf(a, "KSQL_COL_%d", (*gen)++);
+    bool taken = false;
+    for (int j = 0; j < nused && !taken; j++) taken = used[j] && !strcmp(used[j], cand);
+    if (!taken) return cand;
+  }
+}
+
+/* Builds the key expressions: source key columns, or the PARTITION BY list. */
+static int build_keys(const sl_select_t *sel, scope_t *sc, const sl_analyze_ctx_t *ax,
+                      sl_arena_t *a, key_expr_t **out, int *nkeys, int *gen, sl_error_t *err) {
   const sl_pnode_t *src = sc->src;
-  int cap = sel->items.len + src->schema->ncols + 4;
+  int n = 0;
+  key_expr_t *k;
+  if (sel->partition_by.len == 0) {
+    k = sl_arena_alloc(a, sizeof(key_expr_t) * (size_t)(src->nkey + 1));
+    for (int i = 0; i < src->nkey; i++) {
+      int slot = src->key_slots[i];
+      k[n].src_slot = slot;
+      k[n].name = src->schema->cols[slot].name;
+      k[n].display = k[n].name;
+      n++;
+    }
+    *out = k;
+    *nkeys = n;
+    return 0;
+  }
+  int np = sel->partition_by.len;
+  k = sl_arena_alloc(a, sizeof(key_expr_t) * (size_t)(np + 1));
+  for (int i = 0; i < np; i++) {
+    const sl_expr_t *e = sel->partition_by.items[i];
+    if (e->kind == SL_EX_NULL) {
+      if (np > 1)
+        return sl_error_set(err, SL_ESEMANTIC, e->offset,
+                            "Cannot PARTITION BY multiple columns including NULL");
+      *out = k;
+      *nkeys = 0;
+      return 0;
+    }
+    key_expr_t *ke = &k[n++];
+    ke->ast = e;
+    ke->src_slot = -1;
+    int rc = compile(e, sc, ax, a, "PARTITION BY", &ke->cx, err);
+    if (rc) return rc;
+    ke->display = expr_text(qualify(e, sc->alias ? sc->alias : sc->src_name, a), a);
+    if (e->kind == SL_EX_COLUMN) {
+      ke->src_slot = sl_schema_find(src->schema, e->name->name);
+      ke->name = e->name->name;
+      if (ke->src_slot < 0) ke->name = e->name->name; /* pseudo column such as ROWTIME */
+    } else if (e->kind == SL_EX_DEREF) {
+      ke->name = e->name->name;
+    }
+  }
+  for (int i = 0; i < n; i++)
+    if (!k[i].name) k[i].name = next_synth_name(a, gen, NULL, 0);
+  *out = k;
+  *nkeys = n;
+  return 0;
+}
+
+static int match_key(const sl_expr_t *e, const sl_pnode_t *src, const key_expr_t *keys,
+                     int nkeys) {
+  for (int j = 0; j < nkeys; j++) {
+    if (keys[j].ast && expr_eq(keys[j].ast, e)) return j;
+    if (!keys[j].ast && e->kind == SL_EX_COLUMN && keys[j].src_slot >= 0 &&
+        sl_schema_find(src->schema, e->name->name) == keys[j].src_slot)
+      return j;
+  }
+  return -1;
+}
+
+static sl_expr_t *column_ast(sl_arena_t *a, const char *name, int offset) {
+  sl_expr_t *ce = sl_arena_alloc(a, sizeof *ce);
+  ce->kind = SL_EX_COLUMN;
+  ce->offset = offset;
+  ce->end_offset = offset;
+  ce->name = sl_arena_alloc(a, sizeof(sl_ident_t));
+  ce->name->name = name;
+  ce->name->quoted = true;
+  return ce;
+}
+
+static int expand_items(const sl_select_t *sel, scope_t *sc, const sl_analyze_ctx_t *ax,
+                        sl_arena_t *a, const key_expr_t *keys, int nkeys, int *gen,
+                        out_item_t **items_out, int *nitems, sl_error_t *err) {
+  const sl_pnode_t *src = sc->src;
+  bool partitioned = sel->partition_by.len > 0;
+  int cap = sel->items.len + src->schema->ncols + nkeys + 4;
   out_item_t *items = sl_arena_alloc(a, sizeof(out_item_t) * (size_t)cap);
-  int n = 0, gen = 0;
+  int n = 0;
   for (int i = 0; i < sel->items.len; i++) {
     const sl_select_item_t *it = sel->items.items[i];
     const sl_expr_t *e = it->expr;
@@ -231,65 +403,71 @@ static int expand_items(const sl_select_t *sel, scope_t *sc, const sl_analyze_ct
           return sl_error_set(err, SL_ESEMANTIC, e->offset,
                               "'%s' is not a valid stream/table name or alias.", q);
       }
-      for (int c = 0; c < src->schema->ncols; c++) {
-        const sl_column_t *col = &src->schema->cols[c];
-        if (col->ns == SL_NS_HEADERS || col->ns == SL_NS_HEADER) {
-          /* ksqlDB includes header columns in SELECT * as value columns. */
+      /* Without PARTITION BY: key columns, then value columns. With it: the new
+       * key columns, the value columns not used as keys, then the old keys. */
+      if (partitioned) {
+        for (int j = 0; j < nkeys; j++) {
+          items[n] = (out_item_t){.name = keys[j].name, .ast = keys[j].ast, .cx = keys[j].cx,
+                                  .key_idx = j, .offset = e->offset};
+          n++;
         }
-        sl_expr_t *ce = sl_arena_alloc(a, sizeof *ce);
-        ce->kind = SL_EX_COLUMN;
-        ce->offset = e->offset;
-        ce->name = sl_arena_alloc(a, sizeof(sl_ident_t));
-        ce->name->name = col->name;
-        ce->name->quoted = true;
-        items[n].name = col->name;
-        items[n].ast = ce;
-        items[n].offset = e->offset;
-        items[n].key_slot = col->ns == SL_NS_KEY ? c : -1;
-        int rc = compile(ce, sc, ax, a, "SELECT", &items[n].cx, err);
-        if (rc) return rc;
-        n++;
+      }
+      for (int pass = 0; pass < 2; pass++) {
+        for (int c = 0; c < src->schema->ncols; c++) {
+          const sl_column_t *col = &src->schema->cols[c];
+          bool is_key = col->ns == SL_NS_KEY;
+          if (partitioned) {
+            if ((pass == 0) == is_key) continue; /* values first, old keys after */
+            bool used = false;
+            for (int j = 0; j < nkeys; j++) used |= keys[j].src_slot == c;
+            if (used) continue;
+          } else if ((pass == 0) != is_key) {
+            continue;
+          }
+          sl_expr_t *ce = column_ast(a, col->name, e->offset);
+          items[n].name = col->name;
+          items[n].ast = ce;
+          items[n].offset = e->offset;
+          items[n].key_idx = partitioned ? -1 : match_key(ce, src, keys, nkeys);
+          int rc = compile(ce, sc, ax, a, "SELECT", &items[n].cx, err);
+          if (rc) return rc;
+          n++;
+        }
       }
       continue;
     }
     out_item_t *o = &items[n];
     o->ast = e;
     o->offset = it->offset;
-    o->key_slot = -1;
     int rc = compile(e, sc, ax, a, "SELECT", &o->cx, err);
     if (rc) return rc;
+    o->key_idx = match_key(e, src, keys, nkeys);
     if (it->alias) {
       o->name = it->alias->name;
     } else if (e->kind == SL_EX_COLUMN) {
       o->name = e->name->name;
-      if (is_reserved_output(o->name))
+      if (is_reserved_output(o->name) && o->key_idx < 0)
         return sl_error_set(err, SL_ESEMANTIC, e->offset,
                             "Reserved column name in select: `%s`. Please remove or alias the "
                             "column.",
                             o->name);
     } else if (e->kind == SL_EX_DEREF) {
       o->name = e->name->name;
+    } else if (o->key_idx >= 0) {
+      o->name = keys[o->key_idx].name;
     } else {
       o->name = NULL; /* synthesized below, after every explicit name is known */
-    }
-    if (e->kind == SL_EX_COLUMN) {
-      int slot = sl_schema_find(src->schema, e->name->name);
-      if (slot >= 0 && src->schema->cols[slot].ns == SL_NS_KEY) o->key_slot = slot;
     }
     n++;
   }
   /* Synthesized names KSQL_COL_n skip names already used. */
+  const char **used = sl_arena_alloc(a, sizeof(char *) * (size_t)(n + nkeys + 1));
+  for (int i = 0; i < n; i++) used[i] = items[i].name;
+  for (int j = 0; j < nkeys; j++) used[n + j] = keys[j].name;
   for (int i = 0; i < n; i++) {
     if (items[i].name) continue;
-    for (;;) {
-      char *cand = sl_arena_sprintf(a, "KSQL_COL_%d", gen++);
-      bool used = false;
-      for (int j = 0; j < n && !used; j++) used = items[j].name && !strcmp(items[j].name, cand);
-      if (!used) {
-        items[i].name = cand;
-        break;
-      }
-    }
+    items[i].name = next_synth_name(a, gen, used, n + nkeys);
+    used[i] = items[i].name;
   }
   *items_out = items;
   *nitems = n;
@@ -330,7 +508,15 @@ static int fill_sink_spec(const sl_stmt_t *st, const sl_source_t *src, const sl_
     return sl_error_set(err, SL_ESEMANTIC, st->offset,
                         "Cannot supply both 'FORMAT' and 'KEY_FORMAT' or 'VALUE_FORMAT' properties");
   if (fmt) kf = vf = fmt;
-  spec->key_format = sl_arena_strdup(a, kf ? kf : src->key_format);
+  if (nkey == 0 && kf && !fmt)
+    return sl_error_set(err, SL_ESEMANTIC, st->offset,
+                        "Key format specified for stream without key columns.");
+  const char *inherited = src->key_format;
+  if (!inherited || sl_streq_ci(inherited, "NONE")) {
+    inherited = prop_get(ax->props, "ksql.persistence.default.format.key");
+    if (!inherited) inherited = "KAFKA";
+  }
+  spec->key_format = sl_arena_strdup(a, kf ? kf : inherited);
   spec->value_format = sl_arena_strdup(a, vf ? vf : src->value_format);
   sl_upper_inplace((char *)spec->key_format);
   sl_upper_inplace((char *)spec->value_format);
@@ -391,9 +577,6 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
   if (sel->group_by.len > 0)
     return sl_error_set(err, SL_EUNSUPPORTED, ((sl_expr_t *)sel->group_by.items[0])->offset,
                         "GROUP BY is not supported yet");
-  if (sel->partition_by.len > 0)
-    return sl_error_set(err, SL_EUNSUPPORTED, ((sl_expr_t *)sel->partition_by.items[0])->offset,
-                        "PARTITION BY is not supported yet");
   if (sel->having)
     return sl_error_set(err, SL_EUNSUPPORTED, sel->having->offset, "HAVING is not supported yet");
 
@@ -437,24 +620,25 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
     top = f;
   }
 
-  out_item_t *items;
-  int nitems;
-  if ((rc = expand_items(sel, &sc, ax, a, &items, &nitems, err))) goto fail;
+  key_expr_t *keys = NULL;
+  int nkeys = 0, gen = 0;
+  if ((rc = build_keys(sel, &sc, ax, a, &keys, &nkeys, &gen, err))) goto fail;
+  out_item_t *items = NULL;
+  int nitems = 0;
+  if ((rc = expand_items(sel, &sc, ax, a, keys, nkeys, &gen, &items, &nitems, err))) goto fail;
 
-  /* Key columns: each source key column must be projected exactly once. */
-  const sl_schema_t *ss = srcn->schema;
-  int nsrckey = srcn->nkey;
+  /* Every key must be projected exactly once. */
+  bool partitioned = sel->partition_by.len > 0;
   const char *sink_name = target ? target->name : stmt->name.name;
-  for (int k = 0; k < nsrckey; k++) {
-    int slot = srcn->key_slots[k];
+  for (int k = 0; k < nkeys; k++) {
     const char *first = NULL;
     for (int i = 0; i < nitems; i++) {
-      if (items[i].key_slot != slot) continue;
+      if (items[i].key_idx != k) continue;
       if (first) {
         rc = sl_error_set(err, SL_ESEMANTIC, items[i].offset,
                           "The projection contains a key column (`%s`) more than once, aliased "
                           "as: %s and %s.",
-                          ss->cols[slot].name, first, items[i].name);
+                          keys[k].name, first, items[i].name);
         goto fail;
       }
       first = items[i].name;
@@ -463,10 +647,10 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
   {
     const char *missing[64];
     int nmissing = 0;
-    for (int k = 0; k < nsrckey && nmissing < 64; k++) {
+    for (int k = 0; k < nkeys && nmissing < 64; k++) {
       bool found = false;
-      for (int i = 0; i < nitems; i++) found |= items[i].key_slot == srcn->key_slots[k];
-      if (!found) missing[nmissing++] = ss->cols[srcn->key_slots[k]].name;
+      for (int i = 0; i < nitems; i++) found |= items[i].key_idx == k;
+      if (!found) missing[nmissing++] = keys[k].display;
     }
     if (nmissing) {
       sl_buf_t b, c;
@@ -474,17 +658,18 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
       sl_buf_init(&c);
       join_names(&b, missing, nmissing, " and ");
       join_names(&c, missing, nmissing, ", ");
+      const char *what = partitioned ? "partitioning expression" : "key column";
       rc = sl_error_set(err, SL_ESEMANTIC, sel->offset,
-                        "The query used to build `%s` must include the key column%s %s in its "
+                        "The query used to build `%s` must include the %s%s %s in its "
                         "projection (eg, SELECT %s...).",
-                        sink_name, nmissing > 1 ? "s" : "", b.data, c.data);
+                        sink_name, what, nmissing > 1 ? "s" : "", b.data, c.data);
       sl_buf_free(&b);
       sl_buf_free(&c);
       goto fail;
     }
   }
-  int nkeyout = 0;
-  for (int i = 0; i < nitems; i++) nkeyout += items[i].key_slot >= 0;
+  int nkeyout = nkeys;
+  int nsrckey = nkeys;
   if (nitems - nkeyout == 0) {
     rc = sl_error_set(err, SL_ESEMANTIC, sel->offset, "The projection contains no value columns.");
     goto fail;
@@ -501,16 +686,16 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
   pj->out_schema->ncols = nitems;
   pj->out_schema->cols = sl_arena_alloc(a, sizeof(sl_column_t) * (size_t)nitems);
   int o = 0;
-  for (int k = 0; k < nsrckey; k++)
+  for (int k = 0; k < nkeys; k++)
     for (int i = 0; i < nitems; i++)
-      if (items[i].key_slot == srcn->key_slots[k]) {
+      if (items[i].key_idx == k) {
         pj->exprs[o] = items[i].cx;
         pj->out_schema->cols[o++] = (sl_column_t){.name = items[i].name,
                                                   .type = sl_cexpr_type(items[i].cx),
                                                   .ns = SL_NS_KEY};
       }
   for (int i = 0; i < nitems; i++) {
-    if (items[i].key_slot >= 0) continue;
+    if (items[i].key_idx >= 0) continue;
     const sl_type_t *t = sl_cexpr_type(items[i].cx);
     if (!t) {
       rc = sl_error_set(err, SL_ESEMANTIC, items[i].offset,

@@ -6,7 +6,7 @@
 #include "exec.h"
 
 static int filter_push(sl_operator_t *op, sl_row_t *row) {
-  if (row->tombstone) return sl_exec_forward(op, row);
+  if (row->tombstone) return op->node->is_table ? sl_exec_forward(op, row) : 0;
   sl_eval_ctx_t ec = {.slots = row->v, .arena = &op->task->batch};
   sl_error_clear(&ec.err);
   sl_value_t r;

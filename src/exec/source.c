@@ -3,8 +3,9 @@
  * decodes the key and value columns through the source's serdes, copies
  * header columns, extracts the row time and fills the pseudo columns. A record
  * that cannot be decoded goes to the processing log and is dropped; the query
- * goes on. A null value is a tombstone for tables and is ignored for streams,
- * as ksqlDB does.
+ * goes on. A null value becomes a tombstone row (key columns set, value
+ * columns NULL): tables treat it as a delete; on streams it passes through
+ * projections as a null value and is dropped by filters, as in ksqlDB.
  */
 #include <string.h>
 
@@ -56,8 +57,6 @@ int sl_exec_source_record(sl_operator_t *op, const sl_record_t *rec) {
   const sl_pnode_t *n = op->node;
   sl_task_t *t = op->task;
   sl_arena_t *a = &t->batch;
-  if (!rec->value && !n->is_table) return 0; /* streams ignore null values */
-
   sl_value_t *v = sl_arena_alloc(a, sizeof(sl_value_t) * (size_t)n->nslots);
   for (int i = 0; i < n->nslots; i++) v[i] = sl_null();
   sl_value_t *kv = sl_arena_alloc(a, sizeof(sl_value_t) * (size_t)(n->nkey + n->nvalue + 1));
