@@ -1,0 +1,607 @@
+/*
+ * query.c - one persistent query running on Kafka. Each query has its own
+ * consumer group (_confluent-ksql-<service id>query_<id>), its own
+ * idempotent producer, and lives on one worker thread's libuv loop: both
+ * clients' queues wake the loop through a pipe (rd_kafka_queue_io_event_enable
+ * + uv_poll), so nothing busy-polls and no extra thread is needed.
+ *
+ * A task (sl_task_t) is created per assigned source partition number when
+ * the group assigns partitions and freed when they are revoked. Records
+ * flow consumer -> task -> emit -> producer. At-least-once: every output
+ * record is counted against the span of inputs it came from (ledger.c), and
+ * the offset committed for a partition never passes an input whose outputs
+ * are not all acknowledged. Commits happen every commit interval, on revoke
+ * and on a clean stop. A failed delivery fails the query (state ERROR) and
+ * stops its commits, so no input is ever marked done without its output.
+ *
+ * Backpressure: when the producer holds too many unacknowledged records the
+ * query stops draining its consumer queue; librdkafka then stops fetching
+ * once its prefetch buffer is full. Delivery reports resume it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kafka_int.h"
+
+#define DRAIN_BUDGET 2000       /* records per wake-up before yielding to other queries */
+#define OUTQ_HIGH 100000        /* stop consuming above this many unacknowledged outputs */
+#define OUTQ_LOW 20000          /* and resume below this */
+#define FLUSH_TIMEOUT_MS 60000  /* how long a stop or revoke waits for acknowledgements */
+
+typedef struct kpart {
+  char *topic;
+  int32_t partition;
+  sl_kafka_ledger_t ledger;
+  int64_t next;                /* offset after the last record processed, -1 before any */
+} kpart_t;
+
+typedef struct ktask {
+  sl_kquery_t *kq;
+  int partition;
+  sl_task_t *task;
+} ktask_t;
+
+struct sl_kquery {
+  sl_kdriver_t *d;
+  sl_query_t *q;
+  char *id;
+  char group[512];
+  sl_kworker_t *w;
+  rd_kafka_t *consumer;
+  rd_kafka_t *producer;
+  rd_kafka_queue_t *cq;        /* consumer queue (main queue forwarded into it) */
+  rd_kafka_queue_t *pq;        /* producer main queue: delivery reports, errors */
+  int cpipe[2], ppipe[2];      /* wake-up pipes written by librdkafka */
+  uv_poll_t cpoll, ppoll;
+  uv_timer_t tick;             /* commit interval: punctuation and commits */
+  uv_timer_t resume;           /* zero-delay continuation of a drain */
+  int open_handles;
+  sl_kdone_t *stopped;         /* signalled once everything is closed */
+  sl_ptrvec_t parts;           /* kpart_t*, the assignment */
+  ktask_t **tasks;             /* indexed by partition number */
+  int ntasks;
+  kpart_t *cur_part;           /* partition whose span is open */
+  sl_kafka_span_t *cur;        /* span emitted records count against, or NULL */
+  sl_header_t *hbuf;           /* scratch for input headers */
+  int hcap;
+  bool paused;                 /* backpressure: waiting for acknowledgements */
+  bool failed;                 /* worker's view of the error state */
+  bool stopping;
+  bool ledgers_gone;           /* spans freed with deliveries outstanding: ignore them */
+  pthread_mutex_t lock;        /* guards error and msg, read by other threads */
+  bool error;
+  char msg[512];
+};
+
+const char *sl_kquery_id(const sl_kquery_t *kq) { return kq->id; }
+sl_query_t *sl_kquery_query(const sl_kquery_t *kq) { return kq->q; }
+
+const char *sl_kquery_state(sl_kquery_t *kq, char *msg, size_t msgsz) {
+  pthread_mutex_lock(&kq->lock);
+  const char *s = kq->error ? "ERROR" : "RUNNING";
+  if (msg && msgsz) snprintf(msg, msgsz, "%s", kq->msg);
+  pthread_mutex_unlock(&kq->lock);
+  return s;
+}
+
+/* Puts the query in ERROR: it stops consuming and never commits again. */
+static void kq_fail(sl_kquery_t *kq, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void kq_fail(sl_kquery_t *kq, const char *fmt, ...) {
+  if (kq->failed) return;
+  kq->failed = true;
+  va_list ap;
+  va_start(ap, fmt);
+  pthread_mutex_lock(&kq->lock);
+  kq->error = true;
+  vsnprintf(kq->msg, sizeof(kq->msg), fmt, ap);
+  pthread_mutex_unlock(&kq->lock);
+  va_end(ap);
+  SL_ERROR("query %s failed: %s", kq->id, kq->msg);
+  if (!kq->stopping && kq->open_handles) uv_poll_stop(&kq->cpoll);
+}
+
+static void drain_pipe(int fd) {
+  char buf[256];
+  while (read(fd, buf, sizeof(buf)) > 0) {
+  }
+}
+
+/* ---------------- partitions and tasks ---------------- */
+
+static kpart_t *find_part(sl_kquery_t *kq, const char *topic, int32_t partition) {
+  for (int i = 0; i < kq->parts.len; i++) {
+    kpart_t *p = kq->parts.items[i];
+    if (p->partition == partition && !strcmp(p->topic, topic)) return p;
+  }
+  return NULL;
+}
+
+static ktask_t *find_task(sl_kquery_t *kq, int32_t partition) {
+  return partition >= 0 && partition < kq->ntasks ? kq->tasks[partition] : NULL;
+}
+
+static int kq_emit(void *ctx, const sl_record_t *rec);
+
+static int ensure_task(sl_kquery_t *kq, int32_t partition) {
+  if (find_task(kq, partition)) return 0;
+  if (partition >= kq->ntasks) {
+    int n = partition + 1;
+    kq->tasks = sl_xrealloc(kq->tasks, sizeof(*kq->tasks) * (size_t)n);
+    for (int i = kq->ntasks; i < n; i++) kq->tasks[i] = NULL;
+    kq->ntasks = n;
+  }
+  ktask_t *t = sl_xcalloc(1, sizeof(*t));
+  t->kq = kq;
+  t->partition = partition;
+  sl_task_io_t io = {.emit = kq_emit, .emit_ctx = t, .plog = kq->d->plog,
+                     .plog_ctx = kq->d->plog_ctx};
+  sl_error_t err;
+  sl_error_clear(&err);
+  int rc = sl_task_new(kq->q, partition, &io, &t->task, &err);
+  if (rc) {
+    free(t);
+    kq_fail(kq, "cannot start task for partition %d: %s", partition, err.msg);
+    return rc;
+  }
+  kq->tasks[partition] = t;
+  return 0;
+}
+
+static void close_span(sl_kquery_t *kq) {
+  if (kq->cur) sl_kafka_span_close(kq->cur);
+  kq->cur = NULL;
+  kq->cur_part = NULL;
+}
+
+/* ---------------- output ---------------- */
+
+static int kq_emit(void *ctx, const sl_record_t *rec) {
+  ktask_t *t = ctx;
+  sl_kquery_t *kq = t->kq;
+  if (kq->failed) return SL_ERUNTIME;
+  sl_kafka_span_t *span = kq->cur;
+  if (span) sl_kafka_span_hold(span);
+  for (;;) {
+    rd_kafka_error_t *e = sl_kproduce(kq->producer, rec, span);
+    if (!e) return 0;
+    if (rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      /* Serving delivery reports here is what frees room in the queue. */
+      rd_kafka_error_destroy(e);
+      rd_kafka_poll(kq->producer, 20);
+      if (kq->failed) break;
+      continue;
+    }
+    kq_fail(kq, "cannot write to topic '%s': %s", rec->topic, rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+    break;
+  }
+  if (span) sl_kafka_span_release(span);
+  return SL_EKAFKA;
+}
+
+static void on_resume(uv_timer_t *h);
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+  sl_kquery_t *kq = opaque;
+  if (m->err)
+    kq_fail(kq, "cannot write to topic '%s' partition %d: %s", rd_kafka_topic_name(m->rkt),
+            (int)m->partition, rd_kafka_err2str(m->err));
+  sl_kafka_span_t *span = m->_private;
+  if (span && !kq->ledgers_gone) sl_kafka_span_release(span);
+  if (kq->paused && !kq->stopping && rd_kafka_outq_len(rk) < OUTQ_LOW) {
+    kq->paused = false;
+    uv_timer_start(&kq->resume, on_resume, 0, 0);
+  }
+}
+
+/* Waits for every output to be acknowledged (or failed). Afterwards no
+ * delivery report refers to a span any more, so ledgers may be cleared. */
+static void flush_outputs(sl_kquery_t *kq) {
+  if (!kq->failed) rd_kafka_flush(kq->producer, FLUSH_TIMEOUT_MS);
+  if (rd_kafka_outq_len(kq->producer) > 0) {
+    if (!kq->failed)
+      kq_fail(kq, "%d output records not acknowledged within %d ms",
+              rd_kafka_outq_len(kq->producer), FLUSH_TIMEOUT_MS);
+    rd_kafka_purge(kq->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    for (int i = 0; i < 100 && rd_kafka_outq_len(kq->producer) > 0; i++)
+      rd_kafka_poll(kq->producer, 50);
+    if (rd_kafka_outq_len(kq->producer) > 0) kq->ledgers_gone = true;
+  }
+}
+
+/* ---------------- commits ---------------- */
+
+static void commit(sl_kquery_t *kq, bool async) {
+  if (kq->failed) return;
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(kq->parts.len + 1);
+  for (int i = 0; i < kq->parts.len; i++) {
+    kpart_t *p = kq->parts.items[i];
+    int64_t acked = sl_kafka_ledger_advance(&p->ledger);
+    if (acked < 0 || acked <= p->ledger.committed) continue;
+    rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = acked;
+    p->ledger.committed = acked;
+  }
+  if (l->cnt > 0) {
+    rd_kafka_resp_err_t e = rd_kafka_commit(kq->consumer, l, async);
+    if (e) SL_WARN("query %s: offset commit failed: %s", kq->id, rd_kafka_err2str(e));
+  }
+  rd_kafka_topic_partition_list_destroy(l);
+}
+
+static void on_commit(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                      rd_kafka_topic_partition_list_t *offsets, void *opaque) {
+  SL_UNUSED(rk);
+  SL_UNUSED(offsets);
+  sl_kquery_t *kq = opaque;
+  if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+    SL_WARN("query %s: offset commit failed: %s", kq->id, rd_kafka_err2str(err));
+}
+
+/* ---------------- rebalancing ---------------- */
+
+static void free_assignment(sl_kquery_t *kq) {
+  close_span(kq);
+  for (int i = 0; i < kq->ntasks; i++) {
+    if (!kq->tasks[i]) continue;
+    sl_task_free(kq->tasks[i]->task);
+    free(kq->tasks[i]);
+    kq->tasks[i] = NULL;
+  }
+  for (int i = 0; i < kq->parts.len; i++) {
+    kpart_t *p = kq->parts.items[i];
+    sl_kafka_ledger_clear(&p->ledger);
+    free(p->topic);
+    free(p);
+  }
+  kq->parts.len = 0;
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *tps, void *opaque) {
+  sl_kquery_t *kq = opaque;
+  close_span(kq);
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    for (int i = 0; i < tps->cnt && !kq->failed; i++) {
+      const rd_kafka_topic_partition_t *tp = &tps->elems[i];
+      if (!find_part(kq, tp->topic, tp->partition)) {
+        kpart_t *p = sl_xcalloc(1, sizeof(*p));
+        p->topic = sl_strdup(tp->topic);
+        p->partition = tp->partition;
+        p->next = -1;
+        sl_kafka_ledger_init(&p->ledger);
+        sl_ptrvec_push(&kq->parts, p);
+      }
+      ensure_task(kq, tp->partition);
+    }
+    SL_DEBUG("query %s: assigned %d partitions", kq->id, tps->cnt);
+    rd_kafka_assign(rk, kq->failed ? NULL : tps);
+  } else {
+    /* Revoked (or a rebalance error): hand the partitions back with every
+     * acknowledged offset committed, as Kafka Streams does. */
+    flush_outputs(kq);
+    commit(kq, false);
+    free_assignment(kq);
+    rd_kafka_assign(rk, NULL);
+  }
+}
+
+/* ---------------- input ---------------- */
+
+static void process_message(sl_kquery_t *kq, rd_kafka_message_t *m) {
+  if (m->err) {
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+    char buf[512];
+    if (rd_kafka_fatal_error(kq->consumer, buf, sizeof(buf)))
+      kq_fail(kq, "consumer: %s", buf);
+    else
+      SL_WARN("query %s: consumer: %s", kq->id, rd_kafka_message_errstr(m));
+    return;
+  }
+  const char *topic = rd_kafka_topic_name(m->rkt);
+  kpart_t *p = kq->cur_part;
+  if (!p || p->partition != m->partition || strcmp(p->topic, topic) != 0) {
+    close_span(kq);
+    p = find_part(kq, topic, m->partition);
+    if (!p) return; /* no longer ours */
+    kq->cur_part = p;
+    kq->cur = sl_kafka_ledger_open(&p->ledger, m->offset + 1);
+  }
+  ktask_t *t = find_task(kq, m->partition);
+  if (!t) return;
+  kq->cur->end = m->offset + 1;
+  p->next = m->offset + 1;
+
+  sl_record_t rec = {
+      .topic = topic,
+      .partition = m->partition,
+      .offset = m->offset,
+      .timestamp = rd_kafka_message_timestamp(m, NULL),
+      .key = m->key,
+      .key_len = m->key ? m->key_len : 0,
+      .value = m->payload,
+      .value_len = m->payload ? m->len : 0,
+  };
+  rd_kafka_headers_t *hdrs = NULL;
+  if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+    int n = (int)rd_kafka_header_cnt(hdrs);
+    if (n > kq->hcap) {
+      kq->hcap = n;
+      kq->hbuf = sl_xrealloc(kq->hbuf, sizeof(*kq->hbuf) * (size_t)n);
+    }
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+      const char *name;
+      const void *val;
+      size_t size;
+      if (rd_kafka_header_get_all(hdrs, (size_t)i, &name, &val, &size)) continue;
+      kq->hbuf[k++] = (sl_header_t){.key = name, .value = val, .len = val ? size : 0};
+    }
+    rec.headers = kq->hbuf;
+    rec.nheaders = k;
+  }
+  int rc = sl_task_process(t->task, &rec);
+  if (rc && !kq->failed)
+    kq_fail(kq, "processing %s[%d]@%lld failed: %s", topic, (int)m->partition,
+            (long long)m->offset, sl_strerror(rc));
+}
+
+static void kq_drain(sl_kquery_t *kq) {
+  int budget = DRAIN_BUDGET;
+  while (!kq->failed && !kq->stopping) {
+    if (rd_kafka_outq_len(kq->producer) >= OUTQ_HIGH) {
+      kq->paused = true; /* on_delivery resumes us */
+      break;
+    }
+    if (budget-- <= 0) {
+      /* The queue is not empty, so librdkafka will not wake us again:
+       * continue on the next loop iteration, after other queries' turns. */
+      uv_timer_start(&kq->resume, on_resume, 0, 0);
+      break;
+    }
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(kq->consumer, 0);
+    if (!m) break;
+    process_message(kq, m);
+    rd_kafka_message_destroy(m);
+  }
+  close_span(kq);
+}
+
+static void on_resume(uv_timer_t *h) { kq_drain(h->data); }
+
+static void on_consumer_readable(uv_poll_t *h, int status, int events) {
+  SL_UNUSED(status);
+  SL_UNUSED(events);
+  sl_kquery_t *kq = h->data;
+  drain_pipe(kq->cpipe[0]);
+  kq_drain(kq);
+}
+
+static void on_producer_readable(uv_poll_t *h, int status, int events) {
+  SL_UNUSED(status);
+  SL_UNUSED(events);
+  sl_kquery_t *kq = h->data;
+  drain_pipe(kq->ppipe[0]);
+  rd_kafka_poll(kq->producer, 0);
+}
+
+/* Punctuation (wall-clock work in tasks) and periodic commits. Output from
+ * punctuation counts against every partition the task reads. */
+static void on_tick(uv_timer_t *h) {
+  sl_kquery_t *kq = h->data;
+  if (kq->failed || kq->stopping) return;
+  int64_t now = sl_now_ms();
+  for (int i = 0; i < kq->ntasks && !kq->failed; i++) {
+    ktask_t *t = kq->tasks[i];
+    if (!t) continue;
+    sl_kafka_span_t *chain = NULL;
+    for (int j = 0; j < kq->parts.len; j++) {
+      kpart_t *p = kq->parts.items[j];
+      if (p->partition != t->partition) continue;
+      sl_kafka_span_t *s = sl_kafka_ledger_open(&p->ledger, p->next);
+      s->also = chain;
+      chain = s;
+    }
+    kq->cur = chain;
+    int rc = sl_task_punctuate(t->task, now);
+    kq->cur = NULL;
+    if (chain) sl_kafka_span_close(chain);
+    if (rc && !kq->failed) kq_fail(kq, "punctuation failed: %s", sl_strerror(rc));
+  }
+  commit(kq, true);
+}
+
+/* ---------------- life cycle ---------------- */
+
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+  sl_kquery_t *kq = opaque;
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char buf[512];
+    rd_kafka_fatal_error(rk, buf, sizeof(buf));
+    kq_fail(kq, "%s", buf);
+    return;
+  }
+  if (err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+    SL_INFO("query %s: %s", kq->id, reason);
+  else
+    SL_WARN("query %s: %s", kq->id, reason);
+}
+
+static void start_on_worker(void *arg) {
+  sl_kquery_t *kq = arg;
+  uv_loop_t *loop = sl_kworker_loop(kq->w);
+  uv_poll_init(loop, &kq->cpoll, kq->cpipe[0]);
+  uv_poll_init(loop, &kq->ppoll, kq->ppipe[0]);
+  uv_timer_init(loop, &kq->tick);
+  uv_timer_init(loop, &kq->resume);
+  kq->cpoll.data = kq->ppoll.data = kq->tick.data = kq->resume.data = kq;
+  kq->open_handles = 4;
+  uv_poll_start(&kq->cpoll, UV_READABLE, on_consumer_readable);
+  uv_poll_start(&kq->ppoll, UV_READABLE, on_producer_readable);
+  uint64_t iv = (uint64_t)kq->d->commit_interval_ms;
+  uv_timer_start(&kq->tick, on_tick, iv, iv);
+  kq_drain(kq);
+}
+
+static void free_clients(sl_kquery_t *kq) {
+  if (kq->cq) {
+    rd_kafka_queue_io_event_enable(kq->cq, -1, NULL, 0);
+    rd_kafka_queue_destroy(kq->cq);
+  }
+  if (kq->pq) {
+    rd_kafka_queue_io_event_enable(kq->pq, -1, NULL, 0);
+    rd_kafka_queue_destroy(kq->pq);
+  }
+  if (kq->consumer) rd_kafka_destroy(kq->consumer);
+  if (kq->producer) rd_kafka_destroy(kq->producer);
+  kq->cq = kq->pq = NULL;
+  kq->consumer = kq->producer = NULL;
+  for (int i = 0; i < 2; i++) {
+    if (kq->cpipe[i] >= 0) close(kq->cpipe[i]);
+    if (kq->ppipe[i] >= 0) close(kq->ppipe[i]);
+    kq->cpipe[i] = kq->ppipe[i] = -1;
+  }
+}
+
+static void on_handle_closed(uv_handle_t *h) {
+  sl_kquery_t *kq = h->data;
+  if (--kq->open_handles > 0) return;
+  free_clients(kq);
+  sl_kdone_signal(kq->stopped, 0);
+}
+
+static void stop_on_worker(void *arg) {
+  sl_kquery_t *kq = arg;
+  close_span(kq);
+  kq->stopping = true;
+  uv_poll_stop(&kq->cpoll);
+  uv_timer_stop(&kq->tick);
+  uv_timer_stop(&kq->resume);
+  flush_outputs(kq);
+  commit(kq, false);
+  /* Leaving the group runs the revoke callback, which frees the tasks. */
+  rd_kafka_consumer_close(kq->consumer);
+  free_assignment(kq);
+  uv_poll_stop(&kq->ppoll);
+  uv_close((uv_handle_t *)&kq->cpoll, on_handle_closed);
+  uv_close((uv_handle_t *)&kq->ppoll, on_handle_closed);
+  uv_close((uv_handle_t *)&kq->tick, on_handle_closed);
+  uv_close((uv_handle_t *)&kq->resume, on_handle_closed);
+}
+
+static void kq_free(sl_kquery_t *kq) {
+  free_clients(kq);
+  sl_ptrvec_free(&kq->parts);
+  free(kq->tasks);
+  free(kq->hbuf);
+  free(kq->id);
+  pthread_mutex_destroy(&kq->lock);
+  free(kq);
+}
+
+static int make_pipe(int fds[2], sl_error_t *err) {
+  if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0)
+    return sl_error_set(err, SL_EIO, -1, "pipe: %s", strerror(errno));
+  return 0;
+}
+
+int sl_kquery_start(sl_kdriver_t *d, sl_query_t *q, bool from_beginning, sl_kquery_t **out,
+                    sl_error_t *err) {
+  sl_kquery_t *kq = sl_xcalloc(1, sizeof(*kq));
+  kq->d = d;
+  kq->q = q;
+  kq->id = sl_strdup(sl_query_id(q));
+  kq->cpipe[0] = kq->cpipe[1] = kq->ppipe[0] = kq->ppipe[1] = -1;
+  pthread_mutex_init(&kq->lock, NULL);
+  sl_kafka_group_id(d->service_id, kq->id, kq->group, sizeof(kq->group));
+  char client_id[600], errstr[512];
+  int rc = make_pipe(kq->cpipe, err);
+  if (!rc) rc = make_pipe(kq->ppipe, err);
+
+  /* Output: idempotent, murmur2 like the Java client so keys land on the
+   * partitions ksqlDB would choose. */
+  rd_kafka_conf_t *pc = rc ? NULL : sl_kconf_new(d, SL_KROLE_PRODUCER);
+  if (pc) {
+    snprintf(client_id, sizeof(client_id), "%s-producer", kq->group);
+    rc = sl_kconf_set(pc, "client.id", client_id, err);
+    if (!rc) rc = sl_kconf_set(pc, "enable.idempotence", "true", err);
+    if (!rc) rc = sl_kconf_set(pc, "partitioner", "murmur2_random", err);
+    if (!rc && !sl_kprop(d, "linger.ms") && !sl_kprop(d, "producer.linger.ms"))
+      rc = sl_kconf_set(pc, "linger.ms", "5", err);
+    if (!rc) rc = sl_kconf_set(pc, "queue.buffering.max.messages", "500000", err);
+    if (!rc) {
+      rd_kafka_conf_set_opaque(pc, kq);
+      rd_kafka_conf_set_dr_msg_cb(pc, on_delivery);
+      rd_kafka_conf_set_error_cb(pc, on_error);
+      kq->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, sizeof(errstr));
+      if (!kq->producer) rc = sl_error_set(err, SL_EKAFKA, -1, "producer: %s", errstr);
+    }
+    if (!kq->producer) rd_kafka_conf_destroy(pc);
+  }
+
+  rd_kafka_conf_t *cc = rc ? NULL : sl_kconf_new(d, SL_KROLE_CONSUMER);
+  if (cc) {
+    snprintf(client_id, sizeof(client_id), "%s-consumer", kq->group);
+    rc = sl_kconf_set(cc, "client.id", client_id, err);
+    if (!rc) rc = sl_kconf_set(cc, "group.id", kq->group, err);
+    if (!rc) rc = sl_kconf_set(cc, "enable.auto.commit", "false", err);
+    if (!rc) rc = sl_kconf_set(cc, "enable.auto.offset.store", "false", err);
+    if (!rc) rc = sl_kconf_set(cc, "auto.offset.reset", from_beginning ? "earliest" : "latest", err);
+    /* Eager assignment: the rebalance callback revokes everything at once. */
+    if (!rc) rc = sl_kconf_set(cc, "partition.assignment.strategy", "range,roundrobin", err);
+    if (!rc) {
+      rd_kafka_conf_set_opaque(cc, kq);
+      rd_kafka_conf_set_rebalance_cb(cc, on_rebalance);
+      rd_kafka_conf_set_offset_commit_cb(cc, on_commit);
+      rd_kafka_conf_set_error_cb(cc, on_error);
+      kq->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, errstr, sizeof(errstr));
+      if (!kq->consumer) rc = sl_error_set(err, SL_EKAFKA, -1, "consumer: %s", errstr);
+    }
+    if (!kq->consumer) rd_kafka_conf_destroy(cc);
+  }
+  if (rc) {
+    kq_free(kq);
+    return rc;
+  }
+
+  rd_kafka_poll_set_consumer(kq->consumer);
+  kq->cq = rd_kafka_queue_get_consumer(kq->consumer);
+  kq->pq = rd_kafka_queue_get_main(kq->producer);
+  rd_kafka_queue_io_event_enable(kq->cq, kq->cpipe[1], "1", 1);
+  rd_kafka_queue_io_event_enable(kq->pq, kq->ppipe[1], "1", 1);
+
+  int n = sl_query_source_topic_count(q);
+  rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(n > 0 ? n : 1);
+  for (int i = 0; i < n; i++)
+    rd_kafka_topic_partition_list_add(topics, sl_query_source_topic(q, i), RD_KAFKA_PARTITION_UA);
+  rd_kafka_resp_err_t e = rd_kafka_subscribe(kq->consumer, topics);
+  rd_kafka_topic_partition_list_destroy(topics);
+  if (e) {
+    rc = sl_error_set(err, SL_EKAFKA, -1, "query %s: cannot subscribe: %s", kq->id,
+                      rd_kafka_err2str(e));
+    kq_free(kq);
+    return rc;
+  }
+  kq->w = sl_kworker_pick(d);
+  sl_kworker_load(kq->w, 1);
+  sl_kworker_post(kq->w, start_on_worker, kq);
+  SL_INFO("query %s started (group %s, %s)", kq->id, kq->group,
+          from_beginning ? "earliest" : "latest");
+  *out = kq;
+  return 0;
+}
+
+void sl_kquery_stop(sl_kquery_t *kq) {
+  sl_kdone_t done;
+  sl_kdone_init(&done);
+  kq->stopped = &done;
+  sl_kworker_post(kq->w, stop_on_worker, kq);
+  sl_kdone_wait(&done);
+  sl_kdone_destroy(&done);
+  sl_kworker_load(kq->w, -1);
+  SL_INFO("query %s stopped", kq->id);
+  kq_free(kq);
+}
