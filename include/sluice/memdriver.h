@@ -28,6 +28,9 @@ void sl_memdriver_set_plog(sl_memdriver_t *d, sl_plog_fn fn, void *ctx);
 int sl_memdriver_pump(sl_memdriver_t *d, sl_error_t *err);
 /* Number of records waiting for delivery. */
 int sl_memdriver_pending(const sl_memdriver_t *d);
+/* Stops every running query (frees its tasks); the queries themselves stay
+ * the engine's. Call before closing an engine whose queries run here. */
+void sl_memdriver_stop_all(sl_memdriver_t *d);
 /* Calls sl_task_punctuate on every task of every running query. */
 int sl_memdriver_punctuate(sl_memdriver_t *d, int64_t now_ms, sl_error_t *err);
 /* Message of the first query failure since the driver was made, or NULL. */

@@ -402,6 +402,13 @@ int sl_memdriver_pump(sl_memdriver_t *d, sl_error_t *err) {
   return 0;
 }
 
+void sl_memdriver_stop_all(sl_memdriver_t *d) {
+  while (d->queries.len > 0) {
+    mem_query_t *mq = d->queries.items[d->queries.len - 1];
+    md_stop_query(d, mq->q);
+  }
+}
+
 int sl_memdriver_pending(const sl_memdriver_t *d) { return d->qlen - d->qhead; }
 
 int sl_memdriver_punctuate(sl_memdriver_t *d, int64_t now_ms, sl_error_t *err) {
