@@ -80,6 +80,14 @@ int sl_cmd_serve(int argc, char **argv) {
     fprintf(stderr, "sluice serve: cannot create %s: %s\n", data_dir, strerror(errno));
     rc = 1;
   }
+  if (!rc && data_dir) {
+    /* Bad records: one JSON object per line, next to the catalog. */
+    sl_buf_t path;
+    sl_buf_init(&path);
+    sl_buf_printf(&path, "%s/processing-log.jsonl", data_dir);
+    sl_plog_set_file(path.data);
+    sl_buf_free(&path);
+  }
   sl_engine_t *e = NULL;
   if (!rc) {
     sl_engine_config_t cfg = {.data_dir = data_dir,
@@ -103,6 +111,7 @@ int sl_cmd_serve(int argc, char **argv) {
     fprintf(stderr, "sluice: stopping\n");
   }
   sl_engine_close(e);
+  sl_plog_set_file(NULL);
   sl_kafka_host_stop(&host);
   sl_props_free(props);
   return rc;
