@@ -66,15 +66,18 @@ sl_kafka_classpath() {
   echo "${jars[*]}"
 }
 
-# sl_topics BOOTSTRAP create|delete NAME... : creates (1 partition, existing
-# ones kept) or deletes topics with the Python admin client and waits for the
-# broker to finish, so the next step can rely on it.
+# sl_topics BOOTSTRAP create|delete NAME[:PARTITIONS]... : creates (1
+# partition unless given; existing ones are kept) or deletes topics with the
+# Python admin client and waits for the broker to finish, so the next step can
+# rely on it.
 sl_topics() {
   "$SL_PYTHON" - "$@" <<'EOF'
 import sys, time
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
-bootstrap, op, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+bootstrap, op = sys.argv[1], sys.argv[2]
+parts = dict((a.split(":", 1) + ["1"])[:2] for a in sys.argv[3:])
+names = list(parts)
 admin = AdminClient({"bootstrap.servers": bootstrap})
 def existing():
     return set(admin.list_topics(timeout=10).topics)
@@ -83,7 +86,7 @@ if op == "create":
     if todo:
         deadline = time.time() + 30
         while True:
-            futs = admin.create_topics([NewTopic(n, 1, 1) for n in todo])
+            futs = admin.create_topics([NewTopic(n, int(parts[n]), 1) for n in todo])
             pending = []
             for n, f in futs.items():
                 try:

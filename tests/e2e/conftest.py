@@ -347,7 +347,7 @@ def sluice_run(request, tmp_path, sluice_bin, bootstrap):
 @pytest.fixture
 def sluice_serve(request, tmp_path, sluice_bin, bootstrap):
     """sluice_serve(*extra_args, env=None, timeout=30) -> SluiceProcess running
-    `sluice serve --bootstrap B --data-dir DIR --listen 127.0.0.1:PORT`, once
+    `sluice serve --bootstrap B --data-dir DIR --listen http://127.0.0.1:PORT`, once
     GET /healthcheck answers; its base address is .url."""
     import requests
 
@@ -372,6 +372,6 @@ def sluice_serve(request, tmp_path, sluice_bin, bootstrap):
                 time.sleep(0.1)
 
         return ([sluice_bin, "serve", "--bootstrap", bootstrap, "--data-dir", str(data_dir),
-                 "--listen", f"127.0.0.1:{port}", *extra], env, ready)
+                 "--listen", f"http://127.0.0.1:{port}", *extra], env, ready)
 
     yield from _process_factory(request, tmp_path, argv)
