@@ -8,6 +8,7 @@
  * upstream, needs a Schema Registry format (skipped until sluice has one), or
  * malformed.
  */
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -176,4 +177,36 @@ void sl_qtt_variant_free(sl_qtt_variant_t *v) {
   json_decref(v->props);
   free(v->name);
   free(v);
+}
+
+static char *dup_n(const char *s, size_t n) {
+  char *c = sl_xmalloc(n + 1);
+  memcpy(c, s, n);
+  c[n] = 0;
+  return c;
+}
+
+/* Upstream's harness creates the topic of every CREATE STREAM/TABLE (not
+ * CSAS/CTAS) that names one, so a test's statements never fail on a missing
+ * source topic. With PARTITIONS in the WITH clause the engine creates the
+ * topic itself, so only declarations without it need the runner's help. */
+char *sl_qtt_source_topic(const char *stmt) {
+  static const char *const decl_re =
+      "^[[:space:]]*CREATE[[:space:]]+(OR[[:space:]]+REPLACE[[:space:]]+)?(SOURCE[[:space:]]+)?"
+      "(STREAM|TABLE)[[:space:]]";
+  regex_t decl, as_select, topic, parts;
+  char *out = NULL;
+  if (regcomp(&decl, decl_re, REG_EXTENDED | REG_ICASE | REG_NOSUB)) return NULL;
+  regcomp(&as_select, "[[:space:]]AS[[:space:]]+SELECT[[:space:]]", REG_EXTENDED | REG_ICASE | REG_NOSUB);
+  regcomp(&topic, "KAFKA_TOPIC[[:space:]]*=[[:space:]]*'([^']*)'", REG_EXTENDED | REG_ICASE);
+  regcomp(&parts, "[^A-Za-z_]PARTITIONS[[:space:]]*=", REG_EXTENDED | REG_ICASE | REG_NOSUB);
+  regmatch_t m[2];
+  if (!regexec(&decl, stmt, 0, NULL, 0) && regexec(&as_select, stmt, 0, NULL, 0) &&
+      regexec(&parts, stmt, 0, NULL, 0) && !regexec(&topic, stmt, 2, m, 0) && m[1].rm_so >= 0)
+    out = dup_n(stmt + m[1].rm_so, (size_t)(m[1].rm_eo - m[1].rm_so));
+  regfree(&decl);
+  regfree(&as_select);
+  regfree(&topic);
+  regfree(&parts);
+  return out;
 }

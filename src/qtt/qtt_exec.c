@@ -822,6 +822,9 @@ static bool run_body(run_t *r) {
   if (sl_engine_open(&cfg, &r->e, &err)) return fail(r, "engine did not open: %s", err.msg);
 
   for (int i = 0; i < r->v->nstmts; i++) {
+    char *src_topic = sl_qtt_source_topic(r->v->stmts[i]);
+    if (src_topic) ensure_topic(r, src_topic, 1);
+    free(src_topic);
     sl_exec_result_t res;
     memset(&res, 0, sizeof res);
     sl_error_clear(&err);

@@ -80,6 +80,11 @@ void sl_qtt_variant_free(sl_qtt_variant_t *v);
  * JSON_SR as whole words, any case), or NULL. */
 const char *sl_qtt_sr_format(const char *text);
 
+/* The KAFKA_TOPIC of a CREATE STREAM/TABLE declaration (not CSAS/CTAS) that
+ * has no PARTITIONS, malloc'd; NULL otherwise. The runner creates that topic
+ * (1 partition) before the statement runs when it does not exist. */
+char *sl_qtt_source_topic(const char *stmt);
+
 /* ---- running one variant (qtt_exec.c) ---- */
 
 typedef struct sl_qtt_opts {

@@ -350,3 +350,20 @@ SL_TEST(qtt_base64_roundtrip) {
   CHECK_STR(e.data, "YWJjZA==");
   sl_buf_free(&e);
 }
+
+SL_TEST(qtt_source_topic_of_declarations) {
+  char *t = sl_qtt_source_topic(
+      "CREATE STREAM INPUT (id int KEY) WITH (kafka_topic='test_topic', value_format='JSON');");
+  CHECK_STR(t, "test_topic");
+  free(t);
+  t = sl_qtt_source_topic("  create or replace table T (ID INT PRIMARY KEY) WITH "
+                          "(KAFKA_TOPIC = 'Mixed-Case', FORMAT='JSON');");
+  CHECK_STR(t, "Mixed-Case");
+  free(t);
+  /* CSAS/CTAS sinks and declarations with PARTITIONS are the engine's to create. */
+  CHECK(sl_qtt_source_topic("CREATE STREAM S WITH (kafka_topic='x') AS SELECT * FROM T;") == NULL);
+  CHECK(sl_qtt_source_topic("CREATE STREAM S (A INT) WITH (kafka_topic='x', partitions=4, "
+                            "value_format='JSON');") == NULL);
+  CHECK(sl_qtt_source_topic("INSERT INTO S SELECT * FROM T;") == NULL);
+  CHECK(sl_qtt_source_topic("CREATE STREAM S (A INT) WITH (value_format='JSON');") == NULL);
+}
