@@ -57,12 +57,15 @@ struct sl_type_ast {
 typedef enum {
   SL_EX_NULL,       /* NULL literal */
   SL_EX_BOOL,       /* TRUE / FALSE: ival */
-  SL_EX_INT,        /* integer literal: text; fits INT or BIGINT */
+  SL_EX_INT,        /* integer literal: text; fits INT or BIGINT. A minus sign written
+                       directly before a number literal is folded into it by the parser
+                       (text "-5"), as ksqlDB's grammar does; -(5) and -x stay UNARY. */
   SL_EX_DECIMAL,    /* 1.5 -> DECIMAL literal: text */
   SL_EX_DOUBLE,     /* 1.5E0 -> DOUBLE literal: text */
   SL_EX_STRING,     /* 'text' (quotes removed, '' unescaped): text, len */
   SL_EX_COLUMN,     /* [source.]column: qualifier (may be NULL), name */
-  SL_EX_STAR,       /* * or source.* in a select list: qualifier */
+  SL_EX_STAR,       /* * or source.* in a select list: qualifier; base->* (all struct
+                       fields, ksqlDB's selectStructAll): left = base */
   SL_EX_DEREF,      /* base->field: left, name */
   SL_EX_SUBSCRIPT,  /* base[index]: left, right */
   SL_EX_UNARY,      /* op: SL_OP_NEG, SL_OP_PLUS, SL_OP_NOT: left */
@@ -80,7 +83,9 @@ typedef enum {
   SL_EX_MAP,        /* MAP(k := v, ...): args alternate key, value */
   SL_EX_STRUCT,     /* STRUCT(name := expr, ...): names (sl_ident_t*) + args */
   SL_EX_INTERVAL,   /* used inside window specs: ival = amount, unit = time unit */
-  SL_EX_VARIABLE    /* ${name} left in an expression (only if not substituted) */
+  SL_EX_VARIABLE,   /* ${name} left in an expression (only if not substituted): text = name */
+  SL_EX_TIME_UNIT   /* a bare time unit as a function argument, as in
+                       TIMESTAMPADD(SECONDS, 5, ts): unit (sl_time_unit_t) */
 } sl_expr_kind_t;
 
 typedef enum {
@@ -281,6 +286,7 @@ typedef struct sl_stmt {
   sl_assert_what_t assert_what;
   sl_duration_t timeout; /* ASSERT ... TIMEOUT */
   bool has_timeout;
+  sl_expr_t *schema_id;  /* ASSERT SCHEMA ... ID literal, or NULL */
 } sl_stmt_t;
 
 #endif
