@@ -6,7 +6,7 @@
 SL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Everything downloaded (Kafka jars) lives outside the work tree so a fresh
 # clone reuses it and `git status` stays clean.
-SL_CACHE=${SLUICE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sluice}
+SL_CACHE=${SLUICE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/sluice}
 SL_KAFKA_JARS=$SL_CACHE/kafka
 SL_PYTHON=${SLUICE_PYTHON:-python3}
 SL_JOBS=${SLUICE_JOBS:-2}
