@@ -44,14 +44,36 @@ int sl_serde_decode(sl_serde_t *s, const void *data, size_t len, sl_arena_t *a, 
 /* Encodes vals[0..ncols) and appends the bytes to out. If every value column
  * is NULL the caller decides (ksqlDB still writes the record). */
 int sl_serde_encode(sl_serde_t *s, const sl_value_t *vals, sl_buf_t *out, sl_error_t *err);
+/* True when vals stand for no record at all, i.e. a null Kafka key/value:
+ * no columns, NONE, or one NULL column in KAFKA or unwrapped JSON (DELIMITED
+ * writes an empty text for that, as ksqlDB does). Encode appends nothing then. */
+bool sl_serde_encodes_null(const sl_serde_t *s, const sl_value_t *vals);
+/* True when non-NULL bytes still decode to a null row: the JSON document
+ * `null` for wrapped JSON (ksqlDB then treats the record as a null value). */
+bool sl_serde_is_null_payload(const sl_serde_t *s, const void *data, size_t len);
+/* Notes: decode error messages are ksqlDB's reason text ("Can't convert type.
+ * sourceType: TextNode, requiredType: INTEGER, path: $.FOO"); callers prefix
+ * "Failed to deserialize value from topic: T. " as ksqlDB does. For keys,
+ * opts->wrap_single only counts when wrap_explicit (keys are unwrapped by
+ * default); for values it is the effective setting (default true), and a NULL
+ * opts means defaults (',' delimiter, wrapped values). */
 
 /* ---- JSON glue shared by the serde, the REST layer and the test runner ---- */
 /* Converts a jansson value to a typed value with ksqlDB's JSON coercions. */
 int sl_json_to_value(const struct json_t *j, const sl_type_t *t, sl_arena_t *a, sl_value_t *out,
                      sl_error_t *err);
 /* Converts a value to a new jansson reference (DECIMAL as a JSON number with
- * its scale kept, BYTES as base64, TIMESTAMP as epoch ms, DATE as days, TIME as ms). */
+ * its scale kept, BYTES as base64, TIMESTAMP as epoch ms, DATE as days, TIME as ms).
+ * jansson stores reals as doubles, so a DECIMAL with fraction digits loses its
+ * trailing zeros here: use sl_value_to_json_text where the scale matters. */
 struct json_t *sl_value_to_json(const sl_value_t *v, const sl_type_t *t);
+/* Appends v as compact JSON text exactly as the JSON format writes it
+ * (decimals keep their scale, doubles as Java prints them). t may be NULL. */
+void sl_value_to_json_text(const sl_value_t *v, const sl_type_t *t, sl_buf_t *out);
+/* Parses JSON text (numbers kept exact) into a value of type t with the JSON
+ * format's coercions; content after the first value is ignored. */
+int sl_json_text_to_value(const char *text, size_t n, const sl_type_t *t, sl_arena_t *a,
+                          sl_value_t *out, sl_error_t *err);
 
 /* ---- windowed keys (ksqlDB wire layout) ---- */
 /* Time windows: inner key bytes + 8-byte big-endian window start.
