@@ -85,7 +85,12 @@ static void ensure_topic(run_t *r, const char *name, int partitions) {
 
 /* A failure happened (a statement was refused, or a query failed at run time).
  * Returns true when that is the failure the test expects. */
-static bool on_error(run_t *r, bool runtime, int stmt, const char *msg, const char *at) {
+typedef struct err_pos {
+  int line, col;    /* 1-based position of the error in the statement */
+  const char *stmt; /* the statement's text */
+} err_pos_t;
+
+static bool on_error(run_t *r, bool runtime, int stmt, const char *msg, const err_pos_t *pos) {
   const json_t *exc = json_object_get(r->v->test, "expectedException");
   if (!exc) {
     if (runtime) return fail(r, "%s", msg);
@@ -104,13 +109,17 @@ static bool on_error(run_t *r, bool runtime, int stmt, const char *msg, const ch
                 type ? type : "?", msg);
   bool ok = !emsg || strstr(msg, emsg) || (cause && strstr(msg, cause));
   if (!ok && runtime && cause) ok = strstr(msg, cause) != NULL;
-  if (!ok && emsg && at && at[0]) {
-    /* ksqlDB puts the position of some errors into the message text
-     * ("Line: 1, Col: 21: ..."); sluice keeps it apart, as an offset. */
+  if (!ok && emsg && pos && pos->line > 0) {
+    /* ksqlDB puts the position of some errors into the message text, as
+     * "Line: 1, Col: 21: <msg>" (statement errors) or "line 1:21: <msg>\n
+     * Statement: <text>" (syntax errors); sluice keeps it apart, as an offset. */
     sl_buf_t b;
     sl_buf_init(&b);
-    sl_buf_printf(&b, "%s%s", at, msg);
+    sl_buf_printf(&b, "Line: %d, Col: %d: %s", pos->line, pos->col, msg);
     ok = strstr(b.data, emsg) != NULL;
+    sl_buf_reset(&b);
+    sl_buf_printf(&b, "line %d:%d: %s\nStatement: %s", pos->line, pos->col, msg, pos->stmt);
+    ok = ok || strstr(b.data, emsg) != NULL;
     sl_buf_free(&b);
   }
   if (!ok)
@@ -847,13 +856,9 @@ static bool run_body(run_t *r) {
     int rc = sl_engine_execute(r->e, r->v->stmts[i], &r->sess, &res, &err);
     sl_exec_result_free(&res);
     if (rc) {
-      char at[64] = "";
-      if (err.offset >= 0) {
-        int line, col;
-        sl_text_position(r->v->stmts[i], err.offset, &line, &col);
-        snprintf(at, sizeof at, "Line: %d, Col: %d: ", line, col);
-      }
-      return on_error(r, false, i, err.msg[0] ? err.msg : sl_strerror(rc), at);
+      err_pos_t pos = {0, 0, r->v->stmts[i]};
+      if (err.offset >= 0) sl_text_position(r->v->stmts[i], err.offset, &pos.line, &pos.col);
+      return on_error(r, false, i, err.msg[0] ? err.msg : sl_strerror(rc), &pos);
     }
     sl_error_clear(&err);
     if (sl_memdriver_pump(r->md, &err)) return on_error(r, true, i, err.msg, NULL);
