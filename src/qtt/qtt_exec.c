@@ -86,7 +86,7 @@ static void ensure_topic(run_t *r, const char *name, int partitions) {
 /* A failure happened (a statement was refused, or a query failed at run time).
  * Returns true when that is the failure the test expects. */
 typedef struct err_pos {
-  int line, col;    /* 1-based position of the error in the statement */
+  int line, col;    /* 1-based position in the statements joined by newlines */
   const char *stmt; /* the statement's text */
 } err_pos_t;
 
@@ -857,7 +857,15 @@ static bool run_body(run_t *r) {
     sl_exec_result_free(&res);
     if (rc) {
       err_pos_t pos = {0, 0, r->v->stmts[i]};
-      if (err.offset >= 0) sl_text_position(r->v->stmts[i], err.offset, &pos.line, &pos.col);
+      if (err.offset >= 0) {
+        /* Upstream runs the statements as one script, one per line: lines
+         * count from the first statement. */
+        sl_text_position(r->v->stmts[i], err.offset, &pos.line, &pos.col);
+        for (int j = 0; j < i; j++) {
+          pos.line++;
+          for (const char *c = r->v->stmts[j]; *c; c++) pos.line += *c == '\n';
+        }
+      }
       return on_error(r, false, i, err.msg[0] ? err.msg : sl_strerror(rc), &pos);
     }
     sl_error_clear(&err);
