@@ -251,7 +251,7 @@ static void render(sl_buf_t *out, const sl_value_t *v, const sl_type_t *t) {
   case SL_T_TIME: put_i64(out, v->u.i); break;
   case SL_T_BIGINT:
   case SL_T_TIMESTAMP: put_i64(out, v->u.l); break;
-  case SL_T_DOUBLE: sl_format_double(v->u.d, out); break;
+  case SL_T_DOUBLE: sl_serde_put_double(out, v->u.d); break;
   case SL_T_DECIMAL: {
     sl_decimal_t d = sl_serde_decimal_for(v, t);
     sl_serde_put_decimal(out, d.unscaled, d.scale, true);

@@ -1132,7 +1132,7 @@ static void put_double(sl_buf_t *out, double d) {
   /* Jackson quotes the non-numeric doubles. */
   if (isnan(d)) sl_buf_puts(out, "\"NaN\"");
   else if (isinf(d)) sl_buf_puts(out, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-  else sl_format_double(d, out);
+  else sl_serde_put_double(out, d);
 }
 
 /* A map key's text: JSON object keys are strings whatever the key type. */

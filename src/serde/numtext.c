@@ -8,6 +8,7 @@
  * Also: UTF-8 repair as Java's decoder does it, and column lists for messages.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +124,61 @@ bool sl_java_parse_double(const char *s, size_t n, double *out) {
   *out = strtod(tmp, NULL);
   if (tmp != small) free(tmp);
   return true;
+}
+
+/* Java's Double.toString layout, like sl_format_double, but on the encode hot
+ * path: the shortest digits are found by trying 15, 16, then 17 significant
+ * digits (a double whose shortest form has k <= 15 digits rounds to exactly
+ * those digits at 15), instead of counting up from one. */
+void sl_serde_put_double(sl_buf_t *out, double d) {
+  if (!isfinite(d) || fabs(d) < 2.2250738585072014e-308) { /* zero, subnormal: fewer digits */
+    sl_format_double(d, out);
+    return;
+  }
+  char tmp[40];
+  for (int prec = 15; prec <= 17; prec++) {
+    snprintf(tmp, sizeof tmp, "%.*e", prec - 1, d);
+    if (prec == 17 || strtod(tmp, NULL) == d) break;
+  }
+  /* tmp is [-]D.DDDDe[+-]XX */
+  char dig[20];
+  int nd = 0;
+  const char *p = tmp;
+  bool neg = *p == '-';
+  if (neg) p++;
+  for (; *p && *p != 'e'; p++)
+    if (*p != '.') dig[nd++] = *p;
+  int exp = atoi(p + 1);
+  while (nd > 1 && dig[nd - 1] == '0') nd--;
+  char o[48];
+  int n = 0;
+  if (neg) o[n++] = '-';
+  double a = fabs(d);
+  if (a >= 1e-3 && a < 1e7) {
+    if (exp >= 0) {
+      for (int k = 0; k <= exp; k++) o[n++] = k < nd ? dig[k] : '0';
+      o[n++] = '.';
+      if (nd > exp + 1)
+        for (int k = exp + 1; k < nd; k++) o[n++] = dig[k];
+      else
+        o[n++] = '0';
+    } else {
+      o[n++] = '0';
+      o[n++] = '.';
+      for (int k = 0; k < -exp - 1; k++) o[n++] = '0';
+      for (int k = 0; k < nd; k++) o[n++] = dig[k];
+    }
+    sl_buf_append(out, o, (size_t)n);
+    return;
+  }
+  o[n++] = dig[0];
+  o[n++] = '.';
+  if (nd > 1)
+    for (int k = 1; k < nd; k++) o[n++] = dig[k];
+  else
+    o[n++] = '0';
+  n += snprintf(o + n, sizeof o - (size_t)n, "E%d", exp);
+  sl_buf_append(out, o, (size_t)n);
 }
 
 /* ---------------- BigDecimal ---------------- */

@@ -50,6 +50,8 @@ bool sl_java_parse_int(const char *s, size_t n, int32_t *out);
 bool sl_java_parse_long(const char *s, size_t n, int64_t *out);
 /* Double.parseDouble: surrounding whitespace, NaN, Infinity, hex, f/d suffix. */
 bool sl_java_parse_double(const char *s, size_t n, double *out);
+/* Double.toString text (as sl_format_double, faster). */
+void sl_serde_put_double(sl_buf_t *out, double d);
 /* Boolean.parseBoolean: "true" in any case is true, anything else false. */
 bool sl_java_parse_boolean(const char *s, size_t n);
 

@@ -889,3 +889,36 @@ SL_TEST(serde_java_number_text) {
   CHECK_STR(out.data, "-0.005");
   sl_buf_free(&out);
 }
+
+SL_TEST(serde_double_text_matches_types) {
+  /* The serde's fast Double.toString must agree with the types module's. */
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  sl_buf_t a, b;
+  sl_buf_init(&a);
+  sl_buf_init(&b);
+  double fixed[] = {1.0,   1.5e10,  0.001, 1e-4,   1e7,     9999999.0, 0.1 + 0.2, 100.0,
+                    -2.5,  1e21,    1e-300, 5e-324, 123456.789, 3.452, 2.0 / 3, 1e16};
+  for (int i = 0; i < 20000; i++) {
+    double d;
+    if (i < (int)SL_ARRAY_LEN(fixed)) {
+      d = fixed[i];
+    } else if (i % 2) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      memcpy(&d, &x, 8);
+      if (!isfinite(d)) continue;
+    } else {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      d = (double)(int64_t)(x % 2000000) / 1000.0; /* "decimal-looking" values */
+    }
+    sl_buf_reset(&a);
+    sl_buf_reset(&b);
+    sl_serde_put_double(&a, d);
+    sl_format_double(d, &b);
+    if (strcmp(a.data, b.data) != 0) {
+      sl_test_fail(__FILE__, __LINE__, "%.17g: serde %s, types %s", d, a.data, b.data);
+      break;
+    }
+  }
+  sl_buf_free(&a);
+  sl_buf_free(&b);
+}
