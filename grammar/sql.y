@@ -120,6 +120,7 @@ type(A) ::= DECIMAL(K) LP number(P) COMMA number(S) RP. { A = sl_ast_type_decima
 type(A) ::= ARRAY(K) LT type(E) GT.                  { A = sl_ast_type_array(ctx, K.offset, E); }
 type(A) ::= MAP(K) LT type(KT) COMMA type(VT) GT.     { A = sl_ast_type_map(ctx, K, KT, VT); }
 type(A) ::= STRUCT(K) LT GT.                         { A = sl_ast_type_struct(ctx, K, NULL); }
+type(A) ::= STRUCT(K) NE.                            { A = sl_ast_type_struct(ctx, K, NULL); }
 type(A) ::= STRUCT(K) LT sfields(F) GT.              { A = sl_ast_type_struct(ctx, K, F); }
 type(A) ::= type(E) ARRAY.                           { A = sl_ast_type_array(ctx, E->offset, E); }
 

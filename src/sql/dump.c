@@ -46,7 +46,7 @@ static const char *unit_name(int u) {
 
 static void dump_type(sl_buf_t *out, const sl_type_ast_t *t) {
   sl_type_ast_to_sql(t, out);
-  if (t) sl_buf_printf(out, " @%d", t->offset);
+  if (t) sl_buf_printf(out, " (type@%d)", t->offset);
 }
 
 static void dump_expr(sl_buf_t *out, const sl_expr_t *e, int depth, const char *label);

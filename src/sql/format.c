@@ -10,6 +10,9 @@
  * names, DESCRIBE / EXPLAIN output and error messages, so it must be stable.
  */
 #include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sql_int.h"
@@ -43,6 +46,84 @@ static void put_string(const char *s, size_t n, sl_buf_t *out) {
     sl_buf_putc(out, s[i]);
   }
   sl_buf_putc(out, '\'');
+}
+
+/* Integer literals as Java prints the parsed value (leading zeros dropped). */
+static void put_int(const char *text, sl_buf_t *out) {
+  const char *s = text;
+  bool neg = *s == '-';
+  if (neg) s++;
+  while (s[0] == '0' && s[1]) s++;
+  if (neg) sl_buf_putc(out, '-');
+  sl_buf_puts(out, s);
+}
+
+/* Decimal literals as Java's BigDecimal.toString: ".5" -> "0.5", "1." -> "1",
+ * trailing zeros kept (they are the scale). */
+static void put_decimal(const char *text, sl_buf_t *out) {
+  const char *s = text;
+  if (*s == '-') sl_buf_putc(out, *s++);
+  const char *dot = strchr(s, '.');
+  size_t ilen = dot ? (size_t)(dot - s) : strlen(s);
+  while (ilen > 1 && *s == '0') s++, ilen--;
+  if (ilen == 0) sl_buf_putc(out, '0');
+  else sl_buf_append(out, s, ilen);
+  if (dot && dot[1]) {
+    sl_buf_putc(out, '.');
+    sl_buf_puts(out, dot + 1);
+  }
+}
+
+/* Double literals as Java's Double.toString: the shortest digits that read
+ * back the same; plain notation with at least one fraction digit for
+ * 1e-3 <= |x| < 1e7, else d.dddE[-]n. */
+static void put_double(const char *text, sl_buf_t *out) {
+  double v = strtod(text, NULL);
+  if (v == 0) {
+    sl_buf_puts(out, signbit(v) ? "-0.0" : "0.0");
+    return;
+  }
+  if (isinf(v)) {
+    sl_buf_puts(out, v < 0 ? "-Infinity" : "Infinity");
+    return;
+  }
+  char buf[40];
+  int prec;
+  for (prec = 0; prec < 17; prec++) {
+    snprintf(buf, sizeof buf, "%.*e", prec, v);
+    if (strtod(buf, NULL) == v) break;
+  }
+  snprintf(buf, sizeof buf, "%.*e", prec, v);
+  /* buf: [-]d[.ddd]e[+-]xx */
+  char digits[24];
+  int nd = 0;
+  const char *p = buf;
+  bool neg = *p == '-';
+  if (neg) p++;
+  for (; *p && *p != 'e'; p++)
+    if (isdigit((unsigned char)*p)) digits[nd++] = *p;
+  int exp10 = atoi(p + 1);
+  while (nd > 1 && digits[nd - 1] == '0') nd--;
+  if (neg) sl_buf_putc(out, '-');
+  double av = fabs(v);
+  if (av >= 1e-3 && av < 1e7) {
+    if (exp10 >= 0) {
+      for (int i = 0; i <= exp10; i++) sl_buf_putc(out, i < nd ? digits[i] : '0');
+      sl_buf_putc(out, '.');
+      if (nd > exp10 + 1) sl_buf_append(out, digits + exp10 + 1, (size_t)(nd - exp10 - 1));
+      else sl_buf_putc(out, '0');
+    } else {
+      sl_buf_puts(out, "0.");
+      for (int i = 0; i < -exp10 - 1; i++) sl_buf_putc(out, '0');
+      sl_buf_append(out, digits, (size_t)nd);
+    }
+  } else {
+    sl_buf_putc(out, digits[0]);
+    sl_buf_putc(out, '.');
+    if (nd > 1) sl_buf_append(out, digits + 1, (size_t)(nd - 1));
+    else sl_buf_putc(out, '0');
+    sl_buf_printf(out, "E%d", exp10);
+  }
 }
 
 static const char *op_text(sl_op_t op) {
@@ -85,9 +166,9 @@ void sl_expr_to_sql(const sl_expr_t *e, sl_buf_t *out) {
   switch (e->kind) {
   case SL_EX_NULL: sl_buf_puts(out, "null"); break;
   case SL_EX_BOOL: sl_buf_puts(out, e->ival ? "true" : "false"); break;
-  case SL_EX_INT:
-  case SL_EX_DECIMAL:
-  case SL_EX_DOUBLE: sl_buf_puts(out, e->text); break;
+  case SL_EX_INT: put_int(e->text, out); break;
+  case SL_EX_DECIMAL: put_decimal(e->text, out); break;
+  case SL_EX_DOUBLE: put_double(e->text, out); break;
   case SL_EX_STRING: put_string(e->text, e->len, out); break;
   case SL_EX_VARIABLE: sl_buf_printf(out, "${%s}", e->text); break;
   case SL_EX_TIME_UNIT: sl_buf_puts(out, unit_text(e->unit)); break;
