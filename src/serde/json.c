@@ -76,8 +76,7 @@ static void path_prepend(jp_t *jp, const char *seg, size_t n) {
 
 /* Turns the reader's failure into the caller's error. */
 static int jp_fail(jp_t *jp, sl_error_t *err) {
-  if (jp->syntax || jp->pathlen == 0)
-    return sl_error_set(err, SL_ESERDE, -1, "%s", jp->reason);
+  if (jp->syntax) return sl_error_set(err, SL_ESERDE, -1, "%s", jp->reason);
   return sl_error_set(err, SL_ESERDE, -1, "%s, path: $%.*s", jp->reason, (int)jp->pathlen,
                       jp->path);
 }
@@ -611,8 +610,7 @@ static bool decimal_from_text(jp_t *jp, const sl_type_t *t, const char *s, size_
                               sl_value_t *out) {
   sl_bigdec_t b;
   if (!sl_bigdec_parse(s, n, &b))
-    return conv_err(jp, "Character array is not a valid decimal number: '%.*s'",
-                    (int)(n > 100 ? 100 : n), s);
+    return conv_err(jp, "Character array is not a valid decimal number");
   sl_error_t e;
   sl_error_clear(&e);
   sl_decimal_t d;
@@ -714,7 +712,8 @@ static bool jdec_fields(jp_t *jp, const sl_type_field_t *fields, const uint32_t 
   memset(prio, 0, (size_t)n);
   if (!enter(jp)) return false;
   int hint = 0;
-  bool more = jp->p < jp->end && *jp->p != '}';
+  if (jp->p >= jp->end) return unexpected(jp, "double-quote to start field name");
+  bool more = *jp->p != '}';
   if (!more) {
     jp->p++;
     jp->depth--;
@@ -780,7 +779,8 @@ static bool jdec_array(jp_t *jp, const sl_type_t *t, sl_value_t *out) {
   if (!enter(jp)) return false;
   sl_value_t *items = NULL;
   uint32_t n = 0, cap = 0;
-  bool more = jp->p < jp->end && *jp->p != ']';
+  if (jp->p >= jp->end) return unexpected(jp, VALUE_EXPECTED);
+  bool more = *jp->p != ']';
   if (!more) {
     jp->p++;
     jp->depth--;
@@ -806,7 +806,8 @@ static bool jdec_map(jp_t *jp, const sl_type_t *t, sl_value_t *out) {
   if (!enter(jp)) return false;
   sl_value_t *items = NULL;
   uint32_t n = 0, cap = 0;
-  bool more = jp->p < jp->end && *jp->p != '}';
+  if (jp->p >= jp->end) return unexpected(jp, "double-quote to start field name");
+  bool more = *jp->p != '}';
   if (!more) {
     jp->p++;
     jp->depth--;

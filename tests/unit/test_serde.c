@@ -388,6 +388,10 @@ SL_TEST(serde_json_nested_types) {
   CHECK_INT(dec(&f, "{\"ARR\": [{\"M\": {\"k\": true}}]}"), SL_ESERDE);
   CHECK_STR(f.err.msg, "Can't convert type. sourceType: BooleanNode, requiredType: DOUBLE, "
                        "path: $.ARR[0].M.k.value");
+  CHECK_INT(dec(&f, "{\"ARR\": ["), SL_ESERDE); /* truncated documents */
+  CHECK_INT(dec(&f, "{\"ARR\": [{"), SL_ESERDE);
+  CHECK_INT(dec(&f, "{\"ARR\": [{\"M\": {"), SL_ESERDE);
+  CHECK_INT(dec(&f, "{"), SL_ESERDE);
   CHECK_INT(dec(&f, "{\"ARR\": {}}"), SL_ESERDE);
   CHECK_STR(f.err.msg, "Can't convert type. sourceType: ObjectNode, requiredType: "
                        "ARRAY<STRUCT<`A` INTEGER, `M` MAP<STRING, DOUBLE>>>, path: $.ARR");
@@ -413,7 +417,7 @@ SL_TEST(serde_json_wrapping) {
   CHECK_STR(enc(&f), "{\"FOO\":5}");
   CHECK_INT(dec(&f, "5"), SL_ESERDE);
   CHECK_STR(f.err.msg, "Can't convert type. sourceType: IntNode, requiredType: STRUCT<`FOO` "
-                       "INTEGER>");
+                       "INTEGER>, path: $");
   CHECK_INT(dec(&f, ""), SL_ESERDE);
   CHECK(strstr(f.err.msg, "sourceType: MissingNode") != NULL);
   CHECK(sl_serde_is_null_payload(f.s, " null ", 6));
@@ -456,7 +460,8 @@ SL_TEST(serde_json_malformed) {
   const char *bad[] = {"{\"A\":",       "{\"A\":1,}",     "{\"A\":01}",       "{\"A\" 1}",
                        "{\"B\":\"x}",   "{\"B\":\"\\x\"}", "{\"Z\":[1,2}",     "{\"Z\":tru}",
                        "{\"B\":\"a\nb\"}", "{\"A\":-}",    "{\"A\":1.}",       "{\"Z\":{\"q\":1 2}}",
-                       "[1,2]",         "{,}",            "{\"A\":1}x",       "{\"Z\":nulll}"};
+                       "[1,2]",         "{,}",            "{\"A\":1}x",       "{\"Z\":nulll}",
+                       "{",             "{\"ARR\":[",      "{\"M\":{",        "{\"A\":1"};
   for (size_t i = 0; i < SL_ARRAY_LEN(bad); i++) {
     int rc = dec(&f, bad[i]);
     /* "{...}x" is fine: ksqlDB ignores what follows the document. */
@@ -552,7 +557,7 @@ SL_TEST(serde_json_jansson_glue) {
   j = json_string("x");
   sl_error_clear(&f.err);
   CHECK_INT(sl_json_to_value(j, &sl_type_int, &f.a, &v, &f.err), SL_ESERDE);
-  CHECK_STR(f.err.msg, "Can't coerce string to type. targetType: INTEGER");
+  CHECK_STR(f.err.msg, "Can't coerce string to type. targetType: INTEGER, path: $");
   json_decref(j);
   sl_error_clear(&f.err);
   CHECK_INT(sl_json_text_to_value("12.50", 5, sl_type_decimal(&f.a, 5, 3), &f.a, &v, &f.err), 0);
@@ -921,4 +926,54 @@ SL_TEST(serde_double_text_matches_types) {
   }
   sl_buf_free(&a);
   sl_buf_free(&b);
+}
+
+/* Every prefix and many one-byte corruptions of a document either decode or
+ * fail cleanly; each is copied into an exact-size heap block so that reading
+ * past the end shows up under ASan/valgrind. */
+SL_TEST(serde_truncated_and_corrupted_input) {
+  fx_t f;
+  fx_init(&f);
+  sl_type_field_t fields[] = {{.name = "A", .type = &sl_type_int},
+                              {.name = "M", .type = sl_type_map(&f.a, &sl_type_string,
+                                                                sl_type_decimal(&f.a, 6, 2))}};
+  sl_column_t cols[] = {col("S", &sl_type_string), col("L", sl_type_array(&f.a, &sl_type_double)),
+                        col("ST", sl_type_struct(&f.a, 2, fields)), col("B", &sl_type_bytes),
+                        col("T", &sl_type_boolean)};
+  const char *doc = "{\"s\": \"a\\u00e9\\\"\\n\", \"l\": [1.5, -2e3, null], \"st\": {\"a\": 7, "
+                    "\"m\": {\"k\": 1.25}}, \"b\": \"AQID\", \"t\": true, \"x\": [{}, \"}\"]}";
+  CHECK_INT(mk(&f, "JSON", cols, 5, false, true, false, 0), 0);
+  size_t n = strlen(doc);
+  CHECK_INT(sl_serde_decode(f.s, doc, n, &f.a, f.v, &f.err), 0);
+  int ok = 0;
+  uint32_t x = 12345;
+  for (size_t len = 0; len <= n + 64; len++) {
+    char *buf = malloc(len ? len : 1);
+    size_t use = len <= n ? len : n;
+    memcpy(buf, doc, use);
+    if (len > n) { /* corruption rounds: flip one byte of the full document */
+      x = x * 1103515245 + 12345;
+      buf[(x >> 8) % n] = (char)(x >> 16);
+    }
+    sl_error_clear(&f.err);
+    int rc = sl_serde_decode(f.s, buf, use, &f.a, f.v, &f.err);
+    CHECK(rc == 0 || (rc == SL_ESERDE && f.err.msg[0]));
+    ok += rc == 0;
+    free(buf);
+  }
+  CHECK(ok >= 1);
+  sl_column_t dc[] = {col("A", &sl_type_string), col("B", &sl_type_int)};
+  CHECK_INT(mk(&f, "DELIMITED", dc, 2, false, true, false, 0), 0);
+  const char *line = "\"a,\"\"b\"\"\" ,12";
+  n = strlen(line);
+  for (size_t len = 0; len <= n; len++) {
+    char *buf = malloc(len ? len : 1);
+    memcpy(buf, line, len);
+    sl_error_clear(&f.err);
+    int rc = sl_serde_decode(f.s, buf, len, &f.a, f.v, &f.err);
+    CHECK(rc == 0 || rc == SL_ESERDE);
+    if (len == n) CHECK(rc == 0 && str_is(&f.v[0], "a,\"b\"") && f.v[1].u.i == 12);
+    free(buf);
+  }
+  fx_free(&f);
 }
