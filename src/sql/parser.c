@@ -242,7 +242,9 @@ char *sl_substitute_vars(const char *text, const sl_map_t *vars, sl_arena_t *a) 
         if (n < sizeof name) {
           memcpy(name, s + 2, n);
           name[n] = 0;
+          /* Variable names are case-insensitive even if the map is not. */
           const char *v = vars ? sl_map_get(vars, name) : NULL;
+          if (!v && vars) v = sl_map_get(vars, sl_upper_inplace(name));
           if (v) {
             sl_buf_puts(&b, v);
             s = e + 1;
