@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "serde/serde_int.h"
+#include "../../src/serde/serde_int.h" /* module internals: Java number text */
 #include "sluice/serde.h"
 #include "unit.h"
 
