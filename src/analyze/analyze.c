@@ -68,9 +68,7 @@ typedef struct scope {
 static int resolve_column(void *ctx, const sl_expr_t *e, int *slot, const sl_type_t **type,
                           sl_error_t *err) {
   scope_t *sc = ctx;
-  if (e->kind != SL_EX_COLUMN) {
-    return sl_error_set(err, SL_ESEMANTIC, e->offset, "Aggregate functions are not supported here");
-  }
+  if (e->kind != SL_EX_COLUMN) return 1; /* the compiler handles everything else */
   if (e->qualifier) {
     const char *q = e->qualifier->name;
     bool ok = (sc->alias && strcmp(q, sc->alias) == 0) || strcmp(q, sc->src_name) == 0;
@@ -653,6 +651,9 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
       if (!found) missing[nmissing++] = keys[k].display;
     }
     if (nmissing) {
+      /* ksqlDB names every key, not only the missing ones. */
+      nmissing = 0;
+      for (int k = 0; k < nkeys && nmissing < 64; k++) missing[nmissing++] = keys[k].display;
       sl_buf_t b, c;
       sl_buf_init(&b);
       sl_buf_init(&c);

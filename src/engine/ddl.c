@@ -542,6 +542,7 @@ static int no_columns(void *ctx, const sl_expr_t *e, int *slot, const sl_type_t 
   (void)ctx;
   (void)slot;
   (void)type;
+  if (e->kind != SL_EX_COLUMN) return 1;
   return sl_error_set(err, SL_ESEMANTIC, e->offset,
                       "Only constant expressions are allowed in INSERT VALUES");
 }
