@@ -48,6 +48,40 @@ static int not_supported(const sl_serde_impl_t *im, const sl_column_t *cols, int
   return SL_ESEMANTIC;
 }
 
+static bool contains_map(const sl_type_t *t) {
+  if (!t) return false;
+  switch (t->kind) {
+  case SL_T_MAP: return true;
+  case SL_T_ARRAY: return contains_map(t->elem);
+  case SL_T_STRUCT:
+    for (int i = 0; i < t->nfields; i++)
+      if (contains_map(t->fields[i].type)) return true;
+    return false;
+  default: return false;
+  }
+}
+
+/* ksqlDB refuses maps anywhere in a key, whatever the format, before asking
+ * the format (a map's serialized order is not stable, so equal keys could
+ * land on different partitions). */
+static int check_map_keys(const sl_column_t *cols, int ncols, sl_error_t *err) {
+  for (int i = 0; i < ncols; i++) {
+    if (!contains_map(cols[i].type)) continue;
+    sl_buf_t t;
+    sl_buf_init(&t);
+    sl_type_format(cols[i].type, &t);
+    sl_error_set(err, SL_ESEMANTIC, -1,
+                 "Map keys, including types that contain maps, are not supported as they may "
+                 "lead to unexpected behavior due to inconsistent serialization. Key column name: "
+                 "`%s`. Column type: %s. See https://github.com/confluentinc/ksql/issues/6621 for "
+                 "more.",
+                 cols[i].name, t.data);
+    sl_buf_free(&t);
+    return SL_ESEMANTIC;
+  }
+  return 0;
+}
+
 int sl_serde_new(const char *format, const sl_column_t *cols, int ncols, bool is_key,
                  const sl_serde_opts_t *opts, sl_arena_t *a, sl_serde_t **out,
                  sl_error_t *err) {
@@ -73,6 +107,7 @@ int sl_serde_new(const char *format, const sl_column_t *cols, int ncols, bool is
     if (is_key) features = explicit_wrap && opts->wrap_single ? "WRAP_SINGLES" : "UNWRAP_SINGLES";
     else if (explicit_wrap) features = opts->wrap_single ? "WRAP_SINGLES" : "UNWRAP_SINGLES";
   }
+  if (is_key && check_map_keys(cols, ncols, err)) return SL_ESEMANTIC;
   sl_error_t reason;
   sl_error_clear(&reason);
   if (im->vt.validate(cols, ncols, is_key, &reason) != 0)

@@ -152,6 +152,25 @@ SL_TEST(serde_delimited_validate_messages) {
   fx_free(&f);
 }
 
+SL_TEST(serde_map_keys_rejected) {
+  fx_t f;
+  fx_init(&f);
+  sl_column_t k = col("K", sl_type_map(&f.a, &sl_type_int, &sl_type_double));
+  CHECK_INT(mk(&f, "KAFKA", &k, 1, true, false, false, 0), SL_ESEMANTIC);
+  CHECK_STR(f.err.msg, "Map keys, including types that contain maps, are not supported as they "
+                       "may lead to unexpected behavior due to inconsistent serialization. Key "
+                       "column name: `K`. Column type: MAP<INTEGER, DOUBLE>. See "
+                       "https://github.com/confluentinc/ksql/issues/6621 for more.");
+  sl_type_field_t fld = {.name = "F1", .type = sl_type_map(&f.a, &sl_type_string, &sl_type_int)};
+  sl_column_t nested = col("VAL", sl_type_struct(&f.a, 1, &fld));
+  CHECK_INT(mk(&f, "JSON", &nested, 1, true, false, false, 0), SL_ESEMANTIC);
+  CHECK(strstr(f.err.msg, "Key column name: `VAL`. Column type: STRUCT<`F1` MAP<STRING, "
+                          "INTEGER>>.") != NULL);
+  /* Values may hold maps. */
+  CHECK_INT(mk(&f, "JSON", &nested, 1, false, true, false, 0), 0);
+  fx_free(&f);
+}
+
 SL_TEST(serde_none_format) {
   fx_t f;
   fx_init(&f);
