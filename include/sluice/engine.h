@@ -60,4 +60,31 @@ sl_topic_driver_t *sl_engine_driver(sl_engine_t *e);
 int sl_engine_query_count(sl_engine_t *e);
 sl_query_t *sl_engine_query_at(sl_engine_t *e, int i);
 
+/* ---- transient queries: push (EMIT CHANGES) and pull ---- */
+typedef struct sl_tquery sl_tquery_t;
+
+/* Receives one result row as a JSON array of column values (borrowed: copy
+ * what you keep). May be called from a worker thread, never concurrently for
+ * one query. Return non-zero to stop the query. */
+typedef int (*sl_row_fn)(void *ctx, const struct json_t *row);
+/* Called once when the query ends by itself (LIMIT reached, pull query done,
+ * or a failure: err->code != 0). Not called after sl_tquery_close. May be
+ * called from a worker thread. */
+typedef void (*sl_done_fn)(void *ctx, const sl_error_t *err);
+
+typedef struct sl_tquery_info {
+  const char *query_id;       /* transient query id (valid until close) */
+  struct json_t *schema;      /* {"columnNames": [...], "columnTypes": [...]} (owned by the query) */
+  bool is_pull;               /* a pull query: finishes after the current rows */
+} sl_tquery_info_t;
+
+/* Starts a transient SELECT (sql holds exactly one SELECT statement). */
+int sl_engine_query_start(sl_engine_t *e, const char *sql, sl_session_t *session,
+                          sl_row_fn on_row, sl_done_fn on_done, void *ctx, sl_tquery_t **out,
+                          sl_tquery_info_t *info, sl_error_t *err);
+/* Stops the query (if running) and frees it; blocks until no callback runs. */
+void sl_tquery_close(sl_tquery_t *q);
+/* Stops a transient query by id (/close-query); SL_ENOTFOUND if unknown. */
+int sl_engine_query_close_id(sl_engine_t *e, const char *query_id);
+
 #endif
