@@ -25,10 +25,6 @@
 
 #include "sluice/parser.h"
 
-/* TEMPORARY: a weak reference until src/sql lands, so the tree links
- * meanwhile. Remove together with the check in load_type. */
-#pragma weak sl_parse_type
-
 /* ---------------- schema migrations ---------------- */
 
 /* Migration i brings the file from user_version i to i + 1. Never edit a
@@ -522,8 +518,6 @@ static int load_type(const char *text, sl_source_t *s, const char *colname, sl_a
   sl_error_t perr;
   sl_error_clear(&perr);
   sl_type_ast_t *ta = NULL;
-  if (!sl_parse_type)
-    return sl_error_set(err, SL_EIO, -1, "catalog: the SQL parser is not built in");
   if (sl_parse_type(text, scratch, &ta, &perr) != 0 ||
       sl_type_from_ast(ta, &s->arena, NULL, NULL, out, &perr) != 0)
     return sl_error_set(err, SL_EIO, -1,
