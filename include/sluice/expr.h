@@ -16,7 +16,14 @@ typedef struct sl_cexpr sl_cexpr_t;
 /* Resolves a column reference (SL_EX_COLUMN, or SL_EX_DEREF chains the
  * resolver may choose to claim) to a slot index in the evaluation row and its
  * type. Returns 0, or SL_ESEMANTIC/SL_ENOTFOUND with a message such as
- * "Column 'FOO' cannot be resolved." at e->offset. */
+ * "Column 'FOO' cannot be resolved." at e->offset.
+ * The compiler offers every non-literal node to the resolver before compiling
+ * it itself (lambda parameters excepted): return 0 to claim the node as a slot
+ * (a column, a DEREF chain, an aggregate call such as SUM(X) or COUNT(*)
+ * pre-computed by the engine, a GROUP BY expression), 1 to decline (the
+ * compiler then handles the node), or a negative code to fail. Aggregate and
+ * table function calls that the resolver declines are errors. A column
+ * reference that is declined is reported as "Column 'X' cannot be resolved." */
 typedef int (*sl_resolve_fn)(void *ctx, const sl_expr_t *e, int *slot, const sl_type_t **type,
                              sl_error_t *err);
 
@@ -26,7 +33,9 @@ typedef struct sl_compile_ctx {
   void *resolve_ctx;
   sl_type_lookup_fn lookup_type; /* custom types for CAST, may be NULL */
   void *lookup_ctx;
-  int nslots;                 /* slots used by the row; lambdas allocate above this */
+  int nslots;                 /* slots used by the row; lambdas allocate above this and
+                                 sl_expr_compile raises it past their parameters, so size
+                                 the evaluation row by nslots after compiling */
   bool allow_aggregates;      /* false: an aggregate call is an error */
 } sl_compile_ctx_t;
 
@@ -68,6 +77,8 @@ typedef struct sl_function {
   sl_fn_scalar eval;       /* scalar functions */
   bool null_on_null;       /* returns NULL when any argument is NULL (skips eval) */
   bool non_deterministic;  /* RANDOM, UNIX_TIMESTAMP ... */
+  bool stateful;           /* eval is told how often this call site ran before: on entry
+                              *out holds that count as a BIGINT (test UDFs such as BAD_UDF) */
 } sl_function_t;
 
 const sl_function_t *sl_function_find(const char *name);

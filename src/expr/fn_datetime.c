@@ -1,0 +1,596 @@
+/*
+ * fn_datetime.c - DATE / TIME / TIMESTAMP functions, including the ones that
+ * take Java DateTimeFormatter patterns ('yyyy-MM-dd HH:mm:ss.SSS'). The
+ * pattern engine below formats and parses the common pattern letters
+ * (y u M d D H k h K m s S a E X x Z z and quoted literals). Time zones are
+ * UTC, GMT, Z or fixed offsets such as +02:00 / GMT+2; named regions are not
+ * supported and are reported as run-time errors.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "expr_int.h"
+
+#define DAY_MS 86400000LL
+
+static int64_t floordiv64(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
+  return q;
+}
+
+/* ---------------- zones ---------------- */
+
+/* Parses a zone id into an offset in ms east of UTC; false if unsupported. */
+static bool parse_zone_id(const char *s, size_t n, int64_t *off) {
+  char z[64];
+  if (n >= sizeof z) return false;
+  memcpy(z, s, n);
+  z[n] = 0;
+  const char *p = z;
+  if (strcasecmp(p, "UTC") == 0 || strcasecmp(p, "GMT") == 0 || strcmp(p, "Z") == 0 ||
+      strcasecmp(p, "UT") == 0) {
+    *off = 0;
+    return true;
+  }
+  if (strncasecmp(p, "UTC", 3) == 0 || strncasecmp(p, "GMT", 3) == 0) p += 3;
+  else if (strncasecmp(p, "UT", 2) == 0) p += 2;
+  if (*p != '+' && *p != '-') return false;
+  int sign = *p++ == '-' ? -1 : 1;
+  int h = 0, m = 0, nd = 0;
+  while (isdigit((unsigned char)*p) && nd < 2) h = h * 10 + (*p++ - '0'), nd++;
+  if (nd == 0) return false;
+  if (*p == ':') p++;
+  nd = 0;
+  while (isdigit((unsigned char)*p) && nd < 2) m = m * 10 + (*p++ - '0'), nd++;
+  if (*p || h > 18 || m > 59) return false;
+  *off = sign * ((int64_t)h * 3600000 + (int64_t)m * 60000);
+  return true;
+}
+
+/* ---------------- broken-down time ---------------- */
+
+typedef struct {
+  int64_t year;
+  int month, day, hour, minute, second, milli;
+  int64_t offset_ms; /* zone offset used for formatting / found while parsing */
+} dt_t;
+
+static void dt_from_ms(int64_t ms, int64_t offset, dt_t *t) {
+  ms += offset;
+  int64_t days = floordiv64(ms, DAY_MS), rem = ms - days * DAY_MS;
+  sl_civil_from_days(days, &t->year, &t->month, &t->day);
+  t->hour = (int)(rem / 3600000);
+  t->minute = (int)(rem / 60000 % 60);
+  t->second = (int)(rem / 1000 % 60);
+  t->milli = (int)(rem % 1000);
+  t->offset_ms = offset;
+}
+
+static int64_t dt_to_ms(const dt_t *t) {
+  return sl_days_from_civil(t->year, t->month, t->day) * DAY_MS + t->hour * 3600000LL +
+         t->minute * 60000LL + t->second * 1000LL + t->milli - t->offset_ms;
+}
+
+static const char *const MONTHS[] = {"January", "February", "March",     "April",
+                                     "May",     "June",     "July",      "August",
+                                     "September", "October", "November", "December"};
+static const char *const DAYS[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                   "Friday", "Saturday", "Sunday"};
+
+/* ---------------- formatting ---------------- */
+
+static void put_num(sl_buf_t *b, int64_t v, int width) {
+  if (v < 0) {
+    sl_buf_putc(b, '-');
+    v = -v;
+  }
+  sl_buf_printf(b, "%0*lld", width, (long long)v);
+}
+
+static void put_offset(sl_buf_t *b, int64_t off, int count, bool z_for_zero, bool colon_default) {
+  if (off == 0 && z_for_zero) {
+    sl_buf_putc(b, 'Z');
+    return;
+  }
+  int64_t a = off < 0 ? -off : off;
+  int h = (int)(a / 3600000), m = (int)(a / 60000 % 60);
+  sl_buf_putc(b, off < 0 ? '-' : '+');
+  if (count == 1 && m == 0 && !colon_default) sl_buf_printf(b, "%02d", h);
+  else if (count == 2 || (count == 1 && !colon_default)) sl_buf_printf(b, "%02d%02d", h, m);
+  else sl_buf_printf(b, "%02d:%02d", h, m);
+}
+
+/* Formats t with a Java pattern; false on an unknown pattern letter. */
+static bool dt_format(const dt_t *t, const char *p, size_t n, sl_buf_t *b, char *bad) {
+  for (size_t i = 0; i < n;) {
+    char c = p[i];
+    if (c == '\'') {
+      size_t j = i + 1;
+      if (j < n && p[j] == '\'') {
+        sl_buf_putc(b, '\'');
+        i += 2;
+        continue;
+      }
+      while (j < n) {
+        if (p[j] == '\'') {
+          if (j + 1 < n && p[j + 1] == '\'') {
+            sl_buf_putc(b, '\'');
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        sl_buf_putc(b, p[j++]);
+      }
+      i = j + 1;
+      continue;
+    }
+    if (!isalpha((unsigned char)c)) {
+      sl_buf_putc(b, c);
+      i++;
+      continue;
+    }
+    int cnt = 0;
+    while (i < n && p[i] == c) cnt++, i++;
+    int64_t days = sl_days_from_civil(t->year, t->month, t->day);
+    switch (c) {
+    case 'y':
+    case 'u':
+      if (cnt == 2) put_num(b, ((t->year % 100) + 100) % 100, 2);
+      else put_num(b, t->year, cnt < 4 ? cnt : cnt);
+      break;
+    case 'M':
+    case 'L':
+      if (cnt >= 4) sl_buf_puts(b, MONTHS[t->month - 1]);
+      else if (cnt == 3) sl_buf_append(b, MONTHS[t->month - 1], 3);
+      else put_num(b, t->month, cnt);
+      break;
+    case 'd': put_num(b, t->day, cnt); break;
+    case 'D': put_num(b, days - sl_days_from_civil(t->year, 1, 1) + 1, cnt); break;
+    case 'H': put_num(b, t->hour, cnt); break;
+    case 'k': put_num(b, t->hour == 0 ? 24 : t->hour, cnt); break;
+    case 'h': put_num(b, t->hour % 12 == 0 ? 12 : t->hour % 12, cnt); break;
+    case 'K': put_num(b, t->hour % 12, cnt); break;
+    case 'm': put_num(b, t->minute, cnt); break;
+    case 's': put_num(b, t->second, cnt); break;
+    case 'S': {
+      char frac[10];
+      snprintf(frac, sizeof frac, "%03d000000", t->milli);
+      sl_buf_append(b, frac, (size_t)(cnt < 9 ? cnt : 9));
+      break;
+    }
+    case 'a': sl_buf_puts(b, t->hour < 12 ? "AM" : "PM"); break;
+    case 'E':
+    case 'e': {
+      int dow = (int)(((days % 7) + 7 + 3) % 7); /* 1970-01-01 was a Thursday */
+      if (cnt >= 4) sl_buf_puts(b, DAYS[dow]);
+      else sl_buf_append(b, DAYS[dow], 3);
+      break;
+    }
+    case 'X': put_offset(b, t->offset_ms, cnt, true, cnt != 1 && cnt != 2); break;
+    case 'x': put_offset(b, t->offset_ms, cnt, false, cnt != 1 && cnt != 2); break;
+    case 'Z':
+      if (cnt >= 4) {
+        sl_buf_puts(b, "GMT");
+        if (t->offset_ms) put_offset(b, t->offset_ms, 3, false, true);
+      } else {
+        put_offset(b, t->offset_ms, 2, false, false);
+      }
+      break;
+    case 'z':
+    case 'V':
+    case 'O':
+      if (t->offset_ms == 0) sl_buf_puts(b, c == 'O' ? "GMT" : "UTC");
+      else put_offset(b, t->offset_ms, 3, false, true);
+      break;
+    default: *bad = c; return false;
+    }
+  }
+  return true;
+}
+
+/* ---------------- parsing ---------------- */
+
+static bool is_numeric_letter(char c) { return strchr("yuMLdDHkhKmsS", c) != NULL; }
+
+static bool read_int(const char *s, size_t n, size_t *i, int minw, int maxw, int64_t *v) {
+  size_t st = *i;
+  bool neg = false;
+  if (*i < n && (s[*i] == '-' || s[*i] == '+') && maxw > 4) neg = s[(*i)++] == '-';
+  int64_t r = 0;
+  int k = 0;
+  while (*i < n && k < maxw && isdigit((unsigned char)s[*i])) r = r * 10 + (s[(*i)++] - '0'), k++;
+  if (k < minw) {
+    *i = st;
+    return false;
+  }
+  *v = neg ? -r : r;
+  return true;
+}
+
+static int match_name(const char *s, size_t n, size_t *i, const char *const *names, int count,
+                      bool abbrev) {
+  for (int k = 0; k < count; k++) {
+    size_t len = abbrev ? 3 : strlen(names[k]);
+    if (*i + len <= n && strncasecmp(s + *i, names[k], len) == 0) {
+      *i += len;
+      return k;
+    }
+  }
+  return -1;
+}
+
+/* Parses s with a Java pattern into t (fields not in the pattern keep their
+ * defaults); false when the text does not match. */
+static bool dt_parse(const char *p, size_t pn, const char *s, size_t n, dt_t *t) {
+  size_t i = 0;
+  bool pm = false, has_ampm = false;
+  int64_t doy = -1;
+  for (size_t k = 0; k < pn;) {
+    char c = p[k];
+    if (c == '\'') {
+      size_t j = k + 1;
+      if (j < pn && p[j] == '\'') {
+        if (i >= n || s[i] != '\'') return false;
+        i++;
+        k += 2;
+        continue;
+      }
+      while (j < pn && p[j] != '\'') {
+        if (i >= n || s[i] != p[j]) return false;
+        i++, j++;
+      }
+      k = j + 1;
+      continue;
+    }
+    if (!isalpha((unsigned char)c)) {
+      if (i >= n || s[i] != c) return false;
+      i++, k++;
+      continue;
+    }
+    int cnt = 0;
+    while (k < pn && p[k] == c) cnt++, k++;
+    bool next_numeric = k < pn && is_numeric_letter(p[k]);
+    int maxw = next_numeric ? cnt : (cnt > 2 ? cnt : 2);
+    int64_t v;
+    switch (c) {
+    case 'y':
+    case 'u':
+      if (cnt == 2) {
+        if (!read_int(s, n, &i, 2, 2, &v)) return false;
+        t->year = 2000 + v;
+      } else {
+        if (!read_int(s, n, &i, cnt, next_numeric ? cnt : 9, &v)) return false;
+        t->year = v;
+      }
+      break;
+    case 'M':
+    case 'L':
+      if (cnt >= 3) {
+        int m = match_name(s, n, &i, MONTHS, 12, cnt == 3);
+        if (m < 0) return false;
+        t->month = m + 1;
+      } else {
+        if (!read_int(s, n, &i, cnt, maxw, &v) || v < 1 || v > 12) return false;
+        t->month = (int)v;
+      }
+      break;
+    case 'd':
+      if (!read_int(s, n, &i, cnt, maxw, &v) || v < 1 || v > 31) return false;
+      t->day = (int)v;
+      break;
+    case 'D':
+      if (!read_int(s, n, &i, cnt, next_numeric ? cnt : 3, &v) || v < 1 || v > 366) return false;
+      doy = v;
+      break;
+    case 'H':
+    case 'k':
+    case 'h':
+    case 'K':
+      if (!read_int(s, n, &i, cnt, maxw, &v) || v > 24) return false;
+      if (c == 'k' && v == 24) v = 0;
+      if (c == 'h' && v == 12) v = 0;
+      t->hour = (int)v;
+      break;
+    case 'm':
+      if (!read_int(s, n, &i, cnt, maxw, &v) || v > 59) return false;
+      t->minute = (int)v;
+      break;
+    case 's':
+      if (!read_int(s, n, &i, cnt, maxw, &v) || v > 59) return false;
+      t->second = (int)v;
+      break;
+    case 'S': {
+      size_t st = i;
+      int64_t r = 0;
+      int digits = 0;
+      int lim = next_numeric ? cnt : 9;
+      while (i < n && digits < lim && isdigit((unsigned char)s[i])) {
+        if (digits < 3) r = r * 10 + (s[i] - '0');
+        digits++, i++;
+      }
+      if (digits < (next_numeric ? cnt : 1) || (i == st)) return false;
+      for (int d = digits; d < 3; d++) r *= 10;
+      t->milli = (int)r;
+      break;
+    }
+    case 'a':
+      if (i + 2 <= n && strncasecmp(s + i, "AM", 2) == 0) pm = false;
+      else if (i + 2 <= n && strncasecmp(s + i, "PM", 2) == 0) pm = true;
+      else return false;
+      has_ampm = true;
+      i += 2;
+      break;
+    case 'E':
+    case 'e':
+      if (match_name(s, n, &i, DAYS, 7, cnt < 4) < 0) return false;
+      break;
+    case 'X':
+    case 'x':
+    case 'Z':
+    case 'z':
+    case 'V':
+    case 'O': {
+      if (i < n && s[i] == 'Z' && c != 'x') {
+        i++;
+        t->offset_ms = 0;
+        break;
+      }
+      size_t st = i;
+      if (i + 3 <= n && (strncasecmp(s + i, "UTC", 3) == 0 || strncasecmp(s + i, "GMT", 3) == 0))
+        i += 3;
+      while (i < n && (s[i] == '+' || s[i] == '-' || s[i] == ':' || isdigit((unsigned char)s[i])))
+        i++;
+      if (!parse_zone_id(s + st, i - st, &t->offset_ms)) return false;
+      break;
+    }
+    default: return false;
+    }
+  }
+  if (i != n) return false;
+  if (has_ampm) t->hour = t->hour % 12 + (pm ? 12 : 0);
+  if (doy > 0) {
+    int64_t days = sl_days_from_civil(t->year, 1, 1) + doy - 1;
+    sl_civil_from_days(days, &t->year, &t->month, &t->day);
+  }
+  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (t->day > mdays[t->month - 1]) return false;
+  bool leap = (t->year % 4 == 0 && t->year % 100 != 0) || t->year % 400 == 0;
+  if (t->month == 2 && t->day == 29 && !leap) return false;
+  return true;
+}
+
+static void dt_defaults(dt_t *t) {
+  memset(t, 0, sizeof *t);
+  t->year = 1970;
+  t->month = 1;
+  t->day = 1;
+}
+
+/* ---------------- shared pieces of the implementations ---------------- */
+
+static int zone_arg(const sl_value_t *v, int64_t *off, sl_error_t *err) {
+  if (!parse_zone_id(v->u.s.ptr, v->u.s.len, off))
+    return sl_error_set(err, SL_EEVAL, -1, "Unknown time-zone ID: %.*s", (int)v->u.s.len,
+                        v->u.s.ptr);
+  return 0;
+}
+
+static int format_ms(int64_t ms, const sl_value_t *fmt, int64_t off, sl_arena_t *ar,
+                     sl_value_t *out, sl_error_t *err) {
+  dt_t t;
+  dt_from_ms(ms, off, &t);
+  sl_buf_t b;
+  sl_buf_init(&b);
+  char bad = 0;
+  bool ok = dt_format(&t, fmt->u.s.ptr, fmt->u.s.len, &b, &bad);
+  if (ok) *out = sl_str_dup(ar, b.data ? b.data : "", b.len);
+  sl_buf_free(&b);
+  if (!ok) return sl_error_set(err, SL_EEVAL, -1, "Unknown pattern letter: %c", bad);
+  return 0;
+}
+
+static int parse_ms(const sl_value_t *text, const sl_value_t *fmt, int64_t off, int64_t *ms,
+                    sl_error_t *err) {
+  dt_t t;
+  dt_defaults(&t);
+  t.offset_ms = off;
+  if (!dt_parse(fmt->u.s.ptr, fmt->u.s.len, text->u.s.ptr, text->u.s.len, &t))
+    return sl_error_set(err, SL_EEVAL, -1, "Failed to parse '%.*s' with pattern '%.*s'",
+                        (int)text->u.s.len, text->u.s.ptr, (int)fmt->u.s.len, fmt->u.s.ptr);
+  *ms = dt_to_ms(&t);
+  return 0;
+}
+
+/* ---------------- typers ---------------- */
+
+/* Checks args against a list of kinds (SL_T_NULL = any); nmin..nmax args. */
+static bool args_are(const sl_type_t *const *a, int n, int nmin, const sl_type_kind_t *kinds,
+                     int nmax) {
+  if (n < nmin || n > nmax) return false;
+  for (int i = 0; i < n; i++) {
+    /* INT widens to a BIGINT parameter, as in ksqlDB's overload resolution. */
+    if (kinds[i] == SL_T_BIGINT ? !sl_ty_integral(a[i]) : !sl_ty_is(a[i], kinds[i])) return false;
+  }
+  return true;
+}
+
+#define TYPER(NAME, NMIN, RET, ...)                                                              \
+  static int NAME(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_type_t **ret,     \
+                  sl_error_t *err) {                                                           \
+    SL_UNUSED(ar);                                                                             \
+    static const sl_type_kind_t k[] = {__VA_ARGS__};                                           \
+    if (!args_are(a, n, NMIN, k, (int)SL_ARRAY_LEN(k))) return sl_fn_reject(err);              \
+    *ret = &RET;                                                                               \
+    return 0;                                                                                  \
+  }
+
+TYPER(ty_ts_to_string, 2, sl_type_string, SL_T_BIGINT, SL_T_STRING, SL_T_STRING)
+TYPER(ty_string_to_ts, 2, sl_type_bigint, SL_T_STRING, SL_T_STRING, SL_T_STRING)
+TYPER(ty_format_ts, 2, sl_type_string, SL_T_TIMESTAMP, SL_T_STRING, SL_T_STRING)
+TYPER(ty_parse_ts, 2, sl_type_timestamp, SL_T_STRING, SL_T_STRING, SL_T_STRING)
+TYPER(ty_format_date, 2, sl_type_string, SL_T_DATE, SL_T_STRING)
+TYPER(ty_parse_date, 2, sl_type_date, SL_T_STRING, SL_T_STRING)
+TYPER(ty_format_time, 2, sl_type_string, SL_T_TIME, SL_T_STRING)
+TYPER(ty_parse_time, 2, sl_type_time, SL_T_STRING, SL_T_STRING)
+TYPER(ty_date_to_string, 2, sl_type_string, SL_T_INT, SL_T_STRING)
+TYPER(ty_string_to_date, 2, sl_type_int, SL_T_STRING, SL_T_STRING)
+TYPER(ty_unix_ts, 0, sl_type_bigint, SL_T_TIMESTAMP)
+TYPER(ty_unix_date, 0, sl_type_int, SL_T_DATE)
+TYPER(ty_from_days, 1, sl_type_date, SL_T_INT)
+TYPER(ty_convert_tz, 3, sl_type_timestamp, SL_T_TIMESTAMP, SL_T_STRING, SL_T_STRING)
+
+static int ty_from_unixtime(const sl_type_t *const *a, int n, sl_arena_t *ar,
+                            const sl_type_t **ret, sl_error_t *err) {
+  SL_UNUSED(ar);
+  if (n != 1 || !sl_ty_integral(a[0])) return sl_fn_reject(err);
+  *ret = &sl_type_timestamp;
+  return 0;
+}
+
+/* ---------------- implementations ---------------- */
+
+#define FN(NAME)                                                                                 \
+  static int NAME(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,            \
+                  sl_value_t *out, sl_error_t *err)
+
+FN(f_timestamptostring) {
+  SL_UNUSED(ret);
+  int64_t off = 0;
+  if (n > 2 && zone_arg(&a[2], &off, err)) return SL_EEVAL;
+  return format_ms(sl_num_l(&a[0]), &a[1], off, ar, out, err);
+}
+
+FN(f_format_timestamp) { return f_timestamptostring(a, n, ret, ar, out, err); }
+
+FN(f_stringtotimestamp) {
+  SL_UNUSED(ar);
+  int64_t off = 0, ms;
+  if (n > 2 && zone_arg(&a[2], &off, err)) return SL_EEVAL;
+  if (parse_ms(&a[0], &a[1], off, &ms, err)) return SL_EEVAL;
+  *out = ret->kind == SL_T_TIMESTAMP ? sl_val_timestamp(ms) : sl_val_bigint(ms);
+  return 0;
+}
+
+FN(f_format_date) {
+  SL_UNUSED(n), SL_UNUSED(ret);
+  return format_ms((int64_t)a[0].u.i * DAY_MS, &a[1], 0, ar, out, err);
+}
+
+FN(f_parse_date) {
+  SL_UNUSED(n), SL_UNUSED(ar);
+  int64_t ms;
+  if (parse_ms(&a[0], &a[1], 0, &ms, err)) return SL_EEVAL;
+  int32_t days = (int32_t)floordiv64(ms, DAY_MS);
+  *out = ret->kind == SL_T_DATE ? sl_val_date(days) : sl_val_int(days);
+  return 0;
+}
+
+FN(f_format_time) {
+  SL_UNUSED(n), SL_UNUSED(ret);
+  return format_ms(a[0].u.i, &a[1], 0, ar, out, err);
+}
+
+FN(f_parse_time) {
+  SL_UNUSED(n), SL_UNUSED(ret), SL_UNUSED(ar);
+  int64_t ms;
+  if (parse_ms(&a[0], &a[1], 0, &ms, err)) return SL_EEVAL;
+  int64_t r = ms % DAY_MS;
+  if (r < 0) r += DAY_MS;
+  *out = sl_val_time((int32_t)r);
+  return 0;
+}
+
+FN(f_unix_timestamp) {
+  SL_UNUSED(ret), SL_UNUSED(ar), SL_UNUSED(err);
+  *out = sl_val_bigint(n == 0 ? sl_now_ms() : a[0].u.l);
+  return 0;
+}
+
+FN(f_unix_date) {
+  SL_UNUSED(ret), SL_UNUSED(ar), SL_UNUSED(err);
+  *out = sl_val_int(n == 0 ? (int32_t)floordiv64(sl_now_ms(), DAY_MS) : a[0].u.i);
+  return 0;
+}
+
+FN(f_from_unixtime) {
+  SL_UNUSED(n), SL_UNUSED(ret), SL_UNUSED(ar), SL_UNUSED(err);
+  *out = sl_val_timestamp(a[0].kind == SL_T_INT ? a[0].u.i : a[0].u.l);
+  return 0;
+}
+
+FN(f_from_days) {
+  SL_UNUSED(n), SL_UNUSED(ret), SL_UNUSED(ar), SL_UNUSED(err);
+  *out = sl_val_date(a[0].u.i);
+  return 0;
+}
+
+FN(f_convert_tz) {
+  SL_UNUSED(n), SL_UNUSED(ret), SL_UNUSED(ar);
+  int64_t from, to;
+  if (zone_arg(&a[1], &from, err) || zone_arg(&a[2], &to, err)) return SL_EEVAL;
+  *out = sl_val_timestamp(a[0].u.l - from + to);
+  return 0;
+}
+
+#define DT "DATE / TIME"
+const sl_function_t sl_fn_datetime_table[] = {
+    {"CONVERT_TZ", SL_FN_SCALAR, DT, "Converts a TIMESTAMP value from one time zone to another.",
+     "CONVERT_TZ(TIMESTAMP timestamp, STRING fromTz, STRING toTz)", ty_convert_tz, f_convert_tz,
+     true, false, false},
+    {"DATETOSTRING", SL_FN_SCALAR, DT,
+     "Converts an INT number of days since epoch to a date string using the given format pattern.",
+     "DATETOSTRING(INTEGER epochDays, STRING formatPattern)", ty_date_to_string, f_format_date,
+     true, false, false},
+    {"FORMAT_DATE", SL_FN_SCALAR, DT, "Converts a DATE value to a string using the given format.",
+     "FORMAT_DATE(DATE date, STRING formatPattern)", ty_format_date, f_format_date, true, false,
+     false},
+    {"FORMAT_TIME", SL_FN_SCALAR, DT, "Converts a TIME value to a string using the given format.",
+     "FORMAT_TIME(TIME time, STRING formatPattern)", ty_format_time, f_format_time, true, false,
+     false},
+    {"FORMAT_TIMESTAMP", SL_FN_SCALAR, DT,
+     "Converts a TIMESTAMP value to a string using the given format and optional time zone.",
+     "FORMAT_TIMESTAMP(TIMESTAMP timestamp, STRING formatPattern [, STRING timeZone])",
+     ty_format_ts, f_format_timestamp, true, false, false},
+    {"FROM_DAYS", SL_FN_SCALAR, DT, "Converts an INT number of days since epoch to a DATE.",
+     "FROM_DAYS(INTEGER days)", ty_from_days, f_from_days, true, false, false},
+    {"FROM_UNIXTIME", SL_FN_SCALAR, DT,
+     "Converts a BIGINT millisecond timestamp value into a TIMESTAMP value.",
+     "FROM_UNIXTIME(BIGINT epochMilli)", ty_from_unixtime, f_from_unixtime, true, false, false},
+    {"PARSE_DATE", SL_FN_SCALAR, DT, "Converts a string representation of a date into a DATE.",
+     "PARSE_DATE(STRING formattedDate, STRING formatPattern)", ty_parse_date, f_parse_date, true,
+     false, false},
+    {"PARSE_TIME", SL_FN_SCALAR, DT, "Converts a string representation of a time into a TIME.",
+     "PARSE_TIME(STRING formattedTime, STRING formatPattern)", ty_parse_time, f_parse_time, true,
+     false, false},
+    {"PARSE_TIMESTAMP", SL_FN_SCALAR, DT,
+     "Converts a string representation of a timestamp into a TIMESTAMP.",
+     "PARSE_TIMESTAMP(STRING formattedTimestamp, STRING formatPattern [, STRING timeZone])",
+     ty_parse_ts, f_stringtotimestamp, true, false, false},
+    {"STRINGTODATE", SL_FN_SCALAR, DT,
+     "Converts a date string into an INT number of days since epoch.",
+     "STRINGTODATE(STRING formattedDate, STRING formatPattern)", ty_string_to_date, f_parse_date,
+     true, false, false},
+    {"STRINGTOTIMESTAMP", SL_FN_SCALAR, DT,
+     "Converts a string value in the given format into the BIGINT value that represents the "
+     "millisecond timestamp.",
+     "STRINGTOTIMESTAMP(STRING formattedTimestamp, STRING formatPattern [, STRING timeZone])",
+     ty_string_to_ts, f_stringtotimestamp, true, false, false},
+    {"TIMESTAMPTOSTRING", SL_FN_SCALAR, DT,
+     "Converts a BIGINT millisecond timestamp value into the string representation of the "
+     "timestamp in the given format.",
+     "TIMESTAMPTOSTRING(BIGINT epochMilli, STRING formatPattern [, STRING timeZone])",
+     ty_ts_to_string, f_timestamptostring, true, false, false},
+    {"UNIX_DATE", SL_FN_SCALAR, DT,
+     "Gets the current date as an INT number of days since epoch, or converts a DATE.",
+     "UNIX_DATE()\nUNIX_DATE(DATE date)", ty_unix_date, f_unix_date, true, true, false},
+    {"UNIX_TIMESTAMP", SL_FN_SCALAR, DT,
+     "Gets the current time in milliseconds since epoch, or converts a TIMESTAMP.",
+     "UNIX_TIMESTAMP()\nUNIX_TIMESTAMP(TIMESTAMP timestamp)", ty_unix_ts, f_unix_timestamp, true,
+     true, false},
+};
+const int sl_fn_datetime_count = (int)SL_ARRAY_LEN(sl_fn_datetime_table);
