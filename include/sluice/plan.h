@@ -63,6 +63,7 @@ struct sl_pnode {
   sl_schema_t *out_schema;     /* output columns, key columns first */
 
   /* SL_PN_SINK */
+  const char *sink_name;
   const char *sink_topic;
   bool sink_is_table;
   sl_serde_t *sink_key_serde;

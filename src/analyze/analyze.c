@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sluice/analyze.h"
+#include "analyze_int.h"
 #include "sluice/parser.h"
 #include "sluice/serde.h"
 
@@ -58,12 +58,6 @@ int sl_parse_delimiter(const char *s, const char *which, char *out, sl_error_t *
 
 /* ---------------- scopes and name resolution ---------------- */
 
-typedef struct scope {
-  const sl_pnode_t *src;
-  const char *src_name;
-  const char *alias;  /* FROM alias or NULL */
-  const char *clause; /* "SELECT", "WHERE", ... for messages */
-} scope_t;
 
 static int resolve_column(void *ctx, const sl_expr_t *e, int *slot, const sl_type_t **type,
                           sl_error_t *err) {
@@ -114,7 +108,7 @@ static const sl_type_t *lookup_type_cb(void *ctx, const char *name) {
   return ax->lookup_type ? ax->lookup_type(ax->ctx, name) : NULL;
 }
 
-static int compile(const sl_expr_t *e, scope_t *sc, const sl_analyze_ctx_t *ax, sl_arena_t *a,
+int an_compile(const sl_expr_t *e, scope_t *sc, const sl_analyze_ctx_t *ax, sl_arena_t *a,
                    const char *clause, sl_cexpr_t **out, sl_error_t *err) {
   sc->clause = clause;
   sl_compile_ctx_t cc = {.arena = a,
@@ -130,8 +124,6 @@ static int compile(const sl_expr_t *e, scope_t *sc, const sl_analyze_ctx_t *ax, 
 /* ---------------- source node ---------------- */
 
 static const char *effective_format(const char *f) { return f ? f : "KAFKA"; }
-
-int sl_plan_source_node(const sl_source_t *s, sl_arena_t *a, sl_pnode_t **out, sl_error_t *err);
 
 int sl_plan_source_node(const sl_source_t *s, sl_arena_t *a, sl_pnode_t **out, sl_error_t *err) {
   sl_pnode_t *n = sl_arena_alloc(a, sizeof *n);
@@ -193,7 +185,7 @@ int sl_plan_source_node(const sl_source_t *s, sl_arena_t *a, sl_pnode_t **out, s
 
 /* ---------------- projections ---------------- */
 
-static bool is_reserved_output(const char *name) {
+bool an_is_reserved_output(const char *name) {
   return !strcmp(name, "ROWTIME") || !strcmp(name, "WINDOWSTART") || !strcmp(name, "WINDOWEND") ||
          !strcmp(name, "ROWPARTITION") || !strcmp(name, "ROWOFFSET");
 }
@@ -215,7 +207,7 @@ typedef struct key_expr {
   const char *display;   /* how messages show it */
 } key_expr_t;
 
-static void join_names(sl_buf_t *b, const char **names, int n, const char *last_sep) {
+void an_join_names(sl_buf_t *b, const char **names, int n, const char *last_sep) {
   for (int i = 0; i < n; i++) {
     if (i > 0) sl_buf_puts(b, i == n - 1 ? last_sep : ", ");
     sl_buf_puts(b, names[i]);
@@ -228,7 +220,7 @@ static bool ident_eq(const sl_ident_t *a, const sl_ident_t *b) {
   return strcmp(a->name, b->name) == 0;
 }
 
-static bool expr_eq(const sl_expr_t *a, const sl_expr_t *b) {
+bool an_expr_eq(const sl_expr_t *a, const sl_expr_t *b) {
   if (!a || !b) return a == b;
   if (a->kind != b->kind || a->op != b->op || a->negated != b->negated || a->star != b->star ||
       a->distinct != b->distinct || a->ival != b->ival)
@@ -236,17 +228,17 @@ static bool expr_eq(const sl_expr_t *a, const sl_expr_t *b) {
   if ((a->text || b->text) && (!a->text || !b->text || strcmp(a->text, b->text) != 0)) return false;
   if (a->kind != SL_EX_COLUMN && !ident_eq(a->qualifier, b->qualifier)) return false;
   if (!ident_eq(a->name, b->name)) return false;
-  if (!expr_eq(a->left, b->left) || !expr_eq(a->right, b->right) || !expr_eq(a->third, b->third))
+  if (!an_expr_eq(a->left, b->left) || !an_expr_eq(a->right, b->right) || !an_expr_eq(a->third, b->third))
     return false;
   if (a->args.len != b->args.len || a->whens.len != b->whens.len || a->names.len != b->names.len)
     return false;
   for (int i = 0; i < a->args.len; i++)
-    if (!expr_eq(a->args.items[i], b->args.items[i])) return false;
+    if (!an_expr_eq(a->args.items[i], b->args.items[i])) return false;
   for (int i = 0; i < a->names.len; i++)
     if (!ident_eq(a->names.items[i], b->names.items[i])) return false;
   for (int i = 0; i < a->whens.len; i++) {
     const sl_when_t *x = a->whens.items[i], *y = b->whens.items[i];
-    if (!expr_eq(x->when, y->when) || !expr_eq(x->then, y->then)) return false;
+    if (!an_expr_eq(x->when, y->when) || !an_expr_eq(x->then, y->then)) return false;
   }
   if (a->type || b->type) {
     sl_buf_t x, y;
@@ -264,34 +256,34 @@ static bool expr_eq(const sl_expr_t *a, const sl_expr_t *b) {
 
 /* A copy of e whose column references all carry qualifier q (for messages
  * that show ksqlDB's fully qualified form, e.g. ABS(INPUT.ID)). */
-static sl_expr_t *qualify(const sl_expr_t *e, const char *q, sl_arena_t *a) {
+sl_expr_t *an_qualify(const sl_expr_t *e, const char *q, sl_arena_t *a) {
   if (!e) return NULL;
   sl_expr_t *c = sl_arena_memdup(a, e, sizeof *e);
   if (c->kind == SL_EX_COLUMN && !c->qualifier) {
     c->qualifier = sl_arena_alloc(a, sizeof(sl_ident_t));
     c->qualifier->name = q;
   }
-  c->left = qualify(e->left, q, a);
-  c->right = qualify(e->right, q, a);
-  c->third = qualify(e->third, q, a);
+  c->left = an_qualify(e->left, q, a);
+  c->right = an_qualify(e->right, q, a);
+  c->third = an_qualify(e->third, q, a);
   if (e->args.len) {
     c->args.items = sl_arena_alloc(a, sizeof(void *) * (size_t)e->args.len);
-    for (int i = 0; i < e->args.len; i++) c->args.items[i] = qualify(e->args.items[i], q, a);
+    for (int i = 0; i < e->args.len; i++) c->args.items[i] = an_qualify(e->args.items[i], q, a);
   }
   if (e->whens.len) {
     c->whens.items = sl_arena_alloc(a, sizeof(void *) * (size_t)e->whens.len);
     for (int i = 0; i < e->whens.len; i++) {
       const sl_when_t *w = e->whens.items[i];
       sl_when_t *nw = sl_arena_alloc(a, sizeof *nw);
-      nw->when = qualify(w->when, q, a);
-      nw->then = qualify(w->then, q, a);
+      nw->when = an_qualify(w->when, q, a);
+      nw->then = an_qualify(w->then, q, a);
       c->whens.items[i] = nw;
     }
   }
   return c;
 }
 
-static const char *expr_text(const sl_expr_t *e, sl_arena_t *a) {
+const char *an_expr_text(const sl_expr_t *e, sl_arena_t *a) {
   sl_buf_t b;
   sl_buf_init(&b);
   sl_expr_to_sql(e, &b);
@@ -300,7 +292,7 @@ static const char *expr_text(const sl_expr_t *e, sl_arena_t *a) {
   return s;
 }
 
-static const char *next_synth_name(sl_arena_t *a, int *gen, const char **used, int nused) {
+const char *an_next_synth_name(sl_arena_t *a, int *gen, const char **used, int nused) {
   for (;;) {
     char *cand = sl_arena_sprintf(a, "KSQL_COL_%d", (*gen)++);
     bool taken = false;
@@ -343,9 +335,9 @@ static int build_keys(const sl_select_t *sel, scope_t *sc, const sl_analyze_ctx_
     key_expr_t *ke = &k[n++];
     ke->ast = e;
     ke->src_slot = -1;
-    int rc = compile(e, sc, ax, a, "PARTITION BY", &ke->cx, err);
+    int rc = an_compile(e, sc, ax, a, "PARTITION BY", &ke->cx, err);
     if (rc) return rc;
-    ke->display = expr_text(qualify(e, sc->alias ? sc->alias : sc->src_name, a), a);
+    ke->display = an_expr_text(an_qualify(e, sc->alias ? sc->alias : sc->src_name, a), a);
     if (e->kind == SL_EX_COLUMN) {
       ke->src_slot = sl_schema_find(src->schema, e->name->name);
       ke->name = e->name->name;
@@ -355,7 +347,7 @@ static int build_keys(const sl_select_t *sel, scope_t *sc, const sl_analyze_ctx_
     }
   }
   for (int i = 0; i < n; i++)
-    if (!k[i].name) k[i].name = next_synth_name(a, gen, NULL, 0);
+    if (!k[i].name) k[i].name = an_next_synth_name(a, gen, NULL, 0);
   *out = k;
   *nkeys = n;
   return 0;
@@ -364,7 +356,7 @@ static int build_keys(const sl_select_t *sel, scope_t *sc, const sl_analyze_ctx_
 static int match_key(const sl_expr_t *e, const sl_pnode_t *src, const key_expr_t *keys,
                      int nkeys) {
   for (int j = 0; j < nkeys; j++) {
-    if (keys[j].ast && expr_eq(keys[j].ast, e)) return j;
+    if (keys[j].ast && an_expr_eq(keys[j].ast, e)) return j;
     if (!keys[j].ast && e->kind == SL_EX_COLUMN && keys[j].src_slot >= 0 &&
         sl_schema_find(src->schema, e->name->name) == keys[j].src_slot)
       return j;
@@ -372,7 +364,7 @@ static int match_key(const sl_expr_t *e, const sl_pnode_t *src, const key_expr_t
   return -1;
 }
 
-static sl_expr_t *column_ast(sl_arena_t *a, const char *name, int offset) {
+sl_expr_t *an_column_ast(sl_arena_t *a, const char *name, int offset) {
   sl_expr_t *ce = sl_arena_alloc(a, sizeof *ce);
   ce->kind = SL_EX_COLUMN;
   ce->offset = offset;
@@ -422,12 +414,12 @@ static int expand_items(const sl_select_t *sel, scope_t *sc, const sl_analyze_ct
           } else if ((pass == 0) != is_key) {
             continue;
           }
-          sl_expr_t *ce = column_ast(a, col->name, e->offset);
+          sl_expr_t *ce = an_column_ast(a, col->name, e->offset);
           items[n].name = col->name;
           items[n].ast = ce;
           items[n].offset = e->offset;
           items[n].key_idx = partitioned ? -1 : match_key(ce, src, keys, nkeys);
-          int rc = compile(ce, sc, ax, a, "SELECT", &items[n].cx, err);
+          int rc = an_compile(ce, sc, ax, a, "SELECT", &items[n].cx, err);
           if (rc) return rc;
           n++;
         }
@@ -437,14 +429,14 @@ static int expand_items(const sl_select_t *sel, scope_t *sc, const sl_analyze_ct
     out_item_t *o = &items[n];
     o->ast = e;
     o->offset = it->offset;
-    int rc = compile(e, sc, ax, a, "SELECT", &o->cx, err);
+    int rc = an_compile(e, sc, ax, a, "SELECT", &o->cx, err);
     if (rc) return rc;
     o->key_idx = match_key(e, src, keys, nkeys);
     if (it->alias) {
       o->name = it->alias->name;
     } else if (e->kind == SL_EX_COLUMN) {
       o->name = e->name->name;
-      if (is_reserved_output(o->name) && o->key_idx < 0)
+      if (an_is_reserved_output(o->name) && o->key_idx < 0)
         return sl_error_set(err, SL_ESEMANTIC, e->offset,
                             "Reserved column name in select: `%s`. Please remove or alias the "
                             "column.",
@@ -464,7 +456,7 @@ static int expand_items(const sl_select_t *sel, scope_t *sc, const sl_analyze_ct
   for (int j = 0; j < nkeys; j++) used[n + j] = keys[j].name;
   for (int i = 0; i < n; i++) {
     if (items[i].name) continue;
-    items[i].name = next_synth_name(a, gen, used, n + nkeys);
+    items[i].name = an_next_synth_name(a, gen, used, n + nkeys);
     used[i] = items[i].name;
   }
   *items_out = items;
@@ -485,17 +477,17 @@ static int prop_int(const sl_property_t *p, int *out, sl_error_t *err) {
   return 0;
 }
 
-static const char *prop_get(const sl_map_t *props, const char *name) {
+const char *an_prop_get(const sl_map_t *props, const char *name) {
   return props ? sl_map_get(props, name) : NULL;
 }
 
-static int fill_sink_spec(const sl_stmt_t *st, const sl_source_t *src, const sl_analyze_ctx_t *ax,
+int an_fill_sink_spec(const sl_stmt_t *st, const sl_source_t *src, const sl_analyze_ctx_t *ax,
                           int nkey, sl_arena_t *a, sl_sink_spec_t *spec, sl_error_t *err) {
   const sl_list_t *props = &st->props;
   spec->name = st->name.name;
   spec->is_table = st->obj == SL_OBJ_TABLE;
   const sl_property_t *p;
-  const char *prefix = prop_get(ax->props, "ksql.output.topic.name.prefix");
+  const char *prefix = an_prop_get(ax->props, "ksql.output.topic.name.prefix");
   spec->topic = (p = sl_props_find(props, "KAFKA_TOPIC"))
                     ? sl_arena_strdup(a, sl_prop_text(p))
                     : sl_arena_sprintf(a, "%s%s", prefix ? prefix : "", st->name.name);
@@ -511,7 +503,7 @@ static int fill_sink_spec(const sl_stmt_t *st, const sl_source_t *src, const sl_
                         "Key format specified for stream without key columns.");
   const char *inherited = src->key_format;
   if (!inherited || sl_streq_ci(inherited, "NONE")) {
-    inherited = prop_get(ax->props, "ksql.persistence.default.format.key");
+    inherited = an_prop_get(ax->props, "ksql.persistence.default.format.key");
     if (!inherited) inherited = "KAFKA";
   }
   spec->key_format = sl_arena_strdup(a, kf ? kf : inherited);
@@ -525,7 +517,7 @@ static int fill_sink_spec(const sl_stmt_t *st, const sl_source_t *src, const sl_
     return sl_error_set(err, SL_ESEMANTIC, st->offset, "Unknown format: %s", spec->value_format);
   spec->key_opts.delimiter = ',';
   spec->value_opts.delimiter = ',';
-  const char *wrap_default = prop_get(ax->props, "ksql.persistence.wrap.single.values");
+  const char *wrap_default = an_prop_get(ax->props, "ksql.persistence.wrap.single.values");
   spec->value_opts.wrap_single = !(wrap_default && sl_streq_ci(wrap_default, "false"));
   if ((p = sl_props_find(props, "WRAP_SINGLE_VALUE"))) {
     const char *t = sl_prop_text(p);
@@ -601,7 +593,7 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
     f->input = top;
     f->nslots = top->nslots;
     f->is_table = src->is_table;
-    if ((rc = compile(sel->where, &sc, ax, a, "WHERE", &f->predicate, err))) goto fail;
+    if ((rc = an_compile(sel->where, &sc, ax, a, "WHERE", &f->predicate, err))) goto fail;
     const sl_type_t *pt = sl_cexpr_type(f->predicate);
     if (pt && pt->kind != SL_T_BOOLEAN) {
       rc = sl_error_set(err, SL_ESEMANTIC, sel->where->offset,
@@ -657,8 +649,8 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
       sl_buf_t b, c;
       sl_buf_init(&b);
       sl_buf_init(&c);
-      join_names(&b, missing, nmissing, " and ");
-      join_names(&c, missing, nmissing, ", ");
+      an_join_names(&b, missing, nmissing, " and ");
+      an_join_names(&c, missing, nmissing, ", ");
       const char *what = partitioned ? "partitioning expression" : "key column";
       rc = sl_error_set(err, SL_ESEMANTIC, sel->offset,
                         "The query used to build `%s` must include the %s%s %s in its "
@@ -723,6 +715,22 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
   plan->out_schema = pj->out_schema;
 
   /* Sink. */
+  sl_pnode_t *sk;
+  if ((rc = an_sink_node(stmt, target, src, ax, pj, nsrckey, src->is_table, a, spec, &sk, err)))
+    goto fail;
+  plan->root = sk;
+  plan->sink_name = sl_arena_strdup(a, sk->sink_name);
+  *plan_out = plan;
+  return 0;
+fail:
+  sl_plan_free(plan);
+  return rc ? rc : SL_ESEMANTIC;
+}
+
+int an_sink_node(const sl_stmt_t *stmt, const sl_source_t *target, const sl_source_t *src,
+                 const sl_analyze_ctx_t *ax, sl_pnode_t *pj, int nkey, bool result_is_table,
+                 sl_arena_t *a, sl_sink_spec_t *spec, sl_pnode_t **out, sl_error_t *err) {
+  int rc;
   sl_sink_spec_t local;
   if (!spec) spec = &local;
   memset(spec, 0, sizeof *spec);
@@ -736,58 +744,50 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
     spec->value_opts = target->value_opts;
     spec->timestamp_column = target->timestamp_column;
     spec->timestamp_format = target->timestamp_format;
+    spec->window_type = target->window_type;
+    spec->window_size_ms = target->window_size_ms;
   } else {
-    if ((rc = fill_sink_spec(stmt, src, ax, nsrckey, a, spec, err))) goto fail;
-    if (stmt->obj == SL_OBJ_TABLE && !src->is_table) {
-      rc = sl_error_set(err, SL_ESEMANTIC, stmt->offset,
-                        "Invalid result type. Your SELECT query produces a STREAM. Please use "
-                        "CREATE STREAM AS SELECT statement instead.");
-      goto fail;
-    }
-    if (stmt->obj == SL_OBJ_STREAM && src->is_table) {
-      rc = sl_error_set(err, SL_ESEMANTIC, stmt->offset,
-                        "Invalid result type. Your SELECT query produces a TABLE. Please use "
-                        "CREATE TABLE AS SELECT statement instead.");
-      goto fail;
-    }
+    if ((rc = an_fill_sink_spec(stmt, src, ax, nkey, a, spec, err))) return rc;
+    if (stmt->obj == SL_OBJ_TABLE && !result_is_table)
+      return sl_error_set(err, SL_ESEMANTIC, stmt->offset,
+                          "Invalid result type. Your SELECT query produces a STREAM. Please use "
+                          "CREATE STREAM AS SELECT statement instead.");
+    if (stmt->obj == SL_OBJ_STREAM && result_is_table)
+      return sl_error_set(err, SL_ESEMANTIC, stmt->offset,
+                          "Invalid result type. Your SELECT query produces a TABLE. Please use "
+                          "CREATE TABLE AS SELECT statement instead.");
   }
   sl_pnode_t *sk = sl_arena_alloc(a, sizeof *sk);
   sk->kind = SL_PN_SINK;
   sk->input = pj;
   sk->nslots = pj->nslots;
+  sk->sink_name = sl_arena_strdup(a, spec->name);
   sk->sink_topic = sl_arena_strdup(a, spec->topic);
   sk->sink_is_table = spec->is_table;
-  sk->sink_nkey = nsrckey;
+  sk->sink_nkey = nkey;
   sk->sink_ts_slot = -1;
-  {
-    sl_column_t *cols = pj->out_schema->cols;
-    if ((rc = sl_serde_new(nsrckey ? spec->key_format : "NONE", cols, nsrckey, true,
-                           &spec->key_opts, a, &sk->sink_key_serde, err)))
-      goto fail;
-    if ((rc = sl_serde_new(spec->value_format, cols + nsrckey, nitems - nsrckey, false,
-                           &spec->value_opts, a, &sk->sink_value_serde, err)))
-      goto fail;
-    if (spec->timestamp_column) {
-      int i = sl_schema_find(pj->out_schema, spec->timestamp_column);
-      if (i < 0) {
-        rc = sl_error_set(err, SL_ESEMANTIC, stmt->offset,
+  sk->window_type = spec->window_type;
+  sl_column_t *cols = pj->out_schema->cols;
+  int nout = pj->out_schema->ncols;
+  if ((rc = sl_serde_new(nkey ? spec->key_format : "NONE", cols, nkey, true, &spec->key_opts, a,
+                         &sk->sink_key_serde, err)))
+    return rc;
+  if ((rc = sl_serde_new(spec->value_format, cols + nkey, nout - nkey, false, &spec->value_opts,
+                         a, &sk->sink_value_serde, err)))
+    return rc;
+  if (spec->timestamp_column) {
+    int i = sl_schema_find(pj->out_schema, spec->timestamp_column);
+    if (i < 0)
+      return sl_error_set(err, SL_ESEMANTIC, stmt->offset,
                           "The TIMESTAMP column set in the WITH clause does not exist in the "
                           "schema: '%s'",
                           spec->timestamp_column);
-        goto fail;
-      }
-      sk->sink_ts_slot = i;
-      sk->sink_ts_type = cols[i].type;
-      sk->sink_ts_format = spec->timestamp_format;
-    }
+    sk->sink_ts_slot = i;
+    sk->sink_ts_type = cols[i].type;
+    sk->sink_ts_format = spec->timestamp_format;
   }
-  plan->root = sk;
-  plan->sink_name = sl_arena_strdup(a, spec->name);
-  *plan_out = plan;
+  *out = sk;
   return 0;
-fail:
-  sl_plan_free(plan);
-  return rc ? rc : SL_ESEMANTIC;
 }
 
 void sl_plan_free(sl_plan_t *p) {
