@@ -1,6 +1,6 @@
 /*
- * serde.h - record formats behind one vtable: JSON, DELIMITED, KAFKA, NONE
- * (later AVRO). A serde is built once per source or sink for a list of
+ * serde.h - record formats behind one vtable: JSON, DELIMITED, KAFKA, NONE,
+ * PROTOBUF_NOSR (later AVRO). A serde is built once per source or sink for a list of
  * columns (the key columns or the value columns) and then turns bytes into
  * slot values and back. Decoding reads only the columns asked for.
  */
@@ -20,7 +20,7 @@ typedef struct sl_serde_opts {
 typedef struct sl_serde sl_serde_t;
 
 typedef struct sl_serde_vt {
-  const char *name;       /* "JSON", "DELIMITED", "KAFKA", "NONE" */
+  const char *name;       /* "JSON", "DELIMITED", "KAFKA", "NONE", "PROTOBUF_NOSR" */
   bool supports_wrapping; /* WRAP_SINGLE_VALUE allowed */
   bool multi_column_key;  /* several key columns allowed */
   /* Checks the column types are representable; error says which is not. */

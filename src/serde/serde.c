@@ -14,10 +14,11 @@ static const sl_serde_impl_t *const FORMATS[] = {
     &sl_serde_delimited_impl,
     &sl_serde_kafka_impl,
     &sl_serde_none_impl,
+    &sl_serde_protobuf_nosr_impl,
 };
 
 /* Valid ksqlDB formats sluice cannot read or write yet. */
-static const char *const LATER[] = {"AVRO", "PROTOBUF", "PROTOBUF_NOSR", "JSON_SR"};
+static const char *const LATER[] = {"AVRO", "PROTOBUF", "JSON_SR"};
 
 static const sl_serde_impl_t *impl_find(const char *name) {
   if (!name) return NULL;
@@ -99,11 +100,15 @@ int sl_serde_new(const char *format, const sl_column_t *cols, int ncols, bool is
     return sl_error_set(err, SL_ESEMANTIC, -1,
                         "Format '%s' does not support 'WRAP_SINGLE_VALUE' set to 'true'.",
                         im->vt.name);
+  if (explicit_wrap && !opts->wrap_single && im->always_wrapped)
+    return sl_error_set(err, SL_ESEMANTIC, -1,
+                        "Format '%s' does not support 'WRAP_SINGLE_VALUE' set to 'false'.",
+                        im->vt.name);
   /* Keys are never wrapped unless asked to; values follow wrap_single. */
   bool wrapped = is_key ? explicit_wrap && opts->wrap_single : (opts ? opts->wrap_single : true);
 
   const char *features = "";
-  if (ncols == 1 && im->vt.supports_wrapping) {
+  if (ncols == 1 && im->vt.supports_wrapping && !im->always_wrapped) {
     if (is_key) features = explicit_wrap && opts->wrap_single ? "WRAP_SINGLES" : "UNWRAP_SINGLES";
     else if (explicit_wrap) features = opts->wrap_single ? "WRAP_SINGLES" : "UNWRAP_SINGLES";
   }
@@ -117,7 +122,7 @@ int sl_serde_new(const char *format, const sl_column_t *cols, int ncols, bool is
   s->impl = im;
   s->ncols = ncols;
   s->is_key = is_key;
-  s->unwrapped = ncols == 1 && !wrapped;
+  s->unwrapped = ncols == 1 && !wrapped && !im->always_wrapped;
   s->delimiter = opts && opts->delimiter ? opts->delimiter : ',';
   int n = ncols ? ncols : 1;
   s->cols = sl_arena_alloc(a, (size_t)n * sizeof *s->cols);

@@ -14,6 +14,7 @@
  * the entry points only sl_serde_* calls. */
 typedef struct sl_serde_impl {
   sl_serde_vt_t vt;
+  bool always_wrapped; /* columns always sit in a record (protobuf): no unwrapping */
   /* Optional: precomputes per-serde data after the columns were validated. */
   int (*init)(sl_serde_t *s, sl_arena_t *a, sl_error_t *err);
   int (*decode)(sl_serde_t *s, const char *data, size_t len, sl_arena_t *a, sl_value_t *out,
@@ -36,7 +37,7 @@ struct sl_serde {
 };
 
 extern const sl_serde_impl_t sl_serde_json_impl, sl_serde_delimited_impl, sl_serde_kafka_impl,
-    sl_serde_none_impl;
+    sl_serde_none_impl, sl_serde_protobuf_nosr_impl;
 
 /* ---- JSON text (json.c) ---- */
 /* Appends s as a JSON string literal, escaped as Jackson does. */
