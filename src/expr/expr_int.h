@@ -122,6 +122,10 @@ static inline sl_value_t sl_str_dup(sl_arena_t *a, const char *p, size_t n) {
   return v;
 }
 
+/* Uniform [0, 1) and 32 random bits from a per-thread generator (RANDOM, UUID). */
+double sl_expr_random(void);
+uint32_t sl_expr_random32(void);
+
 /* ---- registry tables, one per category file ---- */
 extern const sl_function_t sl_fn_math_table[];
 extern const int sl_fn_math_count;

@@ -226,7 +226,7 @@ static int match_name(const char *s, size_t n, size_t *i, const char *const *nam
 
 /* Parses s with a Java pattern into t (fields not in the pattern keep their
  * defaults); false when the text does not match. */
-static bool dt_parse(const char *p, size_t pn, const char *s, size_t n, dt_t *t) {
+static bool dt_parse(const char *p, size_t pn, const char *s, size_t n, bool trailing, dt_t *t) {
   size_t i = 0;
   bool pm = false, has_ampm = false;
   int64_t doy = -1;
@@ -351,7 +351,7 @@ static bool dt_parse(const char *p, size_t pn, const char *s, size_t n, dt_t *t)
     default: return false;
     }
   }
-  if (i != n) return false;
+  if (i != n && !trailing) return false;
   if (has_ampm) t->hour = t->hour % 12 + (pm ? 12 : 0);
   if (doy > 0) {
     int64_t days = sl_days_from_civil(t->year, 1, 1) + doy - 1;
@@ -394,12 +394,14 @@ static int format_ms(int64_t ms, const sl_value_t *fmt, int64_t off, sl_arena_t 
   return 0;
 }
 
-static int parse_ms(const sl_value_t *text, const sl_value_t *fmt, int64_t off, int64_t *ms,
-                    sl_error_t *err) {
+/* trailing: text after the pattern is ignored (ksqlDB's PARSE_DATE accepts
+ * '2003-12-24-01-01' with 'yyyy-MM-dd', as the conformance corpus shows). */
+static int parse_ms(const sl_value_t *text, const sl_value_t *fmt, int64_t off, bool trailing,
+                    int64_t *ms, sl_error_t *err) {
   dt_t t;
   dt_defaults(&t);
   t.offset_ms = off;
-  if (!dt_parse(fmt->u.s.ptr, fmt->u.s.len, text->u.s.ptr, text->u.s.len, &t))
+  if (!dt_parse(fmt->u.s.ptr, fmt->u.s.len, text->u.s.ptr, text->u.s.len, trailing, &t))
     return sl_error_set(err, SL_EEVAL, -1, "Failed to parse '%.*s' with pattern '%.*s'",
                         (int)text->u.s.len, text->u.s.ptr, (int)fmt->u.s.len, fmt->u.s.ptr);
   *ms = dt_to_ms(&t);
@@ -471,7 +473,7 @@ FN(f_stringtotimestamp) {
   SL_UNUSED(ar);
   int64_t off = 0, ms;
   if (n > 2 && zone_arg(&a[2], &off, err)) return SL_EEVAL;
-  if (parse_ms(&a[0], &a[1], off, &ms, err)) return SL_EEVAL;
+  if (parse_ms(&a[0], &a[1], off, false, &ms, err)) return SL_EEVAL;
   *out = ret->kind == SL_T_TIMESTAMP ? sl_val_timestamp(ms) : sl_val_bigint(ms);
   return 0;
 }
@@ -484,7 +486,7 @@ FN(f_format_date) {
 FN(f_parse_date) {
   SL_UNUSED(n), SL_UNUSED(ar);
   int64_t ms;
-  if (parse_ms(&a[0], &a[1], 0, &ms, err)) return SL_EEVAL;
+  if (parse_ms(&a[0], &a[1], 0, true, &ms, err)) return SL_EEVAL;
   int32_t days = (int32_t)floordiv64(ms, DAY_MS);
   *out = ret->kind == SL_T_DATE ? sl_val_date(days) : sl_val_int(days);
   return 0;
@@ -498,7 +500,7 @@ FN(f_format_time) {
 FN(f_parse_time) {
   SL_UNUSED(n), SL_UNUSED(ret), SL_UNUSED(ar);
   int64_t ms;
-  if (parse_ms(&a[0], &a[1], 0, &ms, err)) return SL_EEVAL;
+  if (parse_ms(&a[0], &a[1], 0, false, &ms, err)) return SL_EEVAL;
   int64_t r = ms % DAY_MS;
   if (r < 0) r += DAY_MS;
   *out = sl_val_time((int32_t)r);

@@ -350,11 +350,31 @@ static int f_pi(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar
   return 0;
 }
 
+/* Per-thread generator state, seeded on first use from the clock and the
+ * state's address (so threads differ); erand48 keeps no hidden shared state. */
+static __thread unsigned short rnd_state[3];
+static __thread bool rnd_seeded;
+
+static unsigned short *rnd(void) {
+  if (!rnd_seeded) {
+    uint64_t s = (uint64_t)sl_monotonic_ns() ^ (uint64_t)(uintptr_t)rnd_state ^
+                 ((uint64_t)sl_now_ms() << 20);
+    rnd_state[0] = (unsigned short)s;
+    rnd_state[1] = (unsigned short)(s >> 16);
+    rnd_state[2] = (unsigned short)(s >> 32);
+    rnd_seeded = true;
+  }
+  return rnd_state;
+}
+
+double sl_expr_random(void) { return erand48(rnd()); }
+
+uint32_t sl_expr_random32(void) { return (uint32_t)jrand48(rnd()); }
+
 static int f_random(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,
                     sl_value_t *out, sl_error_t *err) {
   SL_UNUSED(a), SL_UNUSED(n), SL_UNUSED(ret), SL_UNUSED(ar), SL_UNUSED(err);
-  /* drand48 state is per process; good enough for RANDOM()'s contract. */
-  *out = sl_val_double(drand48());
+  *out = sl_val_double(sl_expr_random());
   return 0;
 }
 

@@ -705,7 +705,7 @@ static int f_uuid(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *
                   sl_value_t *out, sl_error_t *err) {
   SL_UNUSED(a), UNUSED_ARGS;
   unsigned char r[16];
-  for (int i = 0; i < 16; i++) r[i] = (unsigned char)(lrand48() & 0xFF);
+  for (int i = 0; i < 16; i++) r[i] = (unsigned char)(sl_expr_random32() >> 8);
   r[6] = (unsigned char)((r[6] & 0x0F) | 0x40);
   r[8] = (unsigned char)((r[8] & 0x3F) | 0x80);
   char buf[40];
