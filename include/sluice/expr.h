@@ -55,6 +55,17 @@ typedef struct sl_eval_ctx {
  * yields NULL and is recorded in ec->err for the processing log, as ksqlDB does. */
 void sl_cexpr_eval(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *out);
 
+/* ---------------- date/time patterns ----------------
+ * Java DateTimeFormatter-style patterns ('yyyy-MM-dd HH:mm:ss.SSSX'), as
+ * TIMESTAMPTOSTRING / STRINGTOTIMESTAMP and the TIMESTAMP_FORMAT source
+ * property use them. zone is NULL (UTC) or a zone id: UTC, GMT, Z or a fixed
+ * offset such as +02:00 or GMT+2. An offset in the text wins over zone.
+ * Both return SL_EEVAL with a message for bad text, patterns or zones. */
+int sl_time_parse_pattern(const char *text, size_t n, const char *pattern, const char *zone,
+                          int64_t *ms, sl_error_t *err);
+int sl_time_format_pattern(int64_t ms, const char *pattern, const char *zone, sl_buf_t *out,
+                           sl_error_t *err);
+
 /* ---------------- function registry ---------------- */
 typedef enum { SL_FN_SCALAR, SL_FN_AGGREGATE, SL_FN_TABLE } sl_fn_kind_t;
 

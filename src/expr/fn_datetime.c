@@ -408,6 +408,30 @@ static int parse_ms(const sl_value_t *text, const sl_value_t *fmt, int64_t off, 
   return 0;
 }
 
+/* ---------------- public pattern API (expr.h) ---------------- */
+
+int sl_time_parse_pattern(const char *text, size_t n, const char *pattern, const char *zone,
+                          int64_t *ms, sl_error_t *err) {
+  int64_t off = 0;
+  if (zone && !parse_zone_id(zone, strlen(zone), &off))
+    return sl_error_set(err, SL_EEVAL, -1, "Unknown time-zone ID: %s", zone);
+  sl_value_t t = sl_val_string(text, (uint32_t)n), f = sl_val_cstring(pattern);
+  return parse_ms(&t, &f, off, false, ms, err);
+}
+
+int sl_time_format_pattern(int64_t ms, const char *pattern, const char *zone, sl_buf_t *out,
+                           sl_error_t *err) {
+  int64_t off = 0;
+  if (zone && !parse_zone_id(zone, strlen(zone), &off))
+    return sl_error_set(err, SL_EEVAL, -1, "Unknown time-zone ID: %s", zone);
+  dt_t t;
+  dt_from_ms(ms, off, &t);
+  char bad = 0;
+  if (!dt_format(&t, pattern, strlen(pattern), out, &bad))
+    return sl_error_set(err, SL_EEVAL, -1, "Unknown pattern letter: %c", bad);
+  return 0;
+}
+
 /* ---------------- typers ---------------- */
 
 /* Checks args against a list of kinds (SL_T_NULL = any); nmin..nmax args. */

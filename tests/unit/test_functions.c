@@ -366,3 +366,30 @@ SL_TEST(fn_collections) {
   CHECK_INT(ferr.code, SL_EEVAL);
   fteardown();
 }
+
+SL_TEST(fn_time_pattern_api) {
+  int64_t ms;
+  sl_error_t err;
+  sl_error_clear(&err);
+  const char *t = "10-04-19 12:00:17Z";
+  CHECK_INT(sl_time_parse_pattern(t, strlen(t), "yy-MM-dd HH:mm:ssX", NULL, &ms, &err), 0);
+  CHECK_INT(ms, 1271678417000LL);
+  t = "10-04-19 14:00:17+02:00";
+  CHECK_INT(sl_time_parse_pattern(t, strlen(t), "yy-MM-dd HH:mm:ssXXX", NULL, &ms, &err), 0);
+  CHECK_INT(ms, 1271678417000LL);
+  t = "2010-04-19 13:00:17";
+  CHECK_INT(sl_time_parse_pattern(t, strlen(t), "yyyy-MM-dd HH:mm:ss", "+01:00", &ms, &err), 0);
+  CHECK_INT(ms, 1271678417000LL);
+  t = "!!!!!!!!!!!!!!!!!";
+  CHECK_INT(sl_time_parse_pattern(t, strlen(t), "yy-MM-dd HH:mm:ssX", NULL, &ms, &err), SL_EEVAL);
+  sl_buf_t b;
+  sl_buf_init(&b);
+  sl_error_clear(&err);
+  CHECK_INT(sl_time_format_pattern(1271678417000LL, "yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "+02:00", &b,
+                                   &err), 0);
+  CHECK_STR(b.data, "2010-04-19T14:00:17.000+02:00");
+  sl_buf_reset(&b);
+  CHECK_INT(sl_time_format_pattern(0, "yyyy", "Nowhere/City", &b, &err), SL_EEVAL);
+  sl_buf_free(&b);
+}
+
