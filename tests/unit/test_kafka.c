@@ -254,3 +254,110 @@ SL_TEST(kafka_mock_produce_waits_for_delivery_and_reports_failure) {
   CHECK(strstr(err.msg, "faulty") != NULL);
   mock_env_close(&m);
 }
+
+#include "sluice/engine.h"
+
+/* Waits (bounded) until the query's state is want. */
+static const char *wait_state(sl_topic_driver_t *d, const char *id, const char *want) {
+  const char *s = NULL;
+  for (int i = 0; i < 600; i++) {
+    s = sl_kafka_query_state(d, id, NULL, 0);
+    if (s && !strcmp(s, want)) break;
+    usleep(50000);
+  }
+  return s;
+}
+
+static int64_t committed_offset(const char *bootstrap, const char *group, const char *topic) {
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, NULL, 0);
+  rd_kafka_conf_set(conf, "group.id", group, NULL, 0);
+  rd_kafka_conf_set(conf, "log_level", "2", NULL, 0);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, NULL, 0);
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(l, topic, 0);
+  int64_t off = -1;
+  if (rd_kafka_committed(rk, l, 10000) == 0) off = l->elems[0].offset;
+  rd_kafka_topic_partition_list_destroy(l);
+  rd_kafka_destroy(rk);
+  return off;
+}
+
+static int produce_json(sl_topic_driver_t *d, const char *topic, const char *key, const char *val) {
+  sl_error_t err;
+  sl_error_clear(&err);
+  sl_record_t r = {.topic = topic, .partition = -1, .offset = -1, .key = key,
+                   .key_len = strlen(key), .value = val, .value_len = strlen(val)};
+  return d->produce(d->ctx, &r, &err);
+}
+
+/* A persistent query through the engine on the mock: output arrives, and a
+ * sink write that fails puts the query in ERROR without committing past it. */
+SL_TEST(kafka_mock_query_runs_and_fails_on_lost_output) {
+  mock_env_t m;
+  if (mock_env_open(&m)) {
+    CHECK(!"mock cluster did not start");
+    return;
+  }
+  sl_topic_driver_t *d = m.drv;
+  const char *bs = sl_kafka_mock_bootstrap(m.mock);
+  sl_error_t err;
+  sl_error_clear(&err);
+  CHECK_INT(d->create_topic(d->ctx, "src", 1, 1, NULL, &err), 0);
+  sl_map_t *props = sl_map_new(false);
+  sl_map_put(props, "auto.offset.reset", "earliest");
+  sl_engine_config_t cfg = {.driver = d, .props = props, .start_queries = true};
+  sl_engine_t *e = NULL;
+  CHECK_INT(sl_engine_open(&cfg, &e, &err), 0);
+  sl_map_free(props);
+  if (!e) {
+    mock_env_close(&m);
+    return;
+  }
+  sl_session_t s;
+  sl_session_init(&s);
+  sl_exec_result_t res = {0};
+  int rc = sl_engine_execute(e,
+                             "CREATE STREAM s (id VARCHAR KEY, v INT) "
+                             "WITH (KAFKA_TOPIC='src', VALUE_FORMAT='JSON');\n"
+                             "CREATE STREAM o WITH (KAFKA_TOPIC='dst', PARTITIONS=1) AS "
+                             "SELECT id, v * 10 AS w FROM s WHERE v > 0;",
+                             &s, &res, &err);
+  CHECK_INT(rc, 0);
+  if (rc) printf("  %s\n", err.msg);
+  sl_exec_result_free(&res);
+  CHECK_INT(sl_engine_query_count(e), 1);
+  const char *qid = sl_engine_query_count(e) ? sl_query_id(sl_engine_query_at(e, 0)) : "";
+
+  CHECK_INT(produce_json(d, "src", "a", "{\"V\":1}"), 0);
+  CHECK_INT(produce_json(d, "src", "b", "{\"V\":0}"), 0);
+  CHECK_INT(produce_json(d, "src", "c", "{\"V\":2}"), 0);
+  int parts[2];
+  char *keys[2] = {0}, *vals[2] = {0};
+  CHECK_INT(read_back(bs, "dst", 1, 2, parts, keys, vals), 2);
+  CHECK_STR(keys[0], "a");
+  CHECK_STR(vals[0], "{\"W\":10}");
+  CHECK_STR(keys[1], "c");
+  CHECK_STR(vals[1], "{\"W\":20}");
+  for (int i = 0; i < 2; i++) free(keys[i]), free(vals[i]);
+  CHECK_STR(sl_kafka_query_state(d, qid, NULL, 0), "RUNNING");
+
+  /* Every produce request fails from now on: the query's next output can
+   * not be written, so it must stop in ERROR rather than skip the record. */
+  rd_kafka_resp_err_t errs[50];
+  for (int i = 0; i < 50; i++) errs[i] = RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED;
+  CHECK_INT(produce_json(d, "src", "d", "{\"V\":3}"), 0); /* input offset 3 */
+  rd_kafka_mock_push_request_errors_array(sl_kafka_mock_cluster(m.mock), 0, 50, errs);
+  char msg[512];
+  CHECK_STR(wait_state(d, qid, "ERROR"), "ERROR");
+  sl_kafka_query_state(d, qid, msg, sizeof(msg));
+  CHECK(strstr(msg, "dst") != NULL);
+  rd_kafka_mock_clear_request_errors(sl_kafka_mock_cluster(m.mock), 0);
+  char group[256];
+  sl_kafka_group_id("default_", qid, group, sizeof(group));
+  CHECK(committed_offset(bs, group, "src") <= 3);
+
+  sl_session_free(&s);
+  sl_engine_close(e);
+  mock_env_close(&m);
+}
