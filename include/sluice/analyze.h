@@ -16,6 +16,8 @@ typedef struct sl_analyze_ctx {
   const sl_type_t *(*lookup_type)(void *ctx, const char *name);
   void *ctx;
   const sl_map_t *props;    /* effective properties (session over server), const char* values */
+  const char *query_id;     /* id the query will get (names internal topics) */
+  const char *service_id;   /* ksql.service.id */
 } sl_analyze_ctx_t;
 
 /* What the sink of a persistent query will be. For CSAS/CTAS the analyzer

@@ -21,8 +21,31 @@ typedef enum {
   SL_PN_SOURCE,  /* decode records of one topic into rows */
   SL_PN_FILTER,  /* keep rows whose predicate is TRUE */
   SL_PN_PROJECT, /* compute output columns */
-  SL_PN_SINK     /* encode rows and emit them to a topic */
+  SL_PN_SINK,    /* encode rows and emit them to a topic */
+  SL_PN_GROUPBY, /* compute grouping keys and aggregate arguments (pre-aggregation) */
+  SL_PN_AGGREGATE /* keyed, optionally windowed, aggregation with state */
 } sl_pnode_kind_t;
+
+/* One aggregate call of an aggregation. */
+typedef struct sl_agg_call {
+  const char *name;          /* upper-case function name */
+  int nargs;                 /* evaluated arguments (first is the aggregated column) */
+  int arg_slot;              /* first argument's slot in the pre-aggregation row */
+  const sl_type_t **arg_types;
+  sl_value_t *const_args;    /* literal arguments (TOPK's k, ...): evaluated at plan time */
+  bool star;                 /* COUNT(*) */
+  const sl_type_t *ret;      /* result type */
+} sl_agg_call_t;
+
+/* A window of an aggregation. */
+typedef struct sl_window_spec {
+  sl_window_kind_t kind;
+  int64_t size_ms;           /* TUMBLING/HOPPING size, SESSION gap */
+  int64_t advance_ms;        /* HOPPING advance (= size for TUMBLING) */
+  int64_t grace_ms;          /* records later than window end + grace are dropped */
+  int64_t retention_ms;      /* how long closed windows stay in the store */
+  bool emit_final;           /* EMIT FINAL: one result per window once it closes */
+} sl_window_spec_t;
 
 typedef struct sl_pnode sl_pnode_t;
 
@@ -62,8 +85,22 @@ struct sl_pnode {
   sl_cexpr_t **exprs;
   sl_schema_t *out_schema;     /* output columns, key columns first */
 
+  /* SL_PN_GROUPBY: slots [group keys..., aggregate arguments...] */
+  int ngroup;
+  sl_cexpr_t **group_exprs;
+  int nargs_total;
+  sl_cexpr_t **arg_exprs;
+  bool from_table;             /* retract the previous row of each source key */
+
+  /* SL_PN_AGGREGATE: slots [group keys..., results..., WINDOWSTART, WINDOWEND] */
+  int nagg;
+  sl_agg_call_t *aggs;
+  sl_window_spec_t window;
+  sl_serde_t *group_serde;     /* encodes group keys into store keys */
+
   /* SL_PN_SINK */
   const char *sink_name;
+  bool internal;               /* a repartition topic: carries retractions in a header */
   const char *sink_topic;
   bool sink_is_table;
   sl_serde_t *sink_key_serde;
@@ -77,6 +114,8 @@ struct sl_pnode {
 typedef struct sl_plan {
   sl_arena_t arena;
   sl_pnode_t *root;            /* the sink (persistent) or last node (transient) */
+  sl_pnode_t *pre_root;        /* sink of the first sub-topology (repartition), or NULL */
+  const char *internal_topic;  /* repartition topic the plan creates, or NULL */
   int nsources;
   sl_pnode_t **sources;        /* source nodes, one per input topic */
   const char *sink_name;       /* for persistent queries */
@@ -111,6 +150,9 @@ typedef struct sl_row {
   int32_t partition;
   int64_t offset;
   bool tombstone;               /* a table delete: key slots valid, value slots NULL */
+  bool retract;                 /* pre-aggregation row to subtract (table aggregation) */
+  bool windowed;                /* wstart/wend are set */
+  int64_t wstart, wend;
   const sl_header_t *headers;
   int nheaders;
 } sl_row_t;

@@ -517,6 +517,8 @@ int an_fill_sink_spec(const sl_stmt_t *st, const sl_source_t *src, const sl_anal
     return sl_error_set(err, SL_ESEMANTIC, st->offset, "Unknown format: %s", spec->value_format);
   spec->key_opts.delimiter = ',';
   spec->value_opts.delimiter = ',';
+  spec->window_type = src->window_type;
+  spec->window_size_ms = src->window_size_ms;
   const char *wrap_default = an_prop_get(ax->props, "ksql.persistence.wrap.single.values");
   spec->value_opts.wrap_single = !(wrap_default && sl_streq_ci(wrap_default, "false"));
   if ((p = sl_props_find(props, "WRAP_SINGLE_VALUE"))) {
@@ -561,14 +563,6 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
   if (sel->joins.len > 0)
     return sl_error_set(err, SL_EUNSUPPORTED, ((sl_join_t *)sel->joins.items[0])->offset,
                         "JOIN is not supported yet");
-  if (sel->window)
-    return sl_error_set(err, SL_EUNSUPPORTED, sel->window->offset,
-                        "WINDOW is not supported yet");
-  if (sel->group_by.len > 0)
-    return sl_error_set(err, SL_EUNSUPPORTED, ((sl_expr_t *)sel->group_by.items[0])->offset,
-                        "GROUP BY is not supported yet");
-  if (sel->having)
-    return sl_error_set(err, SL_EUNSUPPORTED, sel->having->offset, "HAVING is not supported yet");
 
   const sl_source_t *src = ax->find_source(ax->ctx, sel->from->name.name);
   if (!src)
@@ -608,6 +602,30 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
     f->predicate_text = sl_arena_strdup(a, b.data ? b.data : "");
     sl_buf_free(&b);
     top = f;
+  }
+
+  bool aggregating = sel->group_by.len > 0 || (sel->having && an_has_aggregate(sel->having));
+  for (int i = 0; !aggregating && i < sel->items.len; i++)
+    aggregating = an_has_aggregate(((sl_select_item_t *)sel->items.items[i])->expr);
+  if (aggregating) {
+    if (sel->partition_by.len > 0) {
+      rc = sl_error_set(err, SL_ESEMANTIC, ((sl_expr_t *)sel->partition_by.items[0])->offset,
+                        "PARTITION BY and GROUP BY in the same query is not supported.");
+      goto fail;
+    }
+    if ((rc = an_aggregate(stmt, target, src, &sc, top, ax, plan, spec, err))) goto fail;
+    *plan_out = plan;
+    return 0;
+  }
+  if (sel->window) {
+    rc = sl_error_set(err, SL_ESEMANTIC, sel->window->offset,
+                      "WINDOW clause requires a GROUP BY clause.");
+    goto fail;
+  }
+  if (sel->having) {
+    rc = sl_error_set(err, SL_ESEMANTIC, sel->having->offset,
+                      "HAVING clause requires a GROUP BY clause.");
+    goto fail;
   }
 
   key_expr_t *keys = NULL;
@@ -802,6 +820,8 @@ static const char *node_name(sl_pnode_kind_t k) {
   case SL_PN_FILTER: return "Filter";
   case SL_PN_PROJECT: return "Project";
   case SL_PN_SINK: return "Sink";
+  case SL_PN_GROUPBY: return "GroupBy";
+  case SL_PN_AGGREGATE: return "Aggregate";
   }
   return "?";
 }
@@ -817,9 +837,16 @@ static void explain_node(const sl_pnode_t *n, int depth, sl_buf_t *out) {
     break;
   }
   case SL_PN_SINK: sl_buf_printf(out, " topic: %s", n->sink_topic); break;
+  case SL_PN_GROUPBY: sl_buf_printf(out, " keys: %d", n->ngroup); break;
+  case SL_PN_AGGREGATE:
+    for (int i = 0; i < n->nagg; i++) sl_buf_printf(out, "%s%s", i ? ", " : " ", n->aggs[i].name);
+    break;
   }
   sl_buf_putc(out, '\n');
   if (n->input) explain_node(n->input, depth + 1, out);
 }
 
-void sl_plan_explain(const sl_plan_t *p, sl_buf_t *out) { explain_node(p->root, 0, out); }
+void sl_plan_explain(const sl_plan_t *p, sl_buf_t *out) {
+  explain_node(p->root, 0, out);
+  if (p->pre_root) explain_node(p->pre_root, 0, out);
+}

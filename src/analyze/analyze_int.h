@@ -32,4 +32,11 @@ int an_sink_node(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
                  const sl_analyze_ctx_t *ax, sl_pnode_t *pj, int nkey, bool result_is_table,
                  sl_arena_t *a, sl_sink_spec_t *spec, sl_pnode_t **out, sl_error_t *err);
 
+/* Builds the rest of an aggregation query above top (source [+ filter]). */
+int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_source_t *src,
+                 scope_t *sc, sl_pnode_t *top, const sl_analyze_ctx_t *ax, sl_plan_t *plan,
+                 sl_sink_spec_t *spec, sl_error_t *err);
+/* True if e contains an aggregate function call. */
+bool an_has_aggregate(const sl_expr_t *e);
+
 #endif

@@ -170,6 +170,14 @@ static int ensure_topic(stmt_ctx_t *c, const char *topic, int partitions, int re
   return 0;
 }
 
+/* Creates the plan's internal (repartition) topic with the source's partitions. */
+static int create_internal_topics(stmt_ctx_t *c, const sl_plan_t *plan, int partitions,
+                                  sl_error_t *err) {
+  if (!plan->internal_topic || c->e->restoring) return 0;
+  int actual;
+  return ensure_topic(c, plan->internal_topic, partitions, 1, true, &actual, err);
+}
+
 static int exists_error(stmt_ctx_t *c, const sl_source_t *old, sl_error_t *err) {
   return sl_error_set(err, SL_EEXISTS, c->st->name.offset,
                       "Cannot add %s '%s': A %s with the same name already exists",
@@ -327,6 +335,26 @@ fail:
 
 /* ---------------- persistent queries ---------------- */
 
+static void sanitize_id(char *buf) {
+  /* Query ids are upper case letters, digits and underscores. */
+  for (char *p = buf; *p; p++)
+    if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
+      *p = (*p >= 'a' && *p <= 'z') ? (char)(*p - 32) : '_';
+}
+
+/* The id the next query will get, without taking it. */
+static char *peek_query_id(stmt_ctx_t *c, const char *prefix, const char *sink) {
+  sl_engine_t *e = c->e;
+  if (e->restoring && e->restore_query_id) return sl_strdup(e->restore_query_id);
+  char buf[512];
+  if (sink)
+    snprintf(buf, sizeof buf, "%s_%s_%lld", prefix, sink, (long long)e->next_query_id);
+  else
+    snprintf(buf, sizeof buf, "%s_%lld", prefix, (long long)e->next_query_id);
+  sanitize_id(buf);
+  return sl_strdup(buf);
+}
+
 static char *new_query_id(stmt_ctx_t *c, const char *prefix, const char *sink, sl_error_t *err) {
   sl_engine_t *e = c->e;
   if (e->restoring && e->restore_query_id) return sl_strdup(e->restore_query_id);
@@ -339,10 +367,7 @@ static char *new_query_id(stmt_ctx_t *c, const char *prefix, const char *sink, s
   char n[32];
   snprintf(n, sizeof n, "%lld", (long long)e->next_query_id);
   if (!e->restoring) sl_catalog_set_meta(e->catalog, "next_query_id", n, err);
-  /* Query ids are upper case letters, digits and underscores. */
-  for (char *p = buf; *p; p++)
-    if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
-      *p = (*p >= 'a' && *p <= 'z') ? (char)(*p - 32) : '_';
+  sanitize_id(buf);
   return sl_strdup(buf);
 }
 
@@ -415,18 +440,26 @@ int sl_exec_create_as_select(stmt_ctx_t *c, sl_error_t *err) {
   }
   sl_analyze_ctx_t ax;
   sl_engine_analyze_ctx(c, &ax);
+  char *qid = peek_query_id(c, is_table ? "CTAS" : "CSAS", st->name.name);
+  ax.query_id = qid;
   sl_sink_spec_t spec;
   sl_plan_t *plan = NULL;
   int rc = sl_analyze_persistent(st, NULL, &ax, &spec, &plan, err);
-  if (rc) return rc;
+  if (rc) {
+    free(qid);
+    return rc;
+  }
   const sl_source_t *from = sl_engine_source(e, plan->sources[0]->source_name);
   int partitions = spec.partitions > 0 ? spec.partitions : (from ? from->partitions : 1);
   if (partitions <= 0) partitions = 1;
   int actual = partitions;
   sl_source_t *s = NULL;
-  char *qid = NULL;
+  free(qid);
+  qid = NULL;
   if (!e->restoring) {
     if ((rc = ensure_topic(c, spec.topic, partitions, spec.replicas, true, &actual, err))) goto fail;
+    if ((rc = create_internal_topics(c, plan, from ? from->partitions : partitions, err)))
+      goto fail;
     s = sl_source_new();
     sl_arena_t *a = &s->arena;
     s->name = sl_arena_strdup(a, spec.name);
@@ -494,9 +527,12 @@ int sl_exec_insert_select(stmt_ctx_t *c, sl_error_t *err) {
                         target->name);
   sl_analyze_ctx_t ax;
   sl_engine_analyze_ctx(c, &ax);
+  char *pqid = peek_query_id(c, "INSERTQUERY", NULL);
+  ax.query_id = pqid;
   sl_plan_t *plan = NULL;
   sl_sink_spec_t spec;
   int rc = sl_analyze_persistent(st, target, &ax, &spec, &plan, err);
+  free(pqid);
   if (rc) return rc;
   /* The result must match the sink column for column. */
   const sl_schema_t *rs = plan->out_schema, *ts = target->schema;
@@ -520,6 +556,10 @@ int sl_exec_insert_select(stmt_ctx_t *c, sl_error_t *err) {
     return rc;
   }
   const sl_source_t *from = sl_engine_source(e, plan->sources[0]->source_name);
+  if ((rc = create_internal_topics(c, plan, from ? from->partitions : 1, err))) {
+    sl_plan_free(plan);
+    return rc;
+  }
   char *qid = new_query_id(c, "INSERTQUERY", NULL, err);
   sl_query_t *q = query_new(c, qid, plan, target->name, target->topic,
                             from ? from->partitions : 1);

@@ -80,6 +80,8 @@ void sl_engine_analyze_ctx(stmt_ctx_t *c, sl_analyze_ctx_t *ax) {
   ax->lookup_type = sl_engine_lookup_type;
   ax->ctx = c->e;
   ax->props = c->props;
+  ax->query_id = NULL;
+  ax->service_id = c->e->service_id;
 }
 
 /* ---------------- entities ---------------- */

@@ -44,6 +44,15 @@ void sl_exec_filter_init(sl_operator_t *op);
 void sl_exec_project_init(sl_operator_t *op);
 void sl_exec_sink_init(sl_operator_t *op);
 
+void sl_exec_groupby_init(sl_operator_t *op);
+void sl_exec_aggregate_init(sl_operator_t *op);
+/* Emits results that wall-clock or stream-time progress made due (EMIT FINAL). */
+int sl_exec_aggregate_punctuate(sl_operator_t *op, int64_t now_ms);
+
+/* Heap deep copies for operator state. */
+sl_value_t sl_value_heap_copy(const sl_value_t *v);
+void sl_value_heap_free(sl_value_t *v);
+
 /* Timestamp extraction shared by sources and sinks: value -> epoch ms. */
 int sl_exec_timestamp_of(const sl_value_t *v, const sl_type_t *type, const char *format,
                          int64_t *ms, sl_error_t *err);

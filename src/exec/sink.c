@@ -28,6 +28,17 @@ static int sink_push(sl_operator_t *op, sl_row_t *row) {
                  n->sink_topic, err.msg);
     return 0;
   }
+  const void *key = t->kbuf.data ? t->kbuf.data : "";
+  size_t key_len = t->kbuf.len;
+  sl_buf_t wk;
+  sl_buf_init(&wk);
+  if (n->window_type != SL_WIN_NONE && row->windowed && !null_key) {
+    sl_window_key_encode(key, key_len, n->window_type == SL_WIN_SESSION, row->wstart, row->wend,
+                         &wk);
+    key = wk.data;
+    key_len = wk.len;
+  }
+  sl_header_t retract = {.key = "sluice.retract", .value = "1", .len = 1};
   int64_t ts = row->ts;
   if (n->sink_ts_slot >= 0 && !row->tombstone) {
     const sl_value_t *tv = &row->v[n->sink_ts_slot];
@@ -35,6 +46,7 @@ static int sink_push(sl_operator_t *op, sl_row_t *row) {
                                                &err) != 0) {
       sl_exec_plog(t, "RECORD_PROCESSING_ERROR", "Failed to extract timestamp for sink %s: %s",
                    n->sink_topic, err.code ? err.msg : "value is null");
+      sl_buf_free(&wk);
       return 0;
     }
   }
@@ -43,12 +55,17 @@ static int sink_push(sl_operator_t *op, sl_row_t *row) {
       .partition = -1,
       .offset = -1,
       .timestamp = ts,
-      .key = null_key ? NULL : t->kbuf.data ? t->kbuf.data : "",
-      .key_len = null_key ? 0 : t->kbuf.len,
+      .key = null_key ? NULL : key,
+      .key_len = null_key ? 0 : key_len,
       .value = row->tombstone ? NULL : (t->vbuf.data ? t->vbuf.data : ""),
       .value_len = row->tombstone ? 0 : t->vbuf.len,
   };
+  if (n->internal && row->retract) {
+    rec.headers = &retract;
+    rec.nheaders = 1;
+  }
   int rc = t->io.emit(t->io.emit_ctx, &rec);
+  sl_buf_free(&wk);
   return rc;
 }
 

@@ -125,7 +125,15 @@ int sl_exec_source_record(sl_operator_t *op, const sl_record_t *rec) {
     v[n->slot_wstart] = sl_val_bigint(wstart);
     v[n->slot_wend] = sl_val_bigint(wend);
   }
+  bool retract = false;
+  if (n->internal)
+    for (int h = 0; h < rec->nheaders; h++)
+      if (!strcmp(rec->headers[h].key, "sluice.retract")) retract = true;
   sl_row_t row = {.v = v,
+                  .retract = retract,
+                  .windowed = n->window_type != SL_WIN_NONE,
+                  .wstart = wstart,
+                  .wend = wend,
                   .n = n->nslots,
                   .ts = ts,
                   .partition = rec->partition,

@@ -21,6 +21,8 @@ static sl_operator_t *build(sl_task_t *t, const sl_pnode_t *n, sl_operator_t *pa
   case SL_PN_FILTER: sl_exec_filter_init(op); break;
   case SL_PN_PROJECT: sl_exec_project_init(op); break;
   case SL_PN_SINK: sl_exec_sink_init(op); break;
+  case SL_PN_GROUPBY: sl_exec_groupby_init(op); break;
+  case SL_PN_AGGREGATE: sl_exec_aggregate_init(op); break;
   }
   if (n->input) build(t, n->input, op);
   return op;
@@ -41,6 +43,7 @@ int sl_task_new(sl_query_t *q, int partition, const sl_task_io_t *io, sl_task_t 
   sl_buf_init(&t->kbuf);
   sl_buf_init(&t->vbuf);
   build(t, q->plan->root, NULL);
+  if (q->plan->pre_root) build(t, q->plan->pre_root, NULL);
   /* Index source operators in the order of plan->sources. */
   for (int i = 0; i < q->plan->nsources; i++) {
     for (int j = 0; j < t->ops.len; j++) {
@@ -67,9 +70,13 @@ int sl_task_process(sl_task_t *t, const sl_record_t *rec) {
 }
 
 int sl_task_punctuate(sl_task_t *t, int64_t now_ms) {
-  (void)t;
-  (void)now_ms;
-  return 0;
+  int rc = 0;
+  for (int i = 0; i < t->ops.len && rc == 0; i++) {
+    sl_operator_t *op = t->ops.items[i];
+    if (op->node->kind == SL_PN_AGGREGATE) rc = sl_exec_aggregate_punctuate(op, now_ms);
+  }
+  sl_arena_reset(&t->batch);
+  return rc;
 }
 
 void sl_task_free(sl_task_t *t) {
