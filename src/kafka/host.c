@@ -27,8 +27,9 @@ int sl_kafka_host_start(sl_kafka_host_t *h, const char *bootstrap, const sl_map_
   if (!bootstrap || !*bootstrap) {
     int rc = sl_kafka_mock_new(1, &h->mock, err);
     if (rc) return rc;
-    fputs(embedded_warning, stderr);
     bootstrap = sl_kafka_mock_bootstrap(h->mock);
+    fputs(embedded_warning, stderr);
+    fprintf(stderr, "sluice: embedded broker listening at %s\n", bootstrap);
   }
   h->bootstrap = sl_strdup(bootstrap);
   sl_kafka_opts_t opts = {.mock = h->mock};

@@ -159,9 +159,9 @@ static void report_error(const char *file, const char *text, int stmt_off,
   } else {
     int line, col;
     sl_text_position(text, stmt_off >= 0 ? stmt_off : 0, &line, &col);
-    snprintf(out, sizeof(out), "%d:%d: %s", line, col, e.msg);
+    snprintf(out, sizeof(out), "line %d:%d: %s", line, col, e.msg);
   }
-  fprintf(stderr, "sluice: %s:%s\n", file, out);
+  fprintf(stderr, "sluice: %s: %s\n", file, out);
   if (e.hint[0]) fprintf(stderr, "hint: %s\n", e.hint);
 }
 
