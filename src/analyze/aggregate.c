@@ -107,6 +107,12 @@ static int agg_resolve(void *ctx, const sl_expr_t *e, int *slot, const sl_type_t
   if (e->kind == SL_EX_COLUMN) {
     const char *n = e->name->name;
     /* A bare column equal to a grouping column (qualifiers aside). */
+    if ((!strcmp(n, "WINDOWSTART") || !strcmp(n, "WINDOWEND")) &&
+        (!b->windowed || !strcmp(b->clause, "HAVING")))
+      return sl_error_set(err, SL_ESEMANTIC, e->offset,
+                          "Window bounds column %s can only be used in the SELECT clause of "
+                          "windowed aggregations",
+                          n);
     if (b->windowed && (!strcmp(n, "WINDOWSTART") || !strcmp(n, "WINDOWEND"))) {
       *slot = !strcmp(n, "WINDOWSTART") ? b->slot_wstart : b->slot_wend;
       *type = &sl_type_bigint;
@@ -150,7 +156,29 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
   const sl_select_t *sel = stmt->select;
   const sl_pnode_t *srcn = sc->src;
   int rc;
+  if (src->value_format && sl_streq_ci(src->value_format, "KAFKA"))
+    return sl_error_set(err, SL_ESEMANTIC, sel->offset,
+                        "Source(s) %s are using the 'KAFKA' value format. This format does not yet "
+                        "support GROUP BY.",
+                        src->name);
   if (sel->group_by.len == 0) {
+    /* Plain columns next to aggregates are reported first, as ksqlDB does. */
+    sl_buf_t nb;
+    sl_buf_init(&nb);
+    for (int i = 0; i < sel->items.len; i++) {
+      const sl_select_item_t *it = sel->items.items[i];
+      if (it->expr->kind == SL_EX_COLUMN) sl_buf_printf(&nb, "%s%s", nb.len ? ", " : "",
+                                                        an_expr_text(it->expr, a));
+    }
+    if (nb.len) {
+      rc = sl_error_set(err, SL_ESEMANTIC, sel->offset,
+                        "Non-aggregate SELECT expression(s) not part of GROUP BY: %s\nEither add "
+                        "the column(s) to the GROUP BY or remove them from the SELECT.",
+                        nb.data);
+      sl_buf_free(&nb);
+      return rc;
+    }
+    sl_buf_free(&nb);
     const char *what = NULL;
     for (int i = 0; i < sel->items.len && !what; i++) {
       const sl_select_item_t *it = sel->items.items[i];
@@ -178,8 +206,12 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
   for (int j = 0; j < ng; j++) {
     const sl_expr_t *g = sel->group_by.items[j];
     if (an_has_aggregate(g)) {
-      const sl_expr_t *call = g;
-      while (!is_agg_call(call) && call->left) call = call->left;
+      sl_ptrvec_t found = {0};
+      sl_error_t ignore;
+      sl_error_clear(&ignore);
+      collect_aggs(g, a, &found, &ignore);
+      const sl_expr_t *call = found.len ? found.items[0] : g;
+      sl_ptrvec_free(&found);
       return sl_error_set(err, SL_ESEMANTIC, g->offset,
                           "GROUP BY does not support aggregate functions: %s is an aggregate "
                           "function.",
@@ -196,7 +228,7 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
   }
 
   /* Aggregate calls in SELECT and HAVING. */
-  sl_ptrvec_t calls = {0};
+  sl_ptrvec_t calls = {0}, argx = {0};
   for (int i = 0; i < sel->items.len; i++) {
     const sl_select_item_t *it = sel->items.items[i];
     if (it->expr->kind == SL_EX_STAR) continue;
@@ -213,7 +245,6 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
   sl_agg_call_t *aggs = sl_arena_alloc(a, sizeof(sl_agg_call_t) * (size_t)nagg);
   const sl_expr_t **aast = sl_arena_alloc(a, sizeof(void *) * (size_t)nagg);
   const sl_type_t **atypes = sl_arena_alloc(a, sizeof(void *) * (size_t)nagg);
-  sl_ptrvec_t argx = {0};
   for (int i = 0; i < nagg; i++) {
     const sl_expr_t *c = calls.items[i];
     const sl_function_t *f = sl_function_find(c->name->name);
@@ -227,7 +258,7 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
     ag->const_args = sl_arena_alloc(a, sizeof(sl_value_t) * (size_t)(n + 1));
     for (int k = 0; k < n; k++) {
       sl_cexpr_t *x;
-      if ((rc = an_compile(c->args.items[k], sc, ax, a, "SELECT", &x, err))) goto out;
+      if ((rc = an_compile(c->args.items[k], sc, ax, a, "AGGREGATE", &x, err))) goto out;
       ag->arg_types[k] = sl_cexpr_type(x);
       ag->const_args[k] = sl_null();
       if (k > 0 && sl_cexpr_is_constant(x)) {
@@ -374,6 +405,7 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
     h->input = cur;
     h->nslots = cur->nslots;
     h->is_table = true;
+    h->ngroup = ng;
     b.bad = NULL;
     if ((rc = compile_agg_scope(sel->having, &b, "HAVING", ax, a, cur->nslots, &h->predicate,
                                 err))) {
@@ -390,7 +422,7 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
   }
 
   /* Projection: grouping keys become key columns. */
-  int cap = sel->items.len + 1;
+  int cap = sel->items.len + srcn->schema->ncols + 1;
   out_col_t *cols = sl_arena_alloc(a, sizeof(out_col_t) * (size_t)cap);
   int nc = 0, gen = 0;
   sl_buf_t bad;
@@ -399,10 +431,27 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
     const sl_select_item_t *it = sel->items.items[i];
     const sl_expr_t *e = it->expr;
     if (e->kind == SL_EX_STAR) {
-      sl_buf_free(&bad);
-      rc = sl_error_set(err, SL_ESEMANTIC, e->offset,
-                        "Non-aggregate SELECT expression(s) not part of GROUP BY: *");
-      goto out;
+      /* Every source column must then be grouped. */
+      for (int c = 0; c < srcn->schema->ncols; c++) {
+        sl_expr_t *ce = an_column_ast(a, srcn->schema->cols[c].name, e->offset);
+        int gi = -1;
+        for (int j = 0; j < ng; j++)
+          if (an_expr_eq(gast[j], ce)) gi = j;
+        if (gi < 0) {
+          sl_buf_printf(&bad, "%s%s", bad.len ? ", " : "", srcn->schema->cols[c].name);
+          continue;
+        }
+        if (nc >= cap) continue;
+        out_col_t *o = &cols[nc++];
+        o->ast = ce;
+        o->offset = e->offset;
+        o->group_idx = gi;
+        o->name = srcn->schema->cols[c].name;
+        sl_error_t cerr;
+        sl_error_clear(&cerr);
+        compile_agg_scope(ce, &b, "SELECT", ax, a, cur->nslots, &o->cx, &cerr);
+      }
+      continue;
     }
     out_col_t *o = &cols[nc++];
     o->ast = e;
@@ -429,7 +478,9 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
   }
   if (bad.len) {
     rc = sl_error_set(err, SL_ESEMANTIC, sel->offset,
-                      "Non-aggregate SELECT expression(s) not part of GROUP BY: %s", bad.data);
+                      "Non-aggregate SELECT expression(s) not part of GROUP BY: %s\nEither add the "
+                      "column(s) to the GROUP BY or remove them from the SELECT.",
+                      bad.data);
     sl_buf_free(&bad);
     goto out;
   }
@@ -460,7 +511,11 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
     }
     if (nmiss) {
       nmiss = 0;
-      for (int j = 0; j < ng && nmiss < 64; j++) missing[nmiss++] = an_expr_text(gast[j], a);
+      for (int j = 0; j < ng && nmiss < 64; j++) {
+        bool have = false;
+        for (int i = 0; i < nc; i++) have |= cols[i].group_idx == j;
+        if (!have) missing[nmiss++] = an_expr_text(gast[j], a);
+      }
       sl_buf_t x, y;
       sl_buf_init(&x);
       sl_buf_init(&y);

@@ -96,6 +96,22 @@ static int resolve_column(void *ctx, const sl_expr_t *e, int *slot, const sl_typ
       return 0;
     }
   }
+  if (!strcmp(name, "WINDOWSTART") || !strcmp(name, "WINDOWEND")) {
+    if (!strcmp(sc->clause, "WHERE"))
+      return sl_error_set(err, SL_ESEMANTIC, e->offset, "Error in WHERE expression: Unknown column %s.",
+                          name);
+    if (!strcmp(sc->clause, "GROUP BY") || !strcmp(sc->clause, "AGGREGATE"))
+      return sl_error_set(err, SL_ESEMANTIC, e->offset,
+                          "Window bounds column %s can only be used in the SELECT clause of "
+                          "windowed aggregations",
+                          name);
+  }
+  if (!strcmp(sc->clause, "AGGREGATE")) sc->clause = "SELECT";
+  if (!strcmp(sc->clause, "PARTITION BY") && !e->qualifier)
+    return sl_error_set(err, SL_ESEMANTIC, e->offset,
+                        "PARTITION BY column '%s' cannot be resolved. '%s' must be a column in the "
+                        "source schema since PARTITION BY is applied on the input.",
+                        name, name);
   if (e->qualifier)
     return sl_error_set(err, SL_ESEMANTIC, e->offset, "%s column '%s.%s' cannot be resolved.",
                         sc->clause, e->qualifier->name, name);

@@ -1,26 +1,72 @@
 /*
  * filter.c - the filter operator: passes rows whose predicate is TRUE (NULL
- * and FALSE drop the row). Over a table a row that no longer passes becomes a
- * tombstone for its key, as a Kafka Streams KTable filter forwards it.
+ * and FALSE drop the row). Over a table a row that fails the predicate becomes
+ * a tombstone for its key. Where the filter sits on an aggregation (HAVING)
+ * the previous result of each key is known, so, as Kafka Streams does with
+ * old values, a tombstone is sent only if the key's previous row had passed.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "exec.h"
 
-static int filter_push(sl_operator_t *op, sl_row_t *row) {
-  if (row->tombstone) return op->node->is_table ? sl_exec_forward(op, row) : 0;
-  sl_eval_ctx_t ec = {.slots = row->v, .arena = &op->task->batch};
-  sl_error_clear(&ec.err);
-  sl_value_t r;
-  sl_cexpr_eval(op->node->predicate, &ec, &r);
-  if (ec.err.code) {
-    sl_exec_plog(op->task, "RECORD_PROCESSING_ERROR", "Error evaluating predicate %s: %s",
-                 op->node->predicate_text ? op->node->predicate_text : "", ec.err.msg);
+typedef struct filter_state {
+  sl_map_t *passed; /* key text -> (void*)1 for keys whose last row passed */
+  sl_buf_t kb;
+} filter_state_t;
+
+static const char *key_text(filter_state_t *st, const sl_pnode_t *n, const sl_row_t *row) {
+  sl_buf_reset(&st->kb);
+  for (int i = 0; i < n->ngroup; i++) {
+    sl_buf_printf(&st->kb, "%d:", row->v[i].kind);
+    sl_value_format(&row->v[i], &st->kb);
+    sl_buf_putc(&st->kb, '\x01');
   }
-  if (r.kind == SL_T_BOOLEAN && r.u.b) return sl_exec_forward(op, row);
-  if (op->node->is_table) {
-    row->tombstone = true;
-    return sl_exec_forward(op, row);
-  }
-  return 0;
+  if (row->windowed) sl_buf_printf(&st->kb, "%lld,%lld", (long long)row->wstart, (long long)row->wend);
+  return st->kb.data ? st->kb.data : "";
 }
 
-void sl_exec_filter_init(sl_operator_t *op) { op->push = filter_push; }
+static int filter_push(sl_operator_t *op, sl_row_t *row) {
+  const sl_pnode_t *n = op->node;
+  filter_state_t *st = op->state;
+  bool pass = false;
+  if (!row->tombstone) {
+    sl_eval_ctx_t ec = {.slots = row->v, .arena = &op->task->batch};
+    sl_error_clear(&ec.err);
+    sl_value_t r;
+    sl_cexpr_eval(n->predicate, &ec, &r);
+    if (ec.err.code) {
+      sl_exec_plog(op->task, "RECORD_PROCESSING_ERROR", "Error evaluating predicate %s: %s",
+                   n->predicate_text ? n->predicate_text : "", ec.err.msg);
+    }
+    pass = r.kind == SL_T_BOOLEAN && r.u.b;
+  }
+  if (!n->is_table) return pass ? sl_exec_forward(op, row) : 0;
+  if (st) {
+    const char *k = key_text(st, n, row);
+    bool before = sl_map_remove(st->passed, k) != NULL;
+    if (pass) sl_map_put(st->passed, k, (void *)1);
+    if (!pass && !before) return 0;
+  }
+  if (!pass) row->tombstone = true;
+  return sl_exec_forward(op, row);
+}
+
+static void filter_end(sl_operator_t *op) {
+  filter_state_t *st = op->state;
+  if (!st) return;
+  sl_map_free(st->passed);
+  sl_buf_free(&st->kb);
+  free(st);
+}
+
+void sl_exec_filter_init(sl_operator_t *op) {
+  op->push = filter_push;
+  if (op->node->ngroup > 0 && op->node->input && op->node->input->kind == SL_PN_AGGREGATE) {
+    filter_state_t *st = sl_xcalloc(1, sizeof *st);
+    st->passed = sl_map_new(false);
+    sl_buf_init(&st->kb);
+    op->state = st;
+    op->end = filter_end;
+  }
+}
