@@ -122,8 +122,9 @@ static sl_cexpr_t *coerce(cstate_t *cs, sl_cexpr_t *c, const sl_type_t *t) {
     c->type = t;
     return c;
   }
-  if (c->kind == CX_LIT && c->type->kind != SL_T_STRING) {
-    /* Fold the widening of a literal now. */
+  if (c->kind == CX_LIT) {
+    /* Fold the conversion of a literal now (widening, or an ISO string
+     * compared with a temporal column); a failure is left to run time. */
     sl_error_t e2;
     sl_error_clear(&e2);
     sl_value_t v;
@@ -317,7 +318,17 @@ static int prepare_compare(cstate_t *cs, const sl_expr_t *e, const sl_expr_t *le
                         "Comparison with NULL not supported: %s %s %s", type_text(cs, lt),
                         op_symbol(op), type_text(cs, rt));
   sl_type_kind_t a = lt->kind, b = rt->kind;
-  if (sl_type_is_numeric(lt) && sl_type_is_numeric(rt)) return 0;
+  if (sl_type_is_numeric(lt) && sl_type_is_numeric(rt)) {
+    /* Same-kind operands take the evaluator's fast path; decimals of
+     * different scales compare exactly as they are. */
+    if (a != b && a != SL_T_DECIMAL && b != SL_T_DECIMAL) {
+      bool ok;
+      const sl_type_t *t = sl_expr_common_type(cs->cc->arena, lt, rt, &ok);
+      *l = coerce(cs, *l, t);
+      *r = coerce(cs, *r, t);
+    }
+    return 0;
+  }
   if (a == b && (a == SL_T_STRING || a == SL_T_BOOLEAN || a == SL_T_BYTES || is_temporal(a)))
     return 0;
   if ((a == SL_T_TIMESTAMP && b == SL_T_DATE) || (a == SL_T_DATE && b == SL_T_TIMESTAMP)) return 0;

@@ -15,9 +15,17 @@
 
 static void eval(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *out);
 
+/* In-place result setters: the value constructors live in another file, and
+ * the hot path should not pay a call and a struct copy per node. */
+#define SET_INT(o, v) ((o)->kind = SL_T_INT, (o)->u.i = (v))
+#define SET_BIGINT(o, v) ((o)->kind = SL_T_BIGINT, (o)->u.l = (v))
+#define SET_DOUBLE(o, v) ((o)->kind = SL_T_DOUBLE, (o)->u.d = (v))
+#define SET_BOOL(o, v) ((o)->kind = SL_T_BOOLEAN, (o)->u.b = (v))
+#define SET_NULL(o) ((o)->kind = SL_T_NULL)
+
 static void fail(sl_eval_ctx_t *ec, const sl_cexpr_t *c, sl_value_t *out, const char *msg) {
   sl_error_set(&ec->err, SL_EEVAL, c->offset, "%s", msg);
-  *out = sl_null();
+  SET_NULL(out);
 }
 
 /* ---------------- arithmetic ---------------- */
@@ -26,18 +34,18 @@ static void arith_int(const sl_cexpr_t *c, sl_eval_ctx_t *ec, int32_t a, int32_t
                       sl_value_t *out) {
   uint32_t ua = (uint32_t)a, ub = (uint32_t)b;
   switch (c->op) {
-  case SL_OP_ADD: *out = sl_val_int((int32_t)(ua + ub)); return;
-  case SL_OP_SUB: *out = sl_val_int((int32_t)(ua - ub)); return;
-  case SL_OP_MUL: *out = sl_val_int((int32_t)(ua * ub)); return;
+  case SL_OP_ADD: SET_INT(out, (int32_t)(ua + ub)); return;
+  case SL_OP_SUB: SET_INT(out, (int32_t)(ua - ub)); return;
+  case SL_OP_MUL: SET_INT(out, (int32_t)(ua * ub)); return;
   case SL_OP_DIV:
     if (b == 0) return fail(ec, c, out, "/ by zero");
-    *out = sl_val_int(b == -1 ? (int32_t)(0u - ua) : a / b);
+    SET_INT(out, b == -1 ? (int32_t)(0u - ua) : a / b);
     return;
   case SL_OP_MOD:
     if (b == 0) return fail(ec, c, out, "/ by zero");
-    *out = sl_val_int(b == -1 ? 0 : a % b);
+    SET_INT(out, b == -1 ? 0 : a % b);
     return;
-  default: *out = sl_null();
+  default: SET_NULL(out);
   }
 }
 
@@ -45,29 +53,29 @@ static void arith_bigint(const sl_cexpr_t *c, sl_eval_ctx_t *ec, int64_t a, int6
                          sl_value_t *out) {
   uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
   switch (c->op) {
-  case SL_OP_ADD: *out = sl_val_bigint((int64_t)(ua + ub)); return;
-  case SL_OP_SUB: *out = sl_val_bigint((int64_t)(ua - ub)); return;
-  case SL_OP_MUL: *out = sl_val_bigint((int64_t)(ua * ub)); return;
+  case SL_OP_ADD: SET_BIGINT(out, (int64_t)(ua + ub)); return;
+  case SL_OP_SUB: SET_BIGINT(out, (int64_t)(ua - ub)); return;
+  case SL_OP_MUL: SET_BIGINT(out, (int64_t)(ua * ub)); return;
   case SL_OP_DIV:
     if (b == 0) return fail(ec, c, out, "/ by zero");
-    *out = sl_val_bigint(b == -1 ? (int64_t)(0ull - ua) : a / b);
+    SET_BIGINT(out, b == -1 ? (int64_t)(0ull - ua) : a / b);
     return;
   case SL_OP_MOD:
     if (b == 0) return fail(ec, c, out, "/ by zero");
-    *out = sl_val_bigint(b == -1 ? 0 : a % b);
+    SET_BIGINT(out, b == -1 ? 0 : a % b);
     return;
-  default: *out = sl_null();
+  default: SET_NULL(out);
   }
 }
 
 static void arith_double(const sl_cexpr_t *c, double a, double b, sl_value_t *out) {
   switch (c->op) {
-  case SL_OP_ADD: *out = sl_val_double(a + b); return;
-  case SL_OP_SUB: *out = sl_val_double(a - b); return;
-  case SL_OP_MUL: *out = sl_val_double(a * b); return;
-  case SL_OP_DIV: *out = sl_val_double(a / b); return;
-  case SL_OP_MOD: *out = sl_val_double(fmod(a, b)); return;
-  default: *out = sl_null();
+  case SL_OP_ADD: SET_DOUBLE(out, a + b); return;
+  case SL_OP_SUB: SET_DOUBLE(out, a - b); return;
+  case SL_OP_MUL: SET_DOUBLE(out, a * b); return;
+  case SL_OP_DIV: SET_DOUBLE(out, a / b); return;
+  case SL_OP_MOD: SET_DOUBLE(out, fmod(a, b)); return;
+  default: SET_NULL(out);
   }
 }
 
@@ -118,7 +126,7 @@ static void arith_decimal(const sl_cexpr_t *c, sl_eval_ctx_t *ec, const sl_decim
     s = rs;
     break;
   }
-  default: *out = sl_null(); return;
+  default: SET_NULL(out); return;
   }
   sl_decimal_t d = {r, s}, res;
   if (sl_decimal_rescale(&d, rp, rs, &res) != 0) goto overflow;
@@ -215,7 +223,7 @@ static void eval_transform(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *o
   sl_value_t coll;
   eval(c->args[0], ec, &coll);
   if (coll.kind == SL_T_NULL) {
-    *out = sl_null();
+    SET_NULL(out);
     return;
   }
   uint32_t n = coll.u.arr.n;
@@ -247,7 +255,7 @@ static void eval_filter(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *out)
   sl_value_t coll;
   eval(c->args[0], ec, &coll);
   if (coll.kind == SL_T_NULL) {
-    *out = sl_null();
+    SET_NULL(out);
     return;
   }
   uint32_t n = coll.u.arr.n, w = c->num ? 2 : 1, k = 0;
@@ -295,15 +303,15 @@ static void eval_call(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *out) {
     if (argv[i].kind == SL_T_NULL) any_null = true;
   }
   if (any_null && fn->null_on_null) {
-    *out = sl_null();
+    SET_NULL(out);
     return;
   }
   if (fn->stateful) {
     /* Call sites of test UDFs count their invocations (single-threaded per task). */
     sl_cexpr_t *mut = (sl_cexpr_t *)c;
-    *out = sl_val_bigint((int64_t)mut->calls++);
+    SET_BIGINT(out, (int64_t)mut->calls++);
   } else {
-    *out = sl_null();
+    SET_NULL(out);
   }
   int had = ec->err.code;
   if (fn->eval(argv, c->nargs, c->type, ec->arena, out, &ec->err) != 0) {
@@ -311,7 +319,7 @@ static void eval_call(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *out) {
       if (ec->err.code == 0) sl_error_set(&ec->err, SL_EEVAL, c->offset, "%s failed", fn->name);
       ec->err.offset = c->offset;
     }
-    *out = sl_null();
+    SET_NULL(out);
   }
 }
 
@@ -328,10 +336,19 @@ static void eval(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *out) {
       *out = a;
       return;
     }
+    /* Implicit widenings are the common casts: do them inline. */
+    if (a.kind == SL_T_INT && c->type->kind == SL_T_BIGINT) {
+      SET_BIGINT(out, a.u.i);
+      return;
+    }
+    if (c->type->kind == SL_T_DOUBLE && (a.kind == SL_T_INT || a.kind == SL_T_BIGINT)) {
+      SET_DOUBLE(out, a.kind == SL_T_INT ? (double)a.u.i : (double)a.u.l);
+      return;
+    }
     int had = ec->err.code;
     if (sl_value_cast(ec->arena, &a, c->type, out, &ec->err) != 0) {
       if (!had) ec->err.offset = c->offset;
-      *out = sl_null();
+      SET_NULL(out);
     }
     return;
   }
@@ -389,15 +406,15 @@ static void eval(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *out) {
     eval(c->args[0], ec, &a);
     eval(c->args[1], ec, &b);
     if (a.kind == SL_T_NULL || b.kind == SL_T_NULL) {
-      *out = sl_val_bool(false);
+      SET_BOOL(out, false);
       return;
     }
     if (c->num) {
       bool eq = sl_value_equal(&a, &b);
-      *out = sl_val_bool(c->op == SL_OP_EQ ? eq : !eq);
+      SET_BOOL(out, c->op == SL_OP_EQ ? eq : !eq);
       return;
     }
-    *out = sl_val_bool(cmp_eval((sl_op_t)c->op, &a, &b));
+    SET_BOOL(out, cmp_eval((sl_op_t)c->op, &a, &b));
     return;
   case CX_AND:
     eval(c->args[0], ec, &a);
@@ -407,8 +424,8 @@ static void eval(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *out) {
     }
     eval(c->args[1], ec, &b);
     if (b.kind == SL_T_BOOLEAN && !b.u.b) *out = b;
-    else if (a.kind == SL_T_NULL || b.kind == SL_T_NULL) *out = sl_null();
-    else *out = sl_val_bool(true);
+    else if (a.kind == SL_T_NULL || b.kind == SL_T_NULL) SET_NULL(out);
+    else SET_BOOL(out, true);
     return;
   case CX_OR:
     eval(c->args[0], ec, &a);
@@ -418,12 +435,12 @@ static void eval(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *out) {
     }
     eval(c->args[1], ec, &b);
     if (b.kind == SL_T_BOOLEAN && b.u.b) *out = b;
-    else if (a.kind == SL_T_NULL || b.kind == SL_T_NULL) *out = sl_null();
-    else *out = sl_val_bool(false);
+    else if (a.kind == SL_T_NULL || b.kind == SL_T_NULL) SET_NULL(out);
+    else SET_BOOL(out, false);
     return;
   case CX_ISNULL:
     eval(c->args[0], ec, &a);
-    *out = sl_val_bool((a.kind == SL_T_NULL) != c->negated);
+    SET_BOOL(out, (a.kind == SL_T_NULL) != c->negated);
     return;
   case CX_DISTINCT: {
     eval(c->args[0], ec, &a);
@@ -431,7 +448,7 @@ static void eval(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *out) {
     bool distinct;
     if (a.kind == SL_T_NULL || b.kind == SL_T_NULL) distinct = a.kind != b.kind;
     else distinct = !sl_value_equal(&a, &b);
-    *out = sl_val_bool(distinct != c->negated);
+    SET_BOOL(out, distinct != c->negated);
     return;
   }
   case CX_BETWEEN:
@@ -439,27 +456,27 @@ static void eval(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *out) {
     eval(c->args[1], ec, &b);
     eval(c->args[2], ec, &t);
     if (a.kind == SL_T_NULL || b.kind == SL_T_NULL || t.kind == SL_T_NULL) {
-      *out = sl_val_bool(false);
+      SET_BOOL(out, false);
       return;
     }
-    *out = sl_val_bool((cmp_eval(SL_OP_GE, &a, &b) && cmp_eval(SL_OP_LE, &a, &t)) != c->negated);
+    SET_BOOL(out, (cmp_eval(SL_OP_GE, &a, &b) && cmp_eval(SL_OP_LE, &a, &t)) != c->negated);
     return;
   case CX_LIKE: {
     eval(c->args[0], ec, &a);
     eval(c->args[1], ec, &b);
     if (a.kind == SL_T_NULL || b.kind == SL_T_NULL) {
-      *out = sl_val_bool(false);
+      SET_BOOL(out, false);
       return;
     }
     int esc = c->nargs > 2 ? (unsigned char)c->args[2]->lit.u.s.ptr[0] : -1;
     bool m = sl_like_match(a.u.s.ptr, a.u.s.len, b.u.s.ptr, b.u.s.len, esc);
-    *out = sl_val_bool(m != c->negated);
+    SET_BOOL(out, m != c->negated);
     return;
   }
   case CX_IN: {
     eval(c->args[0], ec, &a);
     if (a.kind == SL_T_NULL) {
-      *out = sl_val_bool(false);
+      SET_BOOL(out, false);
       return;
     }
     bool found = false;
@@ -467,7 +484,7 @@ static void eval(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *out) {
       eval(c->args[i], ec, &b);
       if (b.kind != SL_T_NULL && sl_value_equal(&a, &b)) found = true;
     }
-    *out = sl_val_bool(found != c->negated);
+    SET_BOOL(out, found != c->negated);
     return;
   }
   case CX_CASE: {
@@ -480,7 +497,7 @@ static void eval(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *out) {
       }
     }
     if (c->negated) eval(c->args[c->nargs - 1], ec, out);
-    else *out = sl_null();
+    else SET_NULL(out);
     return;
   }
   case CX_SCASE: {
@@ -496,13 +513,13 @@ static void eval(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *out) {
       }
     }
     if (c->negated) eval(c->args[c->nargs - 1], ec, out);
-    else *out = sl_null();
+    else SET_NULL(out);
     return;
   }
   case CX_DEREF:
     eval(c->args[0], ec, &a);
     if (a.kind != SL_T_STRUCT || !a.u.st.fields) {
-      *out = sl_null();
+      SET_NULL(out);
       return;
     }
     *out = a.u.st.fields[c->slot];
@@ -511,7 +528,7 @@ static void eval(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *out) {
     eval(c->args[0], ec, &a);
     eval(c->args[1], ec, &b);
     if (a.kind != SL_T_ARRAY || b.kind == SL_T_NULL) {
-      *out = sl_null();
+      SET_NULL(out);
       return;
     }
     int64_t i = b.kind == SL_T_INT ? b.u.i : b.u.l;
@@ -523,7 +540,7 @@ static void eval(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *out) {
   case CX_MAPGET:
     eval(c->args[0], ec, &a);
     eval(c->args[1], ec, &b);
-    *out = sl_null();
+    SET_NULL(out);
     if (a.kind != SL_T_MAP || b.kind == SL_T_NULL) return;
     for (uint32_t i = 0; i < a.u.arr.n; i++) {
       if (sl_value_equal(&a.u.arr.items[2 * i], &b)) {
@@ -554,7 +571,7 @@ static void eval(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *out) {
   case CX_FILTER: eval_filter(c, ec, out); return;
   case CX_REDUCE: eval_reduce(c, ec, out); return;
   }
-  *out = sl_null();
+  SET_NULL(out);
 }
 
 void sl_cexpr_eval(const sl_cexpr_t *c, sl_eval_ctx_t *ec, sl_value_t *out) { eval(c, ec, out); }
