@@ -35,11 +35,11 @@ void sl_kafka_mock_free(sl_kafka_mock_t *m);
 
 /* ---- the driver ---- */
 typedef struct sl_kafka_opts {
-  const char *service_id;  /* consumer group prefix; NULL: ksql.service.id or "default_" */
-  int worker_threads;      /* query worker threads; <= 0: sluice.worker.threads or 2 */
-  int commit_interval_ms;  /* offset commit / punctuation period; <= 0: commit.interval.ms or 100 */
-  sl_kafka_mock_t *mock;   /* set when bootstrap is the embedded broker */
-  sl_plog_fn plog;         /* processing log handed to tasks; NULL: the engine's */
+  const char *service_id; /* consumer group prefix; NULL: ksql.service.id or "default_" */
+  int worker_threads;     /* query worker threads; <= 0: sluice.worker.threads or 2 */
+  int commit_interval_ms; /* offset commit / punctuation period; <= 0: commit.interval.ms or 100 */
+  sl_kafka_mock_t *mock;  /* set when bootstrap is the embedded broker */
+  sl_plog_fn plog;        /* processing log handed to tasks; NULL: the engine's */
   void *plog_ctx;
 } sl_kafka_opts_t;
 
@@ -48,9 +48,8 @@ typedef struct sl_kafka_opts {
  * client names are handed to librdkafka when it knows them, "producer.X" /
  * "consumer.X" only to that client; other ksql.* names are ignored.
  * opts may be NULL. Free with sl_kafka_driver_free. */
-int sl_kafka_driver_new(const char *bootstrap, const sl_map_t *props,
-                        const sl_kafka_opts_t *opts, sl_topic_driver_t **out,
-                        sl_error_t *err);
+int sl_kafka_driver_new(const char *bootstrap, const sl_map_t *props, const sl_kafka_opts_t *opts,
+                        sl_topic_driver_t **out, sl_error_t *err);
 /* Stops every query still running, then frees the driver. */
 void sl_kafka_driver_free(sl_topic_driver_t *d);
 
@@ -70,16 +69,16 @@ const char *sl_kafka_query_state(sl_topic_driver_t *d, const char *query_id, cha
  * outputs still in flight. The committable offset is the end of the longest
  * prefix of spans with nothing in flight. */
 typedef struct sl_kafka_span {
-  struct sl_kafka_span *next;  /* later span of the same partition */
-  struct sl_kafka_span *also;  /* another partition's span that the same outputs hold back */
-  int64_t end;                 /* offset after the last input of this span */
-  int pending;                 /* outputs in flight, plus one while the span is open */
+  struct sl_kafka_span *next; /* later span of the same partition */
+  struct sl_kafka_span *also; /* another partition's span that the same outputs hold back */
+  int64_t end;                /* offset after the last input of this span */
+  int pending;                /* outputs in flight, plus one while the span is open */
 } sl_kafka_span_t;
 
 typedef struct sl_kafka_ledger {
   sl_kafka_span_t *head, *tail;
-  int64_t acked;               /* every output of inputs before this offset is acked; -1 if none */
-  int64_t committed;           /* last offset committed; -1 if none */
+  int64_t acked;     /* every output of inputs before this offset is acked; -1 if none */
+  int64_t committed; /* last offset committed; -1 if none */
 } sl_kafka_ledger_t;
 
 void sl_kafka_ledger_init(sl_kafka_ledger_t *l);
@@ -106,7 +105,7 @@ int sl_props_put_arg(sl_map_t *props, const char *kv, sl_error_t *err);
 void sl_props_free(sl_map_t *props);
 
 typedef struct sl_kafka_host {
-  sl_kafka_mock_t *mock;        /* embedded broker, or NULL */
+  sl_kafka_mock_t *mock; /* embedded broker, or NULL */
   sl_topic_driver_t *driver;
   char *bootstrap;
 } sl_kafka_host_t;

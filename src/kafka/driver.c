@@ -19,7 +19,9 @@
 
 /* ---------------- configuration ---------------- */
 
-static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
+static bool has_prefix(const char *s, const char *p) {
+  return strncmp(s, p, strlen(p)) == 0;
+}
 
 const char *sl_kprop(const sl_kdriver_t *d, const char *name) {
   if (!d->props) return NULL;
@@ -33,8 +35,7 @@ const char *sl_kprop(const sl_kdriver_t *d, const char *name) {
 int sl_kconf_set(rd_kafka_conf_t *conf, const char *name, const char *value, sl_error_t *err) {
   char errstr[512];
   if (rd_kafka_conf_set(conf, name, value, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)
-    return sl_error_set(err, SL_EINVAL, -1, "Kafka client property %s=%s: %s", name, value,
-                        errstr);
+    return sl_error_set(err, SL_EINVAL, -1, "Kafka client property %s=%s: %s", name, value, errstr);
   return 0;
 }
 
@@ -50,15 +51,15 @@ static const char *client_prop_name(const char *key, int role) {
   const char *mine = role == SL_KROLE_CONSUMER   ? "consumer."
                      : role == SL_KROLE_PRODUCER ? "producer."
                                                  : "admin.";
-  static const char *const roles[] = {"consumer.", "producer.", "admin.", "main.consumer.",
-                                      "restore.consumer.", "global.consumer."};
+  static const char *const roles[] = {"consumer.",      "producer.",         "admin.",
+                                      "main.consumer.", "restore.consumer.", "global.consumer."};
   if (has_prefix(name, mine)) return name + strlen(mine);
   for (size_t i = 0; i < SL_ARRAY_LEN(roles); i++)
     if (has_prefix(name, roles[i])) return NULL;
   /* These belong to the driver, which sets them per client. */
-  static const char *const owned[] = {"bootstrap.servers", "group.id", "enable.auto.commit",
-                                      "enable.auto.offset.store", "auto.offset.reset",
-                                      "enable.idempotence", "client.id", "partitioner"};
+  static const char *const owned[] = {
+      "bootstrap.servers", "group.id",           "enable.auto.commit", "enable.auto.offset.store",
+      "auto.offset.reset", "enable.idempotence", "client.id",          "partitioner"};
   for (size_t i = 0; i < SL_ARRAY_LEN(owned); i++)
     if (!strcmp(name, owned[i])) return NULL;
   return name;
@@ -235,8 +236,7 @@ static int drv_list_topics(void *ctx, sl_ptrvec_t *names, sl_error_t *err) {
   sl_kdriver_t *d = ctx;
   const struct rd_kafka_metadata *md = NULL;
   rd_kafka_resp_err_t e = rd_kafka_metadata(d->rk, 1, NULL, &md, METADATA_WAIT_MS);
-  if (e)
-    return sl_error_set(err, SL_EKAFKA, -1, "cannot list topics: %s", rd_kafka_err2str(e));
+  if (e) return sl_error_set(err, SL_EKAFKA, -1, "cannot list topics: %s", rd_kafka_err2str(e));
   for (int i = 0; i < md->topic_cnt; i++)
     if (!md->topics[i].err) sl_ptrvec_push(names, sl_strdup(md->topics[i].topic));
   rd_kafka_metadata_destroy(md);
@@ -436,9 +436,8 @@ static int int_prop(const sl_kdriver_t *d, const char *name, int dflt) {
   return (*end || n <= 0 || n > 1000000) ? dflt : (int)n;
 }
 
-int sl_kafka_driver_new(const char *bootstrap, const sl_map_t *props,
-                        const sl_kafka_opts_t *opts, sl_topic_driver_t **out,
-                        sl_error_t *err) {
+int sl_kafka_driver_new(const char *bootstrap, const sl_map_t *props, const sl_kafka_opts_t *opts,
+                        sl_topic_driver_t **out, sl_error_t *err) {
   if (!bootstrap || !*bootstrap)
     return sl_error_set(err, SL_EINVAL, -1, "no Kafka bootstrap servers given");
   sl_kafka_opts_t none = {0};
@@ -459,11 +458,10 @@ int sl_kafka_driver_new(const char *bootstrap, const sl_map_t *props,
   d->plog_ctx = opts->plog_ctx;
   const char *svc = opts->service_id ? opts->service_id : sl_kprop(d, "ksql.service.id");
   d->service_id = sl_strdup(svc && *svc ? svc : "default_");
-  d->commit_interval_ms = opts->commit_interval_ms > 0
-                              ? opts->commit_interval_ms
-                              : int_prop(d, "commit.interval.ms", 100);
-  int threads = opts->worker_threads > 0 ? opts->worker_threads
-                                         : int_prop(d, "sluice.worker.threads", 2);
+  d->commit_interval_ms = opts->commit_interval_ms > 0 ? opts->commit_interval_ms
+                                                       : int_prop(d, "commit.interval.ms", 100);
+  int threads =
+      opts->worker_threads > 0 ? opts->worker_threads : int_prop(d, "sluice.worker.threads", 2);
 
   d->iface.ctx = d;
   d->iface.create_topic = drv_create_topic;

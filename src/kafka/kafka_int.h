@@ -18,19 +18,19 @@ typedef struct sl_kquery sl_kquery_t;
 
 /* The driver behind the sl_topic_driver_t vtable. */
 typedef struct sl_kdriver {
-  sl_topic_driver_t iface;   /* first, so the vtable pointer is the driver */
+  sl_topic_driver_t iface; /* first, so the vtable pointer is the driver */
   char *bootstrap;
   char *service_id;
   int commit_interval_ms;
-  sl_map_t *props;           /* copy of the server properties (malloc'd values) */
-  sl_kafka_mock_t *mock;     /* embedded broker, not owned */
-  sl_plog_fn plog;           /* processing log handed to tasks, NULL: the engine's */
+  sl_map_t *props;       /* copy of the server properties (malloc'd values) */
+  sl_kafka_mock_t *mock; /* embedded broker, not owned */
+  sl_plog_fn plog;       /* processing log handed to tasks, NULL: the engine's */
   void *plog_ctx;
-  rd_kafka_t *rk;            /* shared producer; also the admin client */
+  rd_kafka_t *rk; /* shared producer; also the admin client */
   sl_kworker_t **workers;
   int nworkers;
-  pthread_mutex_t lock;      /* guards queries */
-  sl_ptrvec_t queries;       /* sl_kquery_t*, running or failed */
+  pthread_mutex_t lock; /* guards queries */
+  sl_ptrvec_t queries;  /* sl_kquery_t*, running or failed */
 } sl_kdriver_t;
 
 /* Client roles for configuration. */

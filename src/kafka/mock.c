@@ -12,7 +12,7 @@
 #include "sluice/kafka.h"
 
 struct sl_kafka_mock {
-  rd_kafka_t *rk;                  /* the handle the cluster lives in */
+  rd_kafka_t *rk; /* the handle the cluster lives in */
   rd_kafka_mock_cluster_t *mcluster;
   char *bootstrap;
 };
@@ -41,9 +41,13 @@ int sl_kafka_mock_new(int brokers, sl_kafka_mock_t **out, sl_error_t *err) {
   return 0;
 }
 
-const char *sl_kafka_mock_bootstrap(const sl_kafka_mock_t *m) { return m->bootstrap; }
+const char *sl_kafka_mock_bootstrap(const sl_kafka_mock_t *m) {
+  return m->bootstrap;
+}
 
-void *sl_kafka_mock_cluster(sl_kafka_mock_t *m) { return m->mcluster; }
+void *sl_kafka_mock_cluster(sl_kafka_mock_t *m) {
+  return m->mcluster;
+}
 
 int sl_kafka_mock_create_topic(sl_kafka_mock_t *m, const char *topic, int partitions,
                                sl_error_t *err) {

@@ -27,16 +27,16 @@
 
 #include "kafka_int.h"
 
-#define DRAIN_BUDGET 2000       /* records per wake-up before yielding to other queries */
-#define OUTQ_HIGH 100000        /* stop consuming above this many unacknowledged outputs */
-#define OUTQ_LOW 20000          /* and resume below this */
-#define FLUSH_TIMEOUT_MS 60000  /* how long a stop or revoke waits for acknowledgements */
+#define DRAIN_BUDGET 2000      /* records per wake-up before yielding to other queries */
+#define OUTQ_HIGH 100000       /* stop consuming above this many unacknowledged outputs */
+#define OUTQ_LOW 20000         /* and resume below this */
+#define FLUSH_TIMEOUT_MS 60000 /* how long a stop or revoke waits for acknowledgements */
 
 typedef struct kpart {
   char *topic;
   int32_t partition;
   sl_kafka_ledger_t ledger;
-  int64_t next;                /* offset after the last record processed, -1 before any */
+  int64_t next; /* offset after the last record processed, -1 before any */
 } kpart_t;
 
 typedef struct ktask {
@@ -53,32 +53,36 @@ struct sl_kquery {
   sl_kworker_t *w;
   rd_kafka_t *consumer;
   rd_kafka_t *producer;
-  rd_kafka_queue_t *cq;        /* consumer queue (main queue forwarded into it) */
-  rd_kafka_queue_t *pq;        /* producer main queue: delivery reports, errors */
-  int cpipe[2], ppipe[2];      /* wake-up pipes written by librdkafka */
+  rd_kafka_queue_t *cq;   /* consumer queue (main queue forwarded into it) */
+  rd_kafka_queue_t *pq;   /* producer main queue: delivery reports, errors */
+  int cpipe[2], ppipe[2]; /* wake-up pipes written by librdkafka */
   uv_poll_t cpoll, ppoll;
-  uv_timer_t tick;             /* commit interval: punctuation and commits */
-  uv_timer_t resume;           /* zero-delay continuation of a drain */
+  uv_timer_t tick;   /* commit interval: punctuation and commits */
+  uv_timer_t resume; /* zero-delay continuation of a drain */
   int open_handles;
-  sl_kdone_t *stopped;         /* signalled once everything is closed */
-  sl_ptrvec_t parts;           /* kpart_t*, the assignment */
-  ktask_t **tasks;             /* indexed by partition number */
+  sl_kdone_t *stopped; /* signalled once everything is closed */
+  sl_ptrvec_t parts;   /* kpart_t*, the assignment */
+  ktask_t **tasks;     /* indexed by partition number */
   int ntasks;
-  kpart_t *cur_part;           /* partition whose span is open */
-  sl_kafka_span_t *cur;        /* span emitted records count against, or NULL */
-  sl_header_t *hbuf;           /* scratch for input headers */
+  kpart_t *cur_part;    /* partition whose span is open */
+  sl_kafka_span_t *cur; /* span emitted records count against, or NULL */
+  sl_header_t *hbuf;    /* scratch for input headers */
   int hcap;
-  bool paused;                 /* backpressure: waiting for acknowledgements */
-  bool failed;                 /* worker's view of the error state */
+  bool paused; /* backpressure: waiting for acknowledgements */
+  bool failed; /* worker's view of the error state */
   bool stopping;
-  bool ledgers_gone;           /* spans freed with deliveries outstanding: ignore them */
-  pthread_mutex_t lock;        /* guards error and msg, read by other threads */
+  bool ledgers_gone;    /* spans freed with deliveries outstanding: ignore them */
+  pthread_mutex_t lock; /* guards error and msg, read by other threads */
   bool error;
   char msg[512];
 };
 
-const char *sl_kquery_id(const sl_kquery_t *kq) { return kq->id; }
-sl_query_t *sl_kquery_query(const sl_kquery_t *kq) { return kq->q; }
+const char *sl_kquery_id(const sl_kquery_t *kq) {
+  return kq->id;
+}
+sl_query_t *sl_kquery_query(const sl_kquery_t *kq) {
+  return kq->q;
+}
 
 const char *sl_kquery_state(sl_kquery_t *kq, char *msg, size_t msgsz) {
   pthread_mutex_lock(&kq->lock);
@@ -137,8 +141,8 @@ static int ensure_task(sl_kquery_t *kq, int32_t partition) {
   ktask_t *t = sl_xcalloc(1, sizeof(*t));
   t->kq = kq;
   t->partition = partition;
-  sl_task_io_t io = {.emit = kq_emit, .emit_ctx = t, .plog = kq->d->plog,
-                     .plog_ctx = kq->d->plog_ctx};
+  sl_task_io_t io = {
+      .emit = kq_emit, .emit_ctx = t, .plog = kq->d->plog, .plog_ctx = kq->d->plog_ctx};
   sl_error_t err;
   sl_error_clear(&err);
   int rc = sl_task_new(kq->q, partition, &io, &t->task, &err);
@@ -345,8 +349,8 @@ static void process_message(sl_kquery_t *kq, rd_kafka_message_t *m) {
   }
   int rc = sl_task_process(t->task, &rec);
   if (rc && !kq->failed)
-    kq_fail(kq, "processing %s[%d]@%lld failed: %s", topic, (int)m->partition,
-            (long long)m->offset, sl_strerror(rc));
+    kq_fail(kq, "processing %s[%d]@%lld failed: %s", topic, (int)m->partition, (long long)m->offset,
+            sl_strerror(rc));
 }
 
 static void kq_drain(sl_kquery_t *kq) {
@@ -370,7 +374,9 @@ static void kq_drain(sl_kquery_t *kq) {
   close_span(kq);
 }
 
-static void on_resume(uv_timer_t *h) { kq_drain(h->data); }
+static void on_resume(uv_timer_t *h) {
+  kq_drain(h->data);
+}
 
 static void on_consumer_readable(uv_poll_t *h, int status, int events) {
   SL_UNUSED(status);
@@ -549,7 +555,8 @@ int sl_kquery_start(sl_kdriver_t *d, sl_query_t *q, bool from_beginning, sl_kque
     if (!rc) rc = sl_kconf_set(cc, "group.id", kq->group, err);
     if (!rc) rc = sl_kconf_set(cc, "enable.auto.commit", "false", err);
     if (!rc) rc = sl_kconf_set(cc, "enable.auto.offset.store", "false", err);
-    if (!rc) rc = sl_kconf_set(cc, "auto.offset.reset", from_beginning ? "earliest" : "latest", err);
+    if (!rc)
+      rc = sl_kconf_set(cc, "auto.offset.reset", from_beginning ? "earliest" : "latest", err);
     /* Eager assignment: the rebalance callback revokes everything at once. */
     if (!rc) rc = sl_kconf_set(cc, "partition.assignment.strategy", "range,roundrobin", err);
     if (!rc) {

@@ -18,12 +18,12 @@ typedef struct sl_kjob {
 
 struct sl_kworker {
   uv_loop_t loop;
-  uv_async_t async;       /* wakes the loop for posted jobs */
+  uv_async_t async; /* wakes the loop for posted jobs */
   pthread_t thread;
-  pthread_mutex_t lock;   /* guards jobs, quit and load */
+  pthread_mutex_t lock; /* guards jobs, quit and load */
   sl_kjob_t *head, *tail;
   bool quit;
-  int load;               /* queries placed here */
+  int load; /* queries placed here */
   int index;
 };
 
@@ -145,7 +145,9 @@ void sl_kworker_load(sl_kworker_t *w, int delta) {
   pthread_mutex_unlock(&w->lock);
 }
 
-uv_loop_t *sl_kworker_loop(sl_kworker_t *w) { return &w->loop; }
+uv_loop_t *sl_kworker_loop(sl_kworker_t *w) {
+  return &w->loop;
+}
 
 void sl_kworker_post(sl_kworker_t *w, void (*fn)(void *arg), void *arg) {
   sl_kjob_t *j = sl_xmalloc(sizeof(*j));

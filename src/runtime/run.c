@@ -74,8 +74,7 @@ static char *normalize(const char *s) {
     if (c == '\'' || c == '"' || c == '`') quote = c;
     sl_buf_putc(&b, c);
   }
-  while (b.len > 0 && (b.data[b.len - 1] == ';' || b.data[b.len - 1] == ' '))
-    b.data[--b.len] = 0;
+  while (b.len > 0 && (b.data[b.len - 1] == ';' || b.data[b.len - 1] == ' ')) b.data[--b.len] = 0;
   if (!b.data) sl_buf_puts(&b, "");
   return sl_buf_steal(&b);
 }
@@ -147,8 +146,8 @@ static void print_entities(json_t *entities) {
   fflush(stdout);
 }
 
-static void report_error(const char *file, const char *text, int stmt_off,
-                         const char *stmt_text, const sl_error_t *err) {
+static void report_error(const char *file, const char *text, int stmt_off, const char *stmt_text,
+                         const sl_error_t *err) {
   char out[4096];
   sl_error_t e = *err;
   if (e.offset >= 0 && stmt_off >= 0) {
@@ -182,8 +181,7 @@ static decision_t decide(sl_engine_t *e, journal_t *j, const sl_stmt_t *st, cons
     case SL_ST_DESCRIBE_FUNCTION:
     case SL_ST_EXPLAIN:
     case SL_ST_PRINT:
-    case SL_ST_ASSERT:
-      return DO_RUN;
+    case SL_ST_ASSERT: return DO_RUN;
     case SL_ST_CREATE_SOURCE:
     case SL_ST_CREATE_AS_SELECT: {
       const sl_source_t *s = st->name.name ? sl_engine_find_source(e, st->name.name) : NULL;
@@ -196,8 +194,9 @@ static decision_t decide(sl_engine_t *e, journal_t *j, const sl_stmt_t *st, cons
         return DO_SKIP;
       }
       if (st->or_replace || st->if_not_exists) return DO_RUN;
-      *why = "already exists in the data directory with a different definition; "
-             "use OR REPLACE, DROP it, or start with a new --data-dir";
+      *why =
+          "already exists in the data directory with a different definition; "
+          "use OR REPLACE, DROP it, or start with a new --data-dir";
       return DO_FAIL;
     }
     default:
@@ -280,8 +279,8 @@ static int execute_file(sl_engine_t *e, const run_opts_t *o, const char *text, b
     if (rc == 0) {
       print_entities(res.entities);
       if (kind != SL_ST_SET && kind != SL_ST_UNSET && kind != SL_ST_DEFINE &&
-          kind != SL_ST_UNDEFINE && kind != SL_ST_CREATE_SOURCE &&
-          kind != SL_ST_CREATE_AS_SELECT && kind != SL_ST_CREATE_TYPE)
+          kind != SL_ST_UNDEFINE && kind != SL_ST_CREATE_SOURCE && kind != SL_ST_CREATE_AS_SELECT &&
+          kind != SL_ST_CREATE_TYPE)
         journal_add(j, norm);
     } else if (rc == SL_EEXISTS && restarted && kind == SL_ST_CREATE_TYPE) {
       int line = 0, col = 0;
@@ -431,8 +430,8 @@ int sl_cmd_run(int argc, char **argv) {
   if (!rc) {
     bool restarted = sl_engine_source_count(e) > 0 || sl_engine_query_count(e) > 0;
     if (restarted)
-      fprintf(stderr, "sluice: resuming %d persistent queries from %s\n",
-              sl_engine_query_count(e), data_dir);
+      fprintf(stderr, "sluice: resuming %d persistent queries from %s\n", sl_engine_query_count(e),
+              data_dir);
     journal_t j;
     journal_open(&j, data_dir);
     if (execute_file(e, &o, text, restarted, &j)) rc = 1;
@@ -443,7 +442,9 @@ int sl_cmd_run(int argc, char **argv) {
             sl_engine_query_count(e));
     int sig = wait_for_signal(e, host.driver, &set);
     fprintf(stderr, "sluice: %s received, stopping queries\n",
-            sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signal");
+            sig == SIGINT    ? "SIGINT"
+            : sig == SIGTERM ? "SIGTERM"
+                             : "signal");
   }
   /* Closing the engine stops every query: final flush and offset commit. */
   sl_engine_close(e);

@@ -154,8 +154,8 @@ SL_TEST(kafka_mock_admin_create_list_partitions) {
 }
 
 /* Reads n records from every partition of topic, from the beginning. */
-static int read_back(const char *bootstrap, const char *topic, int partitions, int n,
-                     int *parts, char **keys, char **values) {
+static int read_back(const char *bootstrap, const char *topic, int partitions, int n, int *parts,
+                     char **keys, char **values) {
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, NULL, 0);
   rd_kafka_conf_set(conf, "group.id", "test-read-back", NULL, 0);
@@ -203,9 +203,16 @@ SL_TEST(kafka_mock_produce_partitions_like_java_client) {
     snprintf(key, sizeof(key), "k%d", i);
     snprintf(val, sizeof(val), "{\"V\":%d}", i);
     sl_header_t h = {.key = "h", .value = "x", .len = 1};
-    sl_record_t r = {.topic = "keyed", .partition = -1, .offset = -1, .timestamp = 1000 + i,
-                     .key = key, .key_len = strlen(key), .value = val,
-                     .value_len = strlen(val), .headers = &h, .nheaders = i % 2};
+    sl_record_t r = {.topic = "keyed",
+                     .partition = -1,
+                     .offset = -1,
+                     .timestamp = 1000 + i,
+                     .key = key,
+                     .key_len = strlen(key),
+                     .value = val,
+                     .value_len = strlen(val),
+                     .headers = &h,
+                     .nheaders = i % 2};
     sl_error_clear(&err);
     CHECK_INT(d->produce(d->ctx, &r, &err), 0);
   }
@@ -238,11 +245,15 @@ SL_TEST(kafka_mock_produce_waits_for_delivery_and_reports_failure) {
   sl_error_t err;
   sl_error_clear(&err);
   CHECK_INT(d->create_topic(d->ctx, "faulty", 1, 1, NULL, &err), 0);
-  sl_record_t r = {.topic = "faulty", .partition = 0, .offset = -1, .key = "k", .key_len = 1,
-                   .value = "v", .value_len = 1};
+  sl_record_t r = {.topic = "faulty",
+                   .partition = 0,
+                   .offset = -1,
+                   .key = "k",
+                   .key_len = 1,
+                   .value = "v",
+                   .value_len = 1};
   /* Retriable errors: the idempotent producer retries and succeeds. */
-  rd_kafka_mock_push_request_errors(mc, 0 /* Produce */, 2,
-                                    RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+  rd_kafka_mock_push_request_errors(mc, 0 /* Produce */, 2, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
                                     RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
   sl_error_clear(&err);
   CHECK_INT(d->produce(d->ctx, &r, &err), 0);
@@ -286,8 +297,13 @@ static int64_t committed_offset(const char *bootstrap, const char *group, const 
 static int produce_json(sl_topic_driver_t *d, const char *topic, const char *key, const char *val) {
   sl_error_t err;
   sl_error_clear(&err);
-  sl_record_t r = {.topic = topic, .partition = -1, .offset = -1, .key = key,
-                   .key_len = strlen(key), .value = val, .value_len = strlen(val)};
+  sl_record_t r = {.topic = topic,
+                   .partition = -1,
+                   .offset = -1,
+                   .key = key,
+                   .key_len = strlen(key),
+                   .value = val,
+                   .value_len = strlen(val)};
   return d->produce(d->ctx, &r, &err);
 }
 
