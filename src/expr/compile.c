@@ -575,6 +575,14 @@ static int compile_lambda_fn(cstate_t *cs, const sl_expr_t *e, const sl_function
     if (base < 0) return base;
     bool ok;
     const sl_type_t *st = sl_expr_common_type(a, init->type, body->type, &ok);
+    if (ok && st && !sl_type_equal(st, init->type)) {
+      /* The state widens (0 + DOUBLE): compile the body again with the wider
+       * state type so every iteration sees the same kind. */
+      pt[0] = st;
+      base = compile_lambda(cs, e->args.items[2], is_map ? 3 : 2, pt, &body);
+      if (base < 0) return base;
+      st = sl_expr_common_type(a, st, body->type, &ok);
+    }
     if (!ok || !st)
       return sl_error_set(cs->err, SL_ESEMANTIC, e->offset,
                           "Reduce lambda must return the type of the initial state: %s",

@@ -380,6 +380,8 @@ SL_TEST(expr_lambdas) {
   CHECK_STR(ev("FILTER(ARR, x => x > 1)"), "[2, 3]");
   CHECK_STR(ev("REDUCE(ARR, 0, (s, x) => s + x)"), "6");
   CHECK_STR(ev("REDUCE(ARR, 0.5E0, (s, x) => s + x)"), "6.5");
+  CHECK_STR(ev("REDUCE(ARR, 0, (s, x) => s + x * L)"), "60000000000");
+  CHECK_STR(g_type, "BIGINT");
   CHECK_STR(ev("TRANSFORM(M, (k, v) => UCASE(k), (k, v) => v + 1)"), "{A=2, B=3}");
   CHECK_STR(ev("FILTER(M, (k, v) => v > 1)"), "{b=2}");
   CHECK_STR(ev("REDUCE(M, '', (s, k, v) => s + k)"), "ab");
