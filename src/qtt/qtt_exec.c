@@ -906,8 +906,10 @@ bool sl_qtt_run_variant(const sl_qtt_variant_t *v, const sl_qtt_opts_t *o, sl_bu
     sl_map_put(r.sess.props, k, sl_buf_steal(&b));
   }
   /* Upstream feeds every record to every query, as auto.offset.reset=earliest. */
-  if (!sl_map_has(r.sess.props, "auto.offset.reset"))
+  if (!sl_map_has(r.sess.props, "auto.offset.reset")) {
     sl_map_put(r.sess.props, "auto.offset.reset", sl_strdup("earliest"));
+    sl_map_put(r.props, "auto.offset.reset", sl_strdup("earliest"));
+  }
 
   bool pass = run_body(&r);
 
