@@ -53,9 +53,12 @@ static void usage(FILE *f) {
 /* One line per report entry: newlines inside reasons would break parsing. */
 static void print_oneline(const char *s) {
   for (; *s; s++) {
-    if (*s == '\n') fputs("\\n", stdout);
-    else if (*s == '\r') fputs("\\r", stdout);
-    else putchar(*s);
+    if (*s == '\n')
+      fputs("\\n", stdout);
+    else if (*s == '\r')
+      fputs("\\r", stdout);
+    else
+      putchar(*s);
   }
 }
 
@@ -219,8 +222,10 @@ static void run_file(const char *path, const opts_t *o, totals_t *all) {
           }
           putchar('\n');
           if (!pass && o->verbose && details.len) fputs(details.data, stdout);
-          if (pass) t.passed++;
-          else t.failed++;
+          if (pass)
+            t.passed++;
+          else
+            t.failed++;
           sl_buf_free(&reason);
           sl_buf_free(&details);
         }

@@ -197,7 +197,8 @@ char *sl_qtt_source_topic(const char *stmt) {
   regex_t decl, as_select, topic, parts;
   char *out = NULL;
   if (regcomp(&decl, decl_re, REG_EXTENDED | REG_ICASE | REG_NOSUB)) return NULL;
-  regcomp(&as_select, "[[:space:]]AS[[:space:]]+SELECT[[:space:]]", REG_EXTENDED | REG_ICASE | REG_NOSUB);
+  regcomp(&as_select, "[[:space:]]AS[[:space:]]+SELECT[[:space:]]",
+          REG_EXTENDED | REG_ICASE | REG_NOSUB);
   regcomp(&topic, "KAFKA_TOPIC[[:space:]]*=[[:space:]]*'([^']*)'", REG_EXTENDED | REG_ICASE);
   regcomp(&parts, "[^A-Za-z_]PARTITIONS[[:space:]]*=", REG_EXTENDED | REG_ICASE | REG_NOSUB);
   regmatch_t m[2];

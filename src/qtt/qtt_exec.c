@@ -33,11 +33,11 @@ typedef struct run {
   sl_topic_driver_t *drv;
   sl_engine_t *e;
   sl_session_t sess;
-  sl_map_t *props;     /* test properties: name -> malloc'd value (engine config) */
-  sl_arena_t arena;    /* per record: decoded values, serdes */
+  sl_map_t *props;  /* test properties: name -> malloc'd value (engine config) */
+  sl_arena_t arena; /* per record: decoded values, serdes */
   sl_buf_t *reason;
   sl_buf_t *details;
-  sl_buf_t plog;       /* processing log, for verbose output */
+  sl_buf_t plog; /* processing log, for verbose output */
   bool has_inputs;
 } run_t;
 
@@ -123,8 +123,8 @@ static bool on_error(run_t *r, bool runtime, int stmt, const char *msg, const er
     sl_buf_free(&b);
   }
   if (!ok)
-    return fail(r, "expected error containing \"%s\", got: %s",
-                runtime && cause ? cause : emsg, msg);
+    return fail(r, "expected error containing \"%s\", got: %s", runtime && cause ? cause : emsg,
+                msg);
   return true;
 }
 
@@ -561,14 +561,18 @@ static bool compare_record(run_t *r, const json_t *exp, const sl_record_t *a, sl
   for (int i = 0; hdr_ok && i < a->nheaders; i++) {
     const json_t *he = json_array_get(eh, (size_t)i);
     const char *hk = jstr(he, "KEY"), *hv = jstr(he, "VALUE");
-    if (!hk || strcmp(hk, a->headers[i].key)) hdr_ok = false;
-    else if (!hv) hdr_ok = a->headers[i].value == NULL;
-    else if (!a->headers[i].value) hdr_ok = false;
+    if (!hk || strcmp(hk, a->headers[i].key))
+      hdr_ok = false;
+    else if (!hv)
+      hdr_ok = a->headers[i].value == NULL;
+    else if (!a->headers[i].value)
+      hdr_ok = false;
     else {
       sl_buf_t b;
       sl_buf_init(&b);
       sl_qtt_unbase64(hv, strlen(hv), &b);
-      hdr_ok = b.len == a->headers[i].len && (!b.len || !memcmp(b.data, a->headers[i].value, b.len));
+      hdr_ok =
+          b.len == a->headers[i].len && (!b.len || !memcmp(b.data, a->headers[i].value, b.len));
       sl_buf_free(&b);
     }
   }
@@ -646,10 +650,10 @@ static bool check_outputs(run_t *r) {
 
 static const char *window_name(sl_window_kind_t k) {
   switch (k) {
-  case SL_WIN_TUMBLING: return "TUMBLING";
-  case SL_WIN_HOPPING: return "HOPPING";
-  case SL_WIN_SESSION: return "SESSION";
-  default: return "NONE";
+    case SL_WIN_TUMBLING: return "TUMBLING";
+    case SL_WIN_HOPPING: return "HOPPING";
+    case SL_WIN_SESSION: return "SESSION";
+    default: return "NONE";
   }
 }
 
@@ -703,8 +707,7 @@ static bool check_post_source(run_t *r, const json_t *ps) {
     if (wt ? strcasecmp(wt, have) : s->window_type != SL_WIN_NONE)
       return fail(r, "post: %s has window type %s, expected %s", name, have, wt ? wt : "none");
     int64_t size;
-    if (wt && sl_qtt_get_int(json_object_get(kf, "windowSize"), &size) &&
-        size != s->window_size_ms)
+    if (wt && sl_qtt_get_int(json_object_get(kf, "windowSize"), &size) && size != s->window_size_ms)
       return fail(r, "post: %s has window size %lld, expected %lld", name,
                   (long long)s->window_size_ms, (long long)size);
   }
@@ -873,8 +876,7 @@ static bool run_body(run_t *r) {
   }
   if (!produce_inputs(r)) return false;
   sl_error_clear(&err);
-  if (sl_memdriver_pump(r->md, &err))
-    return on_error(r, true, r->v->nstmts - 1, err.msg, NULL);
+  if (sl_memdriver_pump(r->md, &err)) return on_error(r, true, r->v->nstmts - 1, err.msg, NULL);
 
   const json_t *exc = json_object_get(t, "expectedException");
   if (exc) {

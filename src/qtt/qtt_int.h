@@ -62,9 +62,9 @@ int sl_qtt_unbase64(const char *s, size_t n, sl_buf_t *out);
 /* ---- test cases and variants (qtt_case.c) ---- */
 
 typedef struct sl_qtt_variant {
-  char *name;          /* full name: "<file stem> - <test>[ - FORMAT][ - prop=value]" */
-  const json_t *test;  /* the test object (borrowed from the file's document) */
-  char **stmts;        /* statements with {FORMAT} substituted */
+  char *name;         /* full name: "<file stem> - <test>[ - FORMAT][ - prop=value]" */
+  const json_t *test; /* the test object (borrowed from the file's document) */
+  char **stmts;       /* statements with {FORMAT} substituted */
   int nstmts;
   json_t *props;       /* properties with {CONFIG} substituted (owned object) */
   const char *skip;    /* reason to skip, or NULL */
@@ -88,7 +88,7 @@ char *sl_qtt_source_topic(const char *stmt);
 /* ---- running one variant (qtt_exec.c) ---- */
 
 typedef struct sl_qtt_opts {
-  bool verbose;  /* fill details with statements and actual records on failure */
+  bool verbose; /* fill details with statements and actual records on failure */
 } sl_qtt_opts_t;
 
 /* Runs v against a fresh engine and driver. Returns true on pass; on failure

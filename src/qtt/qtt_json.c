@@ -60,7 +60,9 @@ static char *preprocess(const char *t, size_t n, bool mark) {
   return sl_buf_steal(&b);
 }
 
-char *sl_qtt_preprocess(const char *text, size_t len) { return preprocess(text, len, true); }
+char *sl_qtt_preprocess(const char *text, size_t len) {
+  return preprocess(text, len, true);
+}
 
 char *sl_qtt_strip_comments(const char *text, size_t len) {
   return preprocess(text, len, false);
@@ -130,7 +132,9 @@ const char *sl_qtt_num(const json_t *j) {
   return s[0] == NUM_MARK ? s + 1 : NULL;
 }
 
-bool sl_qtt_num_is_int(const char *num) { return !strpbrk(num, ".eE"); }
+bool sl_qtt_num_is_int(const char *num) {
+  return !strpbrk(num, ".eE");
+}
 
 bool sl_qtt_get_int(const json_t *j, int64_t *out) {
   if (json_is_integer(j)) {
@@ -151,18 +155,18 @@ static void write_string(const char *s, size_t n, sl_buf_t *out) {
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
     switch (c) {
-    case '"': sl_buf_puts(out, "\\\""); break;
-    case '\\': sl_buf_puts(out, "\\\\"); break;
-    case '\n': sl_buf_puts(out, "\\n"); break;
-    case '\r': sl_buf_puts(out, "\\r"); break;
-    case '\t': sl_buf_puts(out, "\\t"); break;
-    case '\b': sl_buf_puts(out, "\\b"); break;
-    case '\f': sl_buf_puts(out, "\\f"); break;
-    default:
-      if (c < 0x20)
-        sl_buf_printf(out, "\\u%04x", c);
-      else
-        sl_buf_putc(out, (char)c);
+      case '"': sl_buf_puts(out, "\\\""); break;
+      case '\\': sl_buf_puts(out, "\\\\"); break;
+      case '\n': sl_buf_puts(out, "\\n"); break;
+      case '\r': sl_buf_puts(out, "\\r"); break;
+      case '\t': sl_buf_puts(out, "\\t"); break;
+      case '\b': sl_buf_puts(out, "\\b"); break;
+      case '\f': sl_buf_puts(out, "\\f"); break;
+      default:
+        if (c < 0x20)
+          sl_buf_printf(out, "\\u%04x", c);
+        else
+          sl_buf_putc(out, (char)c);
     }
   }
   sl_buf_putc(out, '"');
@@ -175,35 +179,35 @@ void sl_qtt_json_write(const json_t *j, sl_buf_t *out) {
     return;
   }
   switch (json_typeof(j)) {
-  case JSON_OBJECT: {
-    sl_buf_putc(out, '{');
-    const char *k;
-    json_t *v;
-    bool first = true;
-    json_object_foreach((json_t *)j, k, v) {
-      if (!first) sl_buf_putc(out, ',');
-      first = false;
-      write_string(k, strlen(k), out);
-      sl_buf_putc(out, ':');
-      sl_qtt_json_write(v, out);
+    case JSON_OBJECT: {
+      sl_buf_putc(out, '{');
+      const char *k;
+      json_t *v;
+      bool first = true;
+      json_object_foreach((json_t *)j, k, v) {
+        if (!first) sl_buf_putc(out, ',');
+        first = false;
+        write_string(k, strlen(k), out);
+        sl_buf_putc(out, ':');
+        sl_qtt_json_write(v, out);
+      }
+      sl_buf_putc(out, '}');
+      break;
     }
-    sl_buf_putc(out, '}');
-    break;
-  }
-  case JSON_ARRAY:
-    sl_buf_putc(out, '[');
-    for (size_t i = 0; i < json_array_size(j); i++) {
-      if (i) sl_buf_putc(out, ',');
-      sl_qtt_json_write(json_array_get(j, i), out);
-    }
-    sl_buf_putc(out, ']');
-    break;
-  case JSON_STRING: write_string(json_string_value(j), json_string_length(j), out); break;
-  case JSON_INTEGER: sl_buf_printf(out, "%lld", (long long)json_integer_value(j)); break;
-  case JSON_REAL: sl_buf_printf(out, "%.17g", json_real_value(j)); break;
-  case JSON_TRUE: sl_buf_puts(out, "true"); break;
-  case JSON_FALSE: sl_buf_puts(out, "false"); break;
-  case JSON_NULL: sl_buf_puts(out, "null"); break;
+    case JSON_ARRAY:
+      sl_buf_putc(out, '[');
+      for (size_t i = 0; i < json_array_size(j); i++) {
+        if (i) sl_buf_putc(out, ',');
+        sl_qtt_json_write(json_array_get(j, i), out);
+      }
+      sl_buf_putc(out, ']');
+      break;
+    case JSON_STRING: write_string(json_string_value(j), json_string_length(j), out); break;
+    case JSON_INTEGER: sl_buf_printf(out, "%lld", (long long)json_integer_value(j)); break;
+    case JSON_REAL: sl_buf_printf(out, "%.17g", json_real_value(j)); break;
+    case JSON_TRUE: sl_buf_puts(out, "true"); break;
+    case JSON_FALSE: sl_buf_puts(out, "false"); break;
+    case JSON_NULL: sl_buf_puts(out, "null"); break;
   }
 }
 

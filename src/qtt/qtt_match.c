@@ -106,9 +106,12 @@ int sl_qtt_unbase64(const char *s, size_t n, sl_buf_t *out) {
     if (c == '=') break;
     const char *pos = c ? strchr(b64, c) : NULL;
     if (!pos) {
-      if (c == '-') pos = b64 + 62; /* URL-safe alphabet too */
-      else if (c == '_') pos = b64 + 63;
-      else return SL_EINVAL;
+      if (c == '-')
+        pos = b64 + 62; /* URL-safe alphabet too */
+      else if (c == '_')
+        pos = b64 + 63;
+      else
+        return SL_EINVAL;
     }
     v = (v << 6) | (unsigned)(pos - b64);
     bits += 6;
@@ -127,47 +130,47 @@ static bool match_number(const char *num, const sl_value_t *v) {
   if (sl_qtt_decimal_scan(num, strlen(num), &e)) return false;
   if (sl_qtt_num_is_int(num)) {
     switch (v->kind) {
-    case SL_T_INT:
-    case SL_T_DATE:
-    case SL_T_TIME: return e.unscaled == v->u.i;
-    case SL_T_BIGINT:
-    case SL_T_TIMESTAMP: return e.unscaled == v->u.l;
-    case SL_T_DECIMAL: return v->u.dec.scale <= 0 && decimal_value_eq(&e, &v->u.dec);
-    default: return false;
+      case SL_T_INT:
+      case SL_T_DATE:
+      case SL_T_TIME: return e.unscaled == v->u.i;
+      case SL_T_BIGINT:
+      case SL_T_TIMESTAMP: return e.unscaled == v->u.l;
+      case SL_T_DECIMAL: return v->u.dec.scale <= 0 && decimal_value_eq(&e, &v->u.dec);
+      default: return false;
     }
   }
   switch (v->kind) {
-  case SL_T_DOUBLE: {
-    double d = strtod(num, NULL);
-    if (isinf(d) || isinf(v->u.d)) return d == v->u.d;
-    return fabs(d - v->u.d) < 1e-6;
-  }
-  case SL_T_DECIMAL: return sl_qtt_decimal_same(&e, &v->u.dec);
-  default: return false;
+    case SL_T_DOUBLE: {
+      double d = strtod(num, NULL);
+      if (isinf(d) || isinf(v->u.d)) return d == v->u.d;
+      return fabs(d - v->u.d) < 1e-6;
+    }
+    case SL_T_DECIMAL: return sl_qtt_decimal_same(&e, &v->u.dec);
+    default: return false;
   }
 }
 
 static bool match_string(const char *s, size_t n, const sl_value_t *v) {
   switch (v->kind) {
-  case SL_T_STRING: return v->u.s.len == n && !memcmp(v->u.s.ptr, s, n);
-  case SL_T_DECIMAL: {
-    sl_decimal_t e;
-    return !sl_qtt_decimal_scan(s, n, &e) && sl_qtt_decimal_same(&e, &v->u.dec);
-  }
-  case SL_T_BYTES: {
-    sl_buf_t b;
-    sl_buf_init(&b);
-    sl_qtt_base64(v->u.s.ptr, v->u.s.len, &b);
-    bool eq = b.len == n && !memcmp(b.data, s, n);
-    sl_buf_free(&b);
-    return eq;
-  }
-  case SL_T_DOUBLE:
-    /* Jackson writes non-finite doubles as strings. */
-    if (isnan(v->u.d)) return n == 3 && !memcmp(s, "NaN", 3);
-    if (isinf(v->u.d)) return !strcmp(s, v->u.d > 0 ? "Infinity" : "-Infinity");
-    return false;
-  default: return false;
+    case SL_T_STRING: return v->u.s.len == n && !memcmp(v->u.s.ptr, s, n);
+    case SL_T_DECIMAL: {
+      sl_decimal_t e;
+      return !sl_qtt_decimal_scan(s, n, &e) && sl_qtt_decimal_same(&e, &v->u.dec);
+    }
+    case SL_T_BYTES: {
+      sl_buf_t b;
+      sl_buf_init(&b);
+      sl_qtt_base64(v->u.s.ptr, v->u.s.len, &b);
+      bool eq = b.len == n && !memcmp(b.data, s, n);
+      sl_buf_free(&b);
+      return eq;
+    }
+    case SL_T_DOUBLE:
+      /* Jackson writes non-finite doubles as strings. */
+      if (isnan(v->u.d)) return n == 3 && !memcmp(s, "NaN", 3);
+      if (isinf(v->u.d)) return !strcmp(s, v->u.d > 0 ? "Infinity" : "-Infinity");
+      return false;
+    default: return false;
   }
 }
 
@@ -204,48 +207,48 @@ bool sl_qtt_match_value(const json_t *exp, const sl_value_t *v) {
   if (v->kind == SL_T_NULL) return json_is_null(exp);
   if (num) return match_number(num, v);
   switch (json_typeof(exp)) {
-  case JSON_NULL: return false;
-  case JSON_TRUE: return v->kind == SL_T_BOOLEAN && v->u.b;
-  case JSON_FALSE: return v->kind == SL_T_BOOLEAN && !v->u.b;
-  case JSON_STRING: return match_string(json_string_value(exp), json_string_length(exp), v);
-  case JSON_INTEGER: {
-    char t[32];
-    snprintf(t, sizeof t, "%lld", (long long)json_integer_value(exp));
-    return match_number(t, v);
-  }
-  case JSON_REAL: {
-    char t[64];
-    snprintf(t, sizeof t, "%.17g", json_real_value(exp));
-    if (sl_qtt_num_is_int(t)) strcat(t, ".0");
-    return match_number(t, v);
-  }
-  case JSON_ARRAY:
-    if (v->kind != SL_T_ARRAY || v->u.arr.n != json_array_size(exp)) return false;
-    for (uint32_t i = 0; i < v->u.arr.n; i++)
-      if (!sl_qtt_match_value(json_array_get(exp, i), &v->u.arr.items[i])) return false;
-    return true;
-  case JSON_OBJECT: {
-    const char *k;
-    json_t *e;
-    if (v->kind == SL_T_STRUCT) {
-      const sl_type_t *t = v->u.st.type;
-      if (!t || (size_t)t->nfields != json_object_size(exp)) return false;
-      json_object_foreach((json_t *)exp, k, e) {
-        int f = struct_field(t, k);
-        if (f < 0 || !sl_qtt_match_value(e, &v->u.st.fields[f])) return false;
-      }
-      return true;
+    case JSON_NULL: return false;
+    case JSON_TRUE: return v->kind == SL_T_BOOLEAN && v->u.b;
+    case JSON_FALSE: return v->kind == SL_T_BOOLEAN && !v->u.b;
+    case JSON_STRING: return match_string(json_string_value(exp), json_string_length(exp), v);
+    case JSON_INTEGER: {
+      char t[32];
+      snprintf(t, sizeof t, "%lld", (long long)json_integer_value(exp));
+      return match_number(t, v);
     }
-    if (v->kind == SL_T_MAP) {
-      if (v->u.arr.n != json_object_size(exp)) return false;
-      json_object_foreach((json_t *)exp, k, e) {
-        int f = map_entry(v, k);
-        if (f < 0 || !sl_qtt_match_value(e, &v->u.arr.items[2 * f + 1])) return false;
-      }
-      return true;
+    case JSON_REAL: {
+      char t[64];
+      snprintf(t, sizeof t, "%.17g", json_real_value(exp));
+      if (sl_qtt_num_is_int(t)) strcat(t, ".0");
+      return match_number(t, v);
     }
-    return false;
-  }
+    case JSON_ARRAY:
+      if (v->kind != SL_T_ARRAY || v->u.arr.n != json_array_size(exp)) return false;
+      for (uint32_t i = 0; i < v->u.arr.n; i++)
+        if (!sl_qtt_match_value(json_array_get(exp, i), &v->u.arr.items[i])) return false;
+      return true;
+    case JSON_OBJECT: {
+      const char *k;
+      json_t *e;
+      if (v->kind == SL_T_STRUCT) {
+        const sl_type_t *t = v->u.st.type;
+        if (!t || (size_t)t->nfields != json_object_size(exp)) return false;
+        json_object_foreach((json_t *)exp, k, e) {
+          int f = struct_field(t, k);
+          if (f < 0 || !sl_qtt_match_value(e, &v->u.st.fields[f])) return false;
+        }
+        return true;
+      }
+      if (v->kind == SL_T_MAP) {
+        if (v->u.arr.n != json_object_size(exp)) return false;
+        json_object_foreach((json_t *)exp, k, e) {
+          int f = map_entry(v, k);
+          if (f < 0 || !sl_qtt_match_value(e, &v->u.arr.items[2 * f + 1])) return false;
+        }
+        return true;
+      }
+      return false;
+    }
   }
   return false;
 }
@@ -275,30 +278,30 @@ bool sl_qtt_match_json(const json_t *exp, const json_t *act) {
   }
   if (json_typeof(exp) != json_typeof(act)) return false;
   switch (json_typeof(exp)) {
-  case JSON_STRING:
-    return json_string_length(exp) == json_string_length(act) &&
-           !memcmp(json_string_value(exp), json_string_value(act), json_string_length(exp));
-  case JSON_ARRAY:
-    if (json_array_size(exp) != json_array_size(act)) return false;
-    for (size_t i = 0; i < json_array_size(exp); i++)
-      if (!sl_qtt_match_json(json_array_get(exp, i), json_array_get(act, i))) return false;
-    return true;
-  case JSON_OBJECT: {
-    if (json_object_size(exp) != json_object_size(act)) return false;
-    const char *k;
-    json_t *e;
-    json_object_foreach((json_t *)exp, k, e) {
-      json_t *a = json_object_get(act, k);
-      if (!a) {
-        char up[256];
-        snprintf(up, sizeof up, "%s", k);
-        a = json_object_get(act, sl_upper_inplace(up));
+    case JSON_STRING:
+      return json_string_length(exp) == json_string_length(act) &&
+             !memcmp(json_string_value(exp), json_string_value(act), json_string_length(exp));
+    case JSON_ARRAY:
+      if (json_array_size(exp) != json_array_size(act)) return false;
+      for (size_t i = 0; i < json_array_size(exp); i++)
+        if (!sl_qtt_match_json(json_array_get(exp, i), json_array_get(act, i))) return false;
+      return true;
+    case JSON_OBJECT: {
+      if (json_object_size(exp) != json_object_size(act)) return false;
+      const char *k;
+      json_t *e;
+      json_object_foreach((json_t *)exp, k, e) {
+        json_t *a = json_object_get(act, k);
+        if (!a) {
+          char up[256];
+          snprintf(up, sizeof up, "%s", k);
+          a = json_object_get(act, sl_upper_inplace(up));
+        }
+        if (!a || !sl_qtt_match_json(e, a)) return false;
       }
-      if (!a || !sl_qtt_match_json(e, a)) return false;
+      return true;
     }
-    return true;
-  }
-  default: return json_equal((json_t *)exp, (json_t *)act);
+    default: return json_equal((json_t *)exp, (json_t *)act);
   }
 }
 
@@ -316,72 +319,72 @@ static void put_json_string(const char *s, size_t n, sl_buf_t *out) {
 
 void sl_qtt_value_write(const sl_value_t *v, sl_buf_t *out) {
   switch (v->kind) {
-  case SL_T_NULL: sl_buf_puts(out, "null"); break;
-  case SL_T_BOOLEAN: sl_buf_puts(out, v->u.b ? "true" : "false"); break;
-  case SL_T_INT:
-  case SL_T_DATE:
-  case SL_T_TIME: sl_buf_printf(out, "%d", v->u.i); break;
-  case SL_T_BIGINT:
-  case SL_T_TIMESTAMP: sl_buf_printf(out, "%lld", (long long)v->u.l); break;
-  case SL_T_DOUBLE: {
-    char t[64];
-    snprintf(t, sizeof t, "%.17g", v->u.d);
-    /* Shortest text that reads back the same, with ".0" as Java prints. */
-    for (int p = 1; p <= 17; p++) {
-      snprintf(t, sizeof t, "%.*g", p, v->u.d);
-      if (strtod(t, NULL) == v->u.d) break;
-    }
-    sl_buf_puts(out, t);
-    if (isfinite(v->u.d) && sl_qtt_num_is_int(t)) sl_buf_puts(out, ".0");
-    break;
-  }
-  case SL_T_DECIMAL: sl_decimal_format(&v->u.dec, out); break;
-  case SL_T_STRING: put_json_string(v->u.s.ptr, v->u.s.len, out); break;
-  case SL_T_BYTES:
-    sl_buf_putc(out, '"');
-    sl_qtt_base64(v->u.s.ptr, v->u.s.len, out);
-    sl_buf_putc(out, '"');
-    break;
-  case SL_T_ARRAY:
-    sl_buf_putc(out, '[');
-    for (uint32_t i = 0; i < v->u.arr.n; i++) {
-      if (i) sl_buf_putc(out, ',');
-      sl_qtt_value_write(&v->u.arr.items[i], out);
-    }
-    sl_buf_putc(out, ']');
-    break;
-  case SL_T_MAP:
-    sl_buf_putc(out, '{');
-    for (uint32_t i = 0; i < v->u.arr.n; i++) {
-      if (i) sl_buf_putc(out, ',');
-      const sl_value_t *k = &v->u.arr.items[2 * i];
-      if (k->kind == SL_T_STRING) {
-        sl_qtt_value_write(k, out);
-      } else {
-        sl_buf_t kt;
-        sl_buf_init(&kt);
-        sl_qtt_value_write(k, &kt);
-        put_json_string(kt.data, kt.len, out);
-        sl_buf_free(&kt);
+    case SL_T_NULL: sl_buf_puts(out, "null"); break;
+    case SL_T_BOOLEAN: sl_buf_puts(out, v->u.b ? "true" : "false"); break;
+    case SL_T_INT:
+    case SL_T_DATE:
+    case SL_T_TIME: sl_buf_printf(out, "%d", v->u.i); break;
+    case SL_T_BIGINT:
+    case SL_T_TIMESTAMP: sl_buf_printf(out, "%lld", (long long)v->u.l); break;
+    case SL_T_DOUBLE: {
+      char t[64];
+      snprintf(t, sizeof t, "%.17g", v->u.d);
+      /* Shortest text that reads back the same, with ".0" as Java prints. */
+      for (int p = 1; p <= 17; p++) {
+        snprintf(t, sizeof t, "%.*g", p, v->u.d);
+        if (strtod(t, NULL) == v->u.d) break;
       }
-      sl_buf_putc(out, ':');
-      sl_qtt_value_write(&v->u.arr.items[2 * i + 1], out);
+      sl_buf_puts(out, t);
+      if (isfinite(v->u.d) && sl_qtt_num_is_int(t)) sl_buf_puts(out, ".0");
+      break;
     }
-    sl_buf_putc(out, '}');
-    break;
-  case SL_T_STRUCT: {
-    const sl_type_t *t = v->u.st.type;
-    sl_buf_putc(out, '{');
-    for (int i = 0; t && i < t->nfields; i++) {
-      if (i) sl_buf_putc(out, ',');
-      put_json_string(t->fields[i].name, strlen(t->fields[i].name), out);
-      sl_buf_putc(out, ':');
-      sl_qtt_value_write(&v->u.st.fields[i], out);
+    case SL_T_DECIMAL: sl_decimal_format(&v->u.dec, out); break;
+    case SL_T_STRING: put_json_string(v->u.s.ptr, v->u.s.len, out); break;
+    case SL_T_BYTES:
+      sl_buf_putc(out, '"');
+      sl_qtt_base64(v->u.s.ptr, v->u.s.len, out);
+      sl_buf_putc(out, '"');
+      break;
+    case SL_T_ARRAY:
+      sl_buf_putc(out, '[');
+      for (uint32_t i = 0; i < v->u.arr.n; i++) {
+        if (i) sl_buf_putc(out, ',');
+        sl_qtt_value_write(&v->u.arr.items[i], out);
+      }
+      sl_buf_putc(out, ']');
+      break;
+    case SL_T_MAP:
+      sl_buf_putc(out, '{');
+      for (uint32_t i = 0; i < v->u.arr.n; i++) {
+        if (i) sl_buf_putc(out, ',');
+        const sl_value_t *k = &v->u.arr.items[2 * i];
+        if (k->kind == SL_T_STRING) {
+          sl_qtt_value_write(k, out);
+        } else {
+          sl_buf_t kt;
+          sl_buf_init(&kt);
+          sl_qtt_value_write(k, &kt);
+          put_json_string(kt.data, kt.len, out);
+          sl_buf_free(&kt);
+        }
+        sl_buf_putc(out, ':');
+        sl_qtt_value_write(&v->u.arr.items[2 * i + 1], out);
+      }
+      sl_buf_putc(out, '}');
+      break;
+    case SL_T_STRUCT: {
+      const sl_type_t *t = v->u.st.type;
+      sl_buf_putc(out, '{');
+      for (int i = 0; t && i < t->nfields; i++) {
+        if (i) sl_buf_putc(out, ',');
+        put_json_string(t->fields[i].name, strlen(t->fields[i].name), out);
+        sl_buf_putc(out, ':');
+        sl_qtt_value_write(&v->u.st.fields[i], out);
+      }
+      sl_buf_putc(out, '}');
+      break;
     }
-    sl_buf_putc(out, '}');
-    break;
-  }
-  default: sl_buf_printf(out, "<kind %d>", v->kind);
+    default: sl_buf_printf(out, "<kind %d>", v->kind);
   }
 }
 
@@ -426,9 +429,12 @@ void sl_qtt_schema_normalize(const char *s, sl_buf_t *out) {
       memcpy(w, s + i, len);
       w[len] = 0;
       sl_upper_inplace(w);
-      if (!strcmp(w, "INT")) sl_buf_puts(out, "INTEGER");
-      else if (!strcmp(w, "VARCHAR")) sl_buf_puts(out, "STRING");
-      else sl_buf_puts(out, w);
+      if (!strcmp(w, "INT"))
+        sl_buf_puts(out, "INTEGER");
+      else if (!strcmp(w, "VARCHAR"))
+        sl_buf_puts(out, "STRING");
+      else
+        sl_buf_puts(out, w);
       i = j;
     } else {
       sl_buf_putc(out, c);

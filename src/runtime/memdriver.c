@@ -50,15 +50,15 @@ typedef struct delivery {
 
 struct sl_memdriver {
   sl_topic_driver_t drv;
-  sl_map_t *topics;     /* name -> mem_topic_t*, case-sensitive like Kafka */
-  sl_ptrvec_t queries;  /* mem_query_t*, in start order */
-  delivery_t *queue;    /* FIFO: [qhead, qlen) are pending */
+  sl_map_t *topics;    /* name -> mem_topic_t*, case-sensitive like Kafka */
+  sl_ptrvec_t queries; /* mem_query_t*, in start order */
+  delivery_t *queue;   /* FIFO: [qhead, qlen) are pending */
   int qhead, qlen, qcap;
   uint64_t seq;
   sl_plog_fn plog;
   void *plog_ctx;
-  char *failure;        /* first query failure message */
-  bool pump_failed;     /* a query failed during the current pump */
+  char *failure;    /* first query failure message */
+  bool pump_failed; /* a query failed during the current pump */
   char pump_msg[512];
 };
 
@@ -140,8 +140,9 @@ static int append(sl_memdriver_t *d, mem_topic_t *t, const sl_record_t *rec, sl_
      * partition 0 here (the real client spreads them, which no test relies on). */
     p = rec->key ? sl_kafka_partition_for(rec->key, rec->key_len, t->partitions) : 0;
   } else if (p >= t->partitions) {
-    return sl_error_set(err, SL_EINVAL, -1, "partition %d of topic '%s' does not exist (%d partitions)",
-                        p, t->name, t->partitions);
+    return sl_error_set(err, SL_EINVAL, -1,
+                        "partition %d of topic '%s' does not exist (%d partitions)", p, t->name,
+                        t->partitions);
   }
   mem_rec_t *r = sl_xcalloc(1, sizeof(*r));
   r->seq = d->seq++;
@@ -337,7 +338,8 @@ static int md_cleanup_query(void *ctx, sl_query_t *q) {
   const char *k;
   void *v;
   while (sl_map_next(d->topics, &it, &k, &v))
-    if (!strncmp(k, "_confluent-ksql-", 16) && strstr(k, needle)) sl_ptrvec_push(&doomed, sl_strdup(k));
+    if (!strncmp(k, "_confluent-ksql-", 16) && strstr(k, needle))
+      sl_ptrvec_push(&doomed, sl_strdup(k));
   for (int i = 0; i < doomed.len; i++) {
     md_delete_topic(d, doomed.items[i], NULL);
     free(doomed.items[i]);
@@ -380,7 +382,9 @@ void sl_memdriver_free(sl_memdriver_t *d) {
   free(d);
 }
 
-sl_topic_driver_t *sl_memdriver_driver(sl_memdriver_t *d) { return &d->drv; }
+sl_topic_driver_t *sl_memdriver_driver(sl_memdriver_t *d) {
+  return &d->drv;
+}
 
 void sl_memdriver_set_plog(sl_memdriver_t *d, sl_plog_fn fn, void *ctx) {
   d->plog = fn;
@@ -409,7 +413,9 @@ void sl_memdriver_stop_all(sl_memdriver_t *d) {
   }
 }
 
-int sl_memdriver_pending(const sl_memdriver_t *d) { return d->qlen - d->qhead; }
+int sl_memdriver_pending(const sl_memdriver_t *d) {
+  return d->qlen - d->qhead;
+}
 
 int sl_memdriver_punctuate(sl_memdriver_t *d, int64_t now_ms, sl_error_t *err) {
   d->pump_failed = false;
@@ -424,7 +430,9 @@ int sl_memdriver_punctuate(sl_memdriver_t *d, int64_t now_ms, sl_error_t *err) {
   return 0;
 }
 
-const char *sl_memdriver_failure(const sl_memdriver_t *d) { return d->failure; }
+const char *sl_memdriver_failure(const sl_memdriver_t *d) {
+  return d->failure;
+}
 
 int sl_memdriver_record_count(const sl_memdriver_t *d, const char *topic) {
   mem_topic_t *t = sl_map_get(d->topics, topic);

@@ -29,7 +29,7 @@ SL_TEST(memdriver_topics_create_list_delete) {
   CHECK_INT(drv->create_topic(drv->ctx, "a", 1, 1, NULL, &err), SL_EEXISTS);
   CHECK(strstr(err.msg, "already exists") != NULL);
   CHECK_INT(drv->topic_partitions(drv->ctx, "a"), 3);
-  CHECK_INT(drv->topic_partitions(drv->ctx, "B"), 1); /* 0 means the default, 1 */
+  CHECK_INT(drv->topic_partitions(drv->ctx, "B"), 1);            /* 0 means the default, 1 */
   CHECK_INT(drv->topic_partitions(drv->ctx, "b"), SL_ENOTFOUND); /* case-sensitive */
 
   sl_ptrvec_t names = {0};

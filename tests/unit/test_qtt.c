@@ -33,8 +33,9 @@ SL_TEST(qtt_strip_comments_outside_strings) {
 }
 
 SL_TEST(qtt_load_keeps_number_text) {
-  json_t *j = load("{\"d\": 1.50, \"i\": -7, \"e\": 1.5E+2, \"big\": 123456789012345678901234567890,"
-                   " \"s\": \"1.50\" /* c */}");
+  json_t *j = load(
+      "{\"d\": 1.50, \"i\": -7, \"e\": 1.5E+2, \"big\": 123456789012345678901234567890,"
+      " \"s\": \"1.50\" /* c */}");
   CHECK(j != NULL);
   if (!j) return;
   CHECK_STR(sl_qtt_num(json_object_get(j, "d")), "1.50");
@@ -50,8 +51,9 @@ SL_TEST(qtt_load_keeps_number_text) {
   sl_buf_t b;
   sl_buf_init(&b);
   sl_qtt_json_write(j, &b);
-  CHECK_STR(b.data, "{\"d\":1.50,\"i\":-7,\"e\":1.5E+2,\"big\":123456789012345678901234567890,"
-                    "\"s\":\"1.50\"}");
+  CHECK_STR(b.data,
+            "{\"d\":1.50,\"i\":-7,\"e\":1.5E+2,\"big\":123456789012345678901234567890,"
+            "\"s\":\"1.50\"}");
   sl_buf_free(&b);
 
   json_t *plain = sl_qtt_json_plain(j);
@@ -70,9 +72,10 @@ SL_TEST(qtt_load_keeps_number_text) {
 }
 
 SL_TEST(qtt_expand_formats_and_names) {
-  json_t *t = load("{\"name\": \"n\", \"format\": [\"JSON\", \"AVRO\", \"PROTOBUF_NOSR\"],"
-                   " \"statements\": [\"CREATE STREAM S (A INT) WITH (kafka_topic='t', "
-                   "value_format='{FORMAT}');\"], \"inputs\": [], \"outputs\": []}");
+  json_t *t = load(
+      "{\"name\": \"n\", \"format\": [\"JSON\", \"AVRO\", \"PROTOBUF_NOSR\"],"
+      " \"statements\": [\"CREATE STREAM S (A INT) WITH (kafka_topic='t', "
+      "value_format='{FORMAT}');\"], \"inputs\": [], \"outputs\": []}");
   CHECK(t != NULL);
   if (!t) return;
   sl_ptrvec_t vs = {0};
@@ -94,9 +97,10 @@ SL_TEST(qtt_expand_formats_and_names) {
 }
 
 SL_TEST(qtt_expand_config_disabled_invalid) {
-  json_t *t = load("{\"name\": \"c\", \"config\": [\"a\", true],"
-                   " \"properties\": {\"ksql.x\": \"{CONFIG}\", \"ksql.y\": 5},"
-                   " \"statements\": [\"SELECT 1;\"], \"expectedException\": {}}");
+  json_t *t = load(
+      "{\"name\": \"c\", \"config\": [\"a\", true],"
+      " \"properties\": {\"ksql.x\": \"{CONFIG}\", \"ksql.y\": 5},"
+      " \"statements\": [\"SELECT 1;\"], \"expectedException\": {}}");
   sl_ptrvec_t vs = {0};
   if (t) sl_qtt_expand("f", t, &vs);
   CHECK_INT(vs.len, 2);
@@ -144,17 +148,19 @@ SL_TEST(qtt_sr_classification) {
   CHECK(sl_qtt_sr_format("value_format='JSON'") == NULL);
 
   /* Topics and properties count too. */
-  json_t *t = load("{\"name\": \"t\", \"statements\": [\"CREATE STREAM S WITH (kafka_topic='t');\"],"
-                   " \"topics\": [{\"name\": \"t\", \"valueFormat\": {\"format\": \"AVRO\"}}],"
-                   " \"inputs\": []}");
+  json_t *t = load(
+      "{\"name\": \"t\", \"statements\": [\"CREATE STREAM S WITH (kafka_topic='t');\"],"
+      " \"topics\": [{\"name\": \"t\", \"valueFormat\": {\"format\": \"AVRO\"}}],"
+      " \"inputs\": []}");
   sl_ptrvec_t vs = {0};
   if (t) sl_qtt_expand("f", t, &vs);
   CHECK(vs.len == 1 && ((sl_qtt_variant_t *)vs.items[0])->skip != NULL);
   for (int i = 0; i < vs.len; i++) sl_qtt_variant_free(vs.items[i]);
   sl_ptrvec_free(&vs);
   json_decref(t);
-  t = load("{\"name\": \"p\", \"statements\": [\"X;\"], \"inputs\": [],"
-           " \"properties\": {\"ksql.persistence.default.format.value\": \"JSON_SR\"}}");
+  t = load(
+      "{\"name\": \"p\", \"statements\": [\"X;\"], \"inputs\": [],"
+      " \"properties\": {\"ksql.persistence.default.format.value\": \"JSON_SR\"}}");
   vs = (sl_ptrvec_t){0};
   if (t) sl_qtt_expand("f", t, &vs);
   CHECK(vs.len == 1 && ((sl_qtt_variant_t *)vs.items[0])->skip != NULL);
@@ -260,9 +266,9 @@ SL_TEST(qtt_match_composites) {
   s.kind = SL_T_STRUCT;
   s.u.st.fields = fv;
   s.u.st.type = st;
-  CHECK(m("{\"x\": {\"a\": 1, \"b\": \"x\"}}", s)); /* a -> A by upper case; b exact */
-  CHECK(!m("{\"x\": {\"A\": 1}}", s));                /* field count differs */
-  CHECK(!m("{\"x\": {\"A\": 1, \"B\": \"x\"}}", s));  /* B is not b */
+  CHECK(m("{\"x\": {\"a\": 1, \"b\": \"x\"}}", s));  /* a -> A by upper case; b exact */
+  CHECK(!m("{\"x\": {\"A\": 1}}", s));               /* field count differs */
+  CHECK(!m("{\"x\": {\"A\": 1, \"B\": \"x\"}}", s)); /* B is not b */
 
   sl_value_t items[3];
   for (int i = 0; i < 3; i++) {
@@ -356,8 +362,9 @@ SL_TEST(qtt_source_topic_of_declarations) {
       "CREATE STREAM INPUT (id int KEY) WITH (kafka_topic='test_topic', value_format='JSON');");
   CHECK_STR(t, "test_topic");
   free(t);
-  t = sl_qtt_source_topic("  create or replace table T (ID INT PRIMARY KEY) WITH "
-                          "(KAFKA_TOPIC = 'Mixed-Case', FORMAT='JSON');");
+  t = sl_qtt_source_topic(
+      "  create or replace table T (ID INT PRIMARY KEY) WITH "
+      "(KAFKA_TOPIC = 'Mixed-Case', FORMAT='JSON');");
   CHECK_STR(t, "Mixed-Case");
   free(t);
   /* CSAS/CTAS sinks and declarations with PARTITIONS are the engine's to create. */
