@@ -114,8 +114,10 @@ struct sl_pnode {
 typedef struct sl_plan {
   sl_arena_t arena;
   sl_pnode_t *root;            /* the sink (persistent) or last node (transient) */
-  sl_pnode_t *pre_root;        /* sink of the first sub-topology (repartition), or NULL */
-  const char *internal_topic;  /* repartition topic the plan creates, or NULL */
+  int npre;                    /* sub-topologies ending in a repartition sink */
+  sl_pnode_t *pre_roots[4];
+  int ninternal;               /* internal (repartition) topics the plan creates */
+  const char *internal_topics[4];
   int nsources;
   sl_pnode_t **sources;        /* source nodes, one per input topic */
   const char *sink_name;       /* for persistent queries */
@@ -134,6 +136,7 @@ struct sl_query {
   char **source_names;
   int nsource_names;
   sl_plan_t *plan;
+  sl_arena_t *ast_arena;    /* the statement's syntax tree, which the plan points into */
   int partitions;           /* tasks = partitions of the source topic */
   char *state;              /* RUNNING, PAUSED, ERROR */
   bool persistent;

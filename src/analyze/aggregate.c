@@ -350,8 +350,8 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
         (rc = sl_serde_new("JSON", pre->cols + ng, argx.len, false, &vopts, a,
                            &rs->sink_value_serde, err)))
       goto out;
-    plan->pre_root = rs;
-    plan->internal_topic = topic;
+    plan->pre_roots[plan->npre++] = rs;
+    plan->internal_topics[plan->ninternal++] = topic;
     sl_source_t tmp = {0};
     tmp.name = topic;
     tmp.topic = topic;

@@ -864,5 +864,5 @@ static void explain_node(const sl_pnode_t *n, int depth, sl_buf_t *out) {
 
 void sl_plan_explain(const sl_plan_t *p, sl_buf_t *out) {
   explain_node(p->root, 0, out);
-  if (p->pre_root) explain_node(p->pre_root, 0, out);
+  for (int i = 0; i < p->npre; i++) explain_node(p->pre_roots[i], 0, out);
 }

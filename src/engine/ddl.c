@@ -173,9 +173,13 @@ static int ensure_topic(stmt_ctx_t *c, const char *topic, int partitions, int re
 /* Creates the plan's internal (repartition) topic with the source's partitions. */
 static int create_internal_topics(stmt_ctx_t *c, const sl_plan_t *plan, int partitions,
                                   sl_error_t *err) {
-  if (!plan->internal_topic || c->e->restoring) return 0;
-  int actual;
-  return ensure_topic(c, plan->internal_topic, partitions, 1, true, &actual, err);
+  if (c->e->restoring) return 0;
+  for (int i = 0; i < plan->ninternal; i++) {
+    int actual;
+    int rc = ensure_topic(c, plan->internal_topics[i], partitions, 1, true, &actual, err);
+    if (rc) return rc;
+  }
+  return 0;
 }
 
 static int exists_error(stmt_ctx_t *c, const sl_source_t *old, sl_error_t *err) {
@@ -415,6 +419,11 @@ static sl_query_t *query_new(stmt_ctx_t *c, char *id, sl_plan_t *plan, const cha
   q->sink_topic = sl_strdup(sink_topic);
   q->plan = plan;
   q->partitions = partitions;
+  /* The compiled plan points into the statement's syntax tree: keep it. */
+  if (c->adopted && !*c->adopted) {
+    q->ast_arena = c->arena;
+    *c->adopted = true;
+  }
   q->state = sl_strdup("RUNNING");
   q->persistent = true;
   q->nsource_names = plan->nsources;

@@ -112,6 +112,10 @@ void sl_query_free(sl_query_t *q) {
   free(q->source_names);
   free(q->state);
   sl_plan_free(q->plan);
+  if (q->ast_arena) {
+    sl_arena_free(q->ast_arena);
+    free(q->ast_arena);
+  }
   free(q);
 }
 
@@ -187,7 +191,7 @@ static sl_map_t *effective_props(sl_engine_t *e, sl_session_t *s) {
 }
 
 static int run_statement(sl_engine_t *e, sl_session_t *session, const sl_stmt_t *st,
-                         sl_arena_t *arena, json_t **entity, sl_error_t *err) {
+                         sl_arena_t *arena, bool *adopted, json_t **entity, sl_error_t *err) {
   stmt_handler fn = NULL;
   bool writes = false;
   for (size_t i = 0; i < SL_ARRAY_LEN(handlers); i++) {
@@ -202,7 +206,7 @@ static int run_statement(sl_engine_t *e, sl_session_t *session, const sl_stmt_t 
                           "Transient queries (SELECT) must be sent to /query or the shell");
     return sl_error_set(err, SL_EUNSUPPORTED, st->offset, "This statement is not supported yet");
   }
-  stmt_ctx_t c = {.e = e, .session = session, .st = st, .arena = arena};
+  stmt_ctx_t c = {.e = e, .session = session, .st = st, .arena = arena, .adopted = adopted};
   c.props = effective_props(e, session);
   int rc;
   if (writes && !e->restoring && (rc = sl_catalog_begin(e->catalog, err))) goto out;
@@ -232,29 +236,32 @@ int sl_engine_execute(sl_engine_t *e, const char *text, sl_session_t *session,
   res->failed_text = NULL;
   sl_arena_t arena;
   sl_arena_init(&arena, 8192);
-  sl_list_t stmts = {0};
   /* Statements are split first so each is parsed after the DEFINEs before it ran. */
   sl_list_t texts = {0};
   int rc = sl_split_statements(text, &arena, &texts, err);
   for (int i = 0; rc == 0 && i < texts.len; i++) {
+    /* Each statement gets its own arena: a persistent query adopts it, since
+     * its compiled plan points into the syntax tree (literals, names). */
+    sl_arena_t *sa = sl_xmalloc(sizeof *sa);
+    sl_arena_init(sa, 8192);
     const char *t = texts.items[i];
     const char *subst = session && session->vars && sl_map_count(session->vars)
-                            ? sl_substitute_vars(t, session->vars, &arena)
-                            : t;
-    stmts.len = 0;
-    rc = sl_parse(subst, &arena, &stmts, err);
+                            ? sl_substitute_vars(t, session->vars, sa)
+                            : sl_arena_strdup(sa, t);
+    sl_list_t stmts = {0};
+    rc = sl_parse(subst, sa, &stmts, err);
     if (rc) {
       res->failed_index = i;
       static __thread char failed[4096];
       snprintf(failed, sizeof failed, "%s", subst);
       res->failed_text = failed;
-      break;
     }
-    for (int j = 0; j < stmts.len; j++) {
+    bool adopted = false;
+    for (int j = 0; rc == 0 && j < stmts.len; j++) {
       sl_stmt_t *st = stmts.items[j];
       if (!st->text) st->text = subst;
       json_t *entity = NULL;
-      rc = run_statement(e, session, st, &arena, &entity, err);
+      rc = run_statement(e, session, st, sa, &adopted, &entity, err);
       if (rc) {
         res->failed_index = i;
         static __thread char failed2[4096];
@@ -263,6 +270,10 @@ int sl_engine_execute(sl_engine_t *e, const char *text, sl_session_t *session,
         break;
       }
       if (entity) json_array_append_new(res->entities, entity);
+    }
+    if (!adopted) {
+      sl_arena_free(sa);
+      free(sa);
     }
   }
   sl_arena_free(&arena);

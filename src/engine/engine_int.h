@@ -38,7 +38,8 @@ typedef struct stmt_ctx {
   sl_engine_t *e;
   sl_session_t *session;
   const sl_stmt_t *st;
-  sl_arena_t *arena;       /* statement arena */
+  sl_arena_t *arena;       /* statement arena (holds the syntax tree) */
+  bool *adopted;           /* set when a query took ownership of the arena */
   sl_map_t *props;         /* effective properties: session over server (borrowed values) */
   json_t *entity;          /* result entity, set by the handler */
 } stmt_ctx_t;

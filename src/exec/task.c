@@ -43,7 +43,7 @@ int sl_task_new(sl_query_t *q, int partition, const sl_task_io_t *io, sl_task_t 
   sl_buf_init(&t->kbuf);
   sl_buf_init(&t->vbuf);
   build(t, q->plan->root, NULL);
-  if (q->plan->pre_root) build(t, q->plan->pre_root, NULL);
+  for (int i = 0; i < q->plan->npre; i++) build(t, q->plan->pre_roots[i], NULL);
   /* Index source operators in the order of plan->sources. */
   for (int i = 0; i < q->plan->nsources; i++) {
     for (int j = 0; j < t->ops.len; j++) {
