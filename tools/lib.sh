@@ -120,3 +120,8 @@ else:
             time.sleep(0.3)
 EOF
 }
+
+# sl_usage: prints the calling script's header comment (its --help text).
+sl_usage() {
+  sed -n '2,/^[^#]/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+}
