@@ -58,6 +58,22 @@ sl_stop_pid() {
   sleep 0.2
 }
 
+# sl_spawn PIDFILE LOGFILE CMD...: starts CMD in the background in a session
+# of its own (Ctrl-C in the terminal that started it does not reach it), with
+# stdout and stderr in LOGFILE, and returns once PIDFILE holds its pid. The
+# inner shell writes its own pid and then becomes CMD, so the pid is CMD's.
+sl_spawn() {
+  local pidfile=$1 logfile=$2 i
+  shift 2
+  rm -f "$pidfile"
+  setsid sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$pidfile" "$@" >"$logfile" 2>&1 </dev/null &
+  for ((i = 0; i < 50; i++)); do
+    [ -s "$pidfile" ] && return 0
+    sleep 0.1
+  done
+  sl_die "could not start $1"
+}
+
 # sl_kafka_classpath: the cached broker jars as a class path.
 sl_kafka_classpath() {
   local jars=("$SL_KAFKA_JARS"/*.jar)
