@@ -23,8 +23,11 @@ typedef enum {
   SL_PN_PROJECT, /* compute output columns */
   SL_PN_SINK,    /* encode rows and emit them to a topic */
   SL_PN_GROUPBY, /* compute grouping keys and aggregate arguments (pre-aggregation) */
-  SL_PN_AGGREGATE /* keyed, optionally windowed, aggregation with state */
+  SL_PN_AGGREGATE, /* keyed, optionally windowed, aggregation with state */
+  SL_PN_JOIN      /* two inputs matched on a join key */
 } sl_pnode_kind_t;
+
+enum { SL_JOIN_SS, SL_JOIN_ST, SL_JOIN_TT };
 
 /* One aggregate call of an aggregation. */
 typedef struct sl_agg_call {
@@ -98,6 +101,16 @@ struct sl_pnode {
   sl_window_spec_t window;
   sl_serde_t *group_serde;     /* encodes group keys into store keys */
 
+  /* SL_PN_JOIN: input is the left side, input2 the right; output slots are
+   * [left row..., right row..., join key] */
+  sl_pnode_t *input2;
+  int join_kind;               /* sl_join_kind_t */
+  int join_shape;              /* SL_JOIN_SS, SL_JOIN_ST, SL_JOIN_TT */
+  sl_cexpr_t *left_key, *right_key; /* join expression of each side, over that side's row */
+  int left_nslots, right_nslots;
+  int64_t before_ms, after_ms, grace_ms;
+  bool has_grace;              /* WITHIN ... GRACE PERIOD: unmatched rows wait for window close */
+
   /* SL_PN_SINK */
   const char *sink_name;
   bool internal;               /* a repartition topic: carries retractions in a header */
@@ -155,6 +168,7 @@ typedef struct sl_row {
   bool tombstone;               /* a table delete: key slots valid, value slots NULL */
   bool retract;                 /* pre-aggregation row to subtract (table aggregation) */
   bool windowed;                /* wstart/wend are set */
+  int port;                     /* which input of a two-input operator (0 left, 1 right) */
   int64_t wstart, wend;
   const sl_header_t *headers;
   int nheaders;

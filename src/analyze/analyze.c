@@ -576,9 +576,7 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
   const sl_select_t *sel = stmt->select;
   if (!sel || !sel->from)
     return sl_error_set(err, SL_ESEMANTIC, stmt->offset, "Statement has no SELECT");
-  if (sel->joins.len > 0)
-    return sl_error_set(err, SL_EUNSUPPORTED, ((sl_join_t *)sel->joins.items[0])->offset,
-                        "JOIN is not supported yet");
+  if (sel->joins.len > 0) return an_join(stmt, target, ax, spec, plan_out, err);
 
   const sl_source_t *src = ax->find_source(ax->ctx, sel->from->name.name);
   if (!src)

@@ -36,6 +36,9 @@ int an_sink_node(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
 int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_source_t *src,
                  scope_t *sc, sl_pnode_t *top, const sl_analyze_ctx_t *ax, sl_plan_t *plan,
                  sl_sink_spec_t *spec, sl_error_t *err);
+/* Binds a join query. */
+int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_ctx_t *ax,
+            sl_sink_spec_t *spec, sl_plan_t **plan_out, sl_error_t *err);
 /* True if e contains an aggregate function call. */
 bool an_has_aggregate(const sl_expr_t *e);
 

@@ -14,6 +14,7 @@ typedef struct sl_operator sl_operator_t;
 struct sl_operator {
   const sl_pnode_t *node;
   sl_operator_t *parent;        /* downstream operator, NULL for the sink */
+  int parent_port;             /* input number of the parent this operator feeds */
   sl_task_t *task;
   int (*push)(sl_operator_t *op, sl_row_t *row);
   void (*end)(sl_operator_t *op);
@@ -45,6 +46,8 @@ void sl_exec_project_init(sl_operator_t *op);
 void sl_exec_sink_init(sl_operator_t *op);
 
 void sl_exec_groupby_init(sl_operator_t *op);
+void sl_exec_join_init(sl_operator_t *op);
+int sl_exec_join_punctuate(sl_operator_t *op, int64_t now_ms);
 void sl_exec_aggregate_init(sl_operator_t *op);
 /* Emits results that wall-clock or stream-time progress made due (EMIT FINAL). */
 int sl_exec_aggregate_punctuate(sl_operator_t *op, int64_t now_ms);

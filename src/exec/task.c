@@ -10,10 +10,11 @@
 
 #include "exec.h"
 
-static sl_operator_t *build(sl_task_t *t, const sl_pnode_t *n, sl_operator_t *parent) {
+static sl_operator_t *build(sl_task_t *t, const sl_pnode_t *n, sl_operator_t *parent, int port) {
   sl_operator_t *op = sl_xcalloc(1, sizeof *op);
   op->node = n;
   op->parent = parent;
+  op->parent_port = port;
   op->task = t;
   sl_ptrvec_push(&t->ops, op);
   switch (n->kind) {
@@ -23,8 +24,10 @@ static sl_operator_t *build(sl_task_t *t, const sl_pnode_t *n, sl_operator_t *pa
   case SL_PN_SINK: sl_exec_sink_init(op); break;
   case SL_PN_GROUPBY: sl_exec_groupby_init(op); break;
   case SL_PN_AGGREGATE: sl_exec_aggregate_init(op); break;
+  case SL_PN_JOIN: sl_exec_join_init(op); break;
   }
-  if (n->input) build(t, n->input, op);
+  if (n->input) build(t, n->input, op, 0);
+  if (n->kind == SL_PN_JOIN && n->input2) build(t, n->input2, op, 1);
   return op;
 }
 
@@ -42,8 +45,8 @@ int sl_task_new(sl_query_t *q, int partition, const sl_task_io_t *io, sl_task_t 
   sl_arena_init(&t->batch, 16384);
   sl_buf_init(&t->kbuf);
   sl_buf_init(&t->vbuf);
-  build(t, q->plan->root, NULL);
-  for (int i = 0; i < q->plan->npre; i++) build(t, q->plan->pre_roots[i], NULL);
+  build(t, q->plan->root, NULL, 0);
+  for (int i = 0; i < q->plan->npre; i++) build(t, q->plan->pre_roots[i], NULL, 0);
   /* Index source operators in the order of plan->sources. */
   for (int i = 0; i < q->plan->nsources; i++) {
     for (int j = 0; j < t->ops.len; j++) {
@@ -74,6 +77,7 @@ int sl_task_punctuate(sl_task_t *t, int64_t now_ms) {
   for (int i = 0; i < t->ops.len && rc == 0; i++) {
     sl_operator_t *op = t->ops.items[i];
     if (op->node->kind == SL_PN_AGGREGATE) rc = sl_exec_aggregate_punctuate(op, now_ms);
+    if (op->node->kind == SL_PN_JOIN) rc = sl_exec_join_punctuate(op, now_ms);
   }
   sl_arena_reset(&t->batch);
   return rc;
@@ -113,6 +117,7 @@ void sl_exec_plog(sl_task_t *t, const char *kind, const char *fmt, ...) {
 
 int sl_exec_forward(sl_operator_t *op, sl_row_t *row) {
   if (!op->parent) return 0;
+  row->port = op->parent_port;
   return op->parent->push(op->parent, row);
 }
 

@@ -1,0 +1,614 @@
+/*
+ * join.c - binds a two-source join (stream-stream WITHIN, stream-table,
+ * table-table) into a plan:
+ *   left source  -> [repartition by join expression] -> join (port 0)
+ *   right source -> [repartition by join expression] -> join (port 1)
+ *   join -> [WHERE] -> project -> sink
+ * The join row is the left row, the right row and the join key. Names follow
+ * ksqlDB: a column is addressed as ALIAS.COL, projected as COL when no other
+ * source has that column and as ALIAS_COL otherwise; the result key is the
+ * join column the projection names first, or the synthetic ROWKEY when the
+ * join expressions are not plain columns or the join is FULL OUTER.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze_int.h"
+#include "sluice/parser.h"
+#include "sluice/serde.h"
+
+typedef struct side {
+  const sl_source_t *src;
+  sl_pnode_t *node;     /* source node */
+  const char *alias;    /* alias or source name */
+  int base;             /* first slot of this side in the join row */
+} side_t;
+
+typedef struct jscope {
+  side_t *s[2];
+  int only;             /* -1: both sides visible; 0/1: one side's own row */
+  int key_slot;         /* slot of the synthetic join key (ROWKEY) */
+  const sl_type_t *key_type;
+  bool synthetic;
+  const char *clause;
+  int refs[2];          /* columns referenced per side (for ON analysis) */
+} jscope_t;
+
+static int side_col(side_t *s, const char *name, int *slot, const sl_type_t **t) {
+  const sl_pnode_t *n = s->node;
+  int i = sl_schema_find(n->schema, name);
+  if (i >= 0) {
+    *slot = i;
+    *t = n->schema->cols[i].type;
+    return 0;
+  }
+  if (!strcmp(name, "ROWTIME")) *slot = n->slot_rowtime, *t = &sl_type_bigint;
+  else if (!strcmp(name, "ROWPARTITION")) *slot = n->slot_rowpartition, *t = &sl_type_int;
+  else if (!strcmp(name, "ROWOFFSET")) *slot = n->slot_rowoffset, *t = &sl_type_bigint;
+  else if (!strcmp(name, "WINDOWSTART") && n->window_type) *slot = n->slot_wstart, *t = &sl_type_bigint;
+  else if (!strcmp(name, "WINDOWEND") && n->window_type) *slot = n->slot_wend, *t = &sl_type_bigint;
+  else return -1;
+  return 0;
+}
+
+static bool side_named(side_t *s, const char *q) {
+  return !strcmp(q, s->alias) || !strcmp(q, s->src->name);
+}
+
+static int jresolve(void *ctx, const sl_expr_t *e, int *slot, const sl_type_t **type,
+                    sl_error_t *err) {
+  jscope_t *js = ctx;
+  if (e->kind != SL_EX_COLUMN) return 1;
+  const char *name = e->name->name;
+  if (e->qualifier) {
+    for (int k = 0; k < 2; k++) {
+      if (!side_named(js->s[k], e->qualifier->name)) continue;
+      if (js->only >= 0 && js->only != k) break;
+      int sl;
+      if (side_col(js->s[k], name, &sl, type) == 0) {
+        *slot = (js->only >= 0 ? 0 : js->s[k]->base) + sl;
+        js->refs[k]++;
+        return 0;
+      }
+      return sl_error_set(err, SL_ESEMANTIC, e->offset, "%s column '%s.%s' cannot be resolved.",
+                          js->clause, e->qualifier->name, name);
+    }
+    if (js->only < 0 || !(side_named(js->s[0], e->qualifier->name) ||
+                          side_named(js->s[1], e->qualifier->name)))
+      return sl_error_set(err, SL_ESEMANTIC, e->qualifier->offset,
+                          "'%s' is not a valid stream/table name or alias.", e->qualifier->name);
+    js->refs[js->only == 0 ? 1 : 0]++;
+    return sl_error_set(err, SL_ESEMANTIC, e->offset, "wrong side");
+  }
+  if (!strcmp(name, "ROWKEY") && js->only < 0 && js->key_slot >= 0) {
+    *slot = js->key_slot;
+    *type = js->key_type;
+    return 0;
+  }
+  int found = -1, fslot = 0;
+  const sl_type_t *ft = NULL;
+  for (int k = 0; k < 2; k++) {
+    if (js->only >= 0 && js->only != k) continue;
+    int sl;
+    const sl_type_t *t;
+    if (side_col(js->s[k], name, &sl, &t) != 0) continue;
+    bool pseudo = sl_schema_find(js->s[k]->node->schema, name) < 0;
+    if (found >= 0) {
+      if (pseudo) continue; /* unqualified ROWTIME: the left side's */
+      return sl_error_set(err, SL_ESEMANTIC, e->offset,
+                          "Column '%s' is ambiguous. Could be %s.%s or %s.%s.", name,
+                          js->s[0]->alias, name, js->s[1]->alias, name);
+    }
+    found = k;
+    fslot = (js->only >= 0 ? 0 : js->s[k]->base) + sl;
+    ft = t;
+  }
+  if (found < 0)
+    return sl_error_set(err, SL_ESEMANTIC, e->offset, "%s column '%s' cannot be resolved.",
+                        js->clause, name);
+  js->refs[found]++;
+  *slot = fslot;
+  *type = ft;
+  return 0;
+}
+
+static int jcompile(const sl_expr_t *e, jscope_t *js, const char *clause, int only,
+                    const sl_analyze_ctx_t *ax, sl_arena_t *a, int nslots, sl_cexpr_t **out,
+                    sl_error_t *err) {
+  js->clause = clause;
+  js->only = only;
+  sl_compile_ctx_t cc = {.arena = a, .resolve = jresolve, .resolve_ctx = js,
+                         .lookup_type = ax->lookup_type, .lookup_ctx = ax->ctx, .nslots = nslots};
+  return sl_expr_compile(e, &cc, out, err);
+}
+
+/* Which sides an expression references (bit 0 left, bit 1 right); -1 on error. */
+static int sides_of(const sl_expr_t *e, jscope_t *js, const sl_analyze_ctx_t *ax, sl_arena_t *a,
+                    sl_error_t *err) {
+  js->refs[0] = js->refs[1] = 0;
+  sl_cexpr_t *x;
+  int n = js->s[0]->node->nslots + js->s[1]->node->nslots + 1;
+  if (jcompile(e, js, "JOIN ON", -1, ax, a, n, &x, err)) return -1;
+  return (js->refs[0] ? 1 : 0) | (js->refs[1] ? 2 : 0);
+}
+
+static const char *join_word(sl_join_kind_t k) {
+  switch (k) {
+  case SL_JOIN_LEFT: return "LEFT [OUTER]";
+  case SL_JOIN_RIGHT: return "RIGHT [OUTER]";
+  case SL_JOIN_FULL: return "[FULL] OUTER";
+  default: return "[INNER]";
+  }
+}
+
+/* A stream side whose join expression is not its only key column goes
+ * through an internal topic keyed by the join expression. */
+static int repartition_side(side_t *s, const sl_expr_t *on, const char *which,
+                            const sl_analyze_ctx_t *ax, sl_plan_t *plan, jscope_t *js, int idx,
+                            sl_pnode_t **out, sl_error_t *err) {
+  sl_arena_t *a = &plan->arena;
+  const sl_pnode_t *n = s->node;
+  bool by_key = n->nkey == 1 && on->kind == SL_EX_COLUMN &&
+                sl_schema_find(n->schema, on->name->name) == n->key_slots[0];
+  if (by_key || s->src->is_table) {
+    *out = s->node;
+    return 0;
+  }
+  int rc;
+  sl_cexpr_t *kx;
+  if ((rc = jcompile(on, js, "JOIN ON", idx, ax, a, n->nslots, &kx, err))) return rc;
+  /* Project [join key, every column], write keyed by the join key. */
+  int nc = n->schema->ncols;
+  sl_pnode_t *pj = sl_arena_alloc(a, sizeof *pj);
+  pj->kind = SL_PN_PROJECT;
+  pj->input = s->node;
+  pj->nout = nc + 1;
+  pj->nslots = nc + 1;
+  pj->exprs = sl_arena_alloc(a, sizeof(void *) * (size_t)(nc + 1));
+  pj->out_schema = sl_arena_alloc(a, sizeof(sl_schema_t));
+  pj->out_schema->ncols = nc + 1;
+  pj->out_schema->cols = sl_arena_alloc(a, sizeof(sl_column_t) * (size_t)(nc + 1));
+  pj->exprs[0] = kx;
+  pj->out_schema->cols[0] = (sl_column_t){.name = "JOINKEY", .type = sl_cexpr_type(kx), .ns = SL_NS_KEY};
+  sl_schema_t *inner = sl_arena_alloc(a, sizeof *inner);
+  inner->ncols = nc;
+  inner->cols = sl_arena_alloc(a, sizeof(sl_column_t) * (size_t)(nc + 1));
+  for (int i = 0; i < nc; i++) {
+    sl_expr_t *ce = an_column_ast(a, n->schema->cols[i].name, 0);
+    if ((rc = jcompile(ce, js, "JOIN ON", idx, ax, a, n->nslots, &pj->exprs[i + 1], err)))
+      return rc;
+    sl_column_t c = n->schema->cols[i];
+    c.ns = SL_NS_VALUE;
+    pj->out_schema->cols[i + 1] = c;
+    inner->cols[i] = c;
+  }
+  const char *topic = sl_arena_sprintf(a, "_confluent-ksql-%squery_%s-Join-%s-repartition",
+                                       ax->service_id ? ax->service_id : "default_",
+                                       ax->query_id ? ax->query_id : "transient", which);
+  sl_serde_opts_t kopts = {.delimiter = ','}, vopts = {.delimiter = ',', .wrap_single = true};
+  sl_pnode_t *rs = sl_arena_alloc(a, sizeof *rs);
+  rs->kind = SL_PN_SINK;
+  rs->internal = true;
+  rs->input = pj;
+  rs->nslots = pj->nslots;
+  rs->sink_topic = topic;
+  rs->sink_name = topic;
+  rs->sink_nkey = 1;
+  rs->sink_ts_slot = -1;
+  if ((rc = sl_serde_new("JSON", pj->out_schema->cols, 1, true, &kopts, a, &rs->sink_key_serde,
+                         err)) ||
+      (rc = sl_serde_new("JSON", pj->out_schema->cols + 1, nc, false, &vopts, a,
+                         &rs->sink_value_serde, err)))
+    return rc;
+  plan->pre_roots[plan->npre++] = rs;
+  plan->internal_topics[plan->ninternal++] = topic;
+  sl_source_t tmp = {0};
+  tmp.name = s->src->name;
+  tmp.topic = topic;
+  tmp.key_format = "NONE";
+  tmp.value_format = "JSON";
+  tmp.value_opts = vopts;
+  tmp.schema = inner;
+  tmp.window_type = SL_WIN_NONE;
+  sl_pnode_t *rsrc;
+  if ((rc = sl_plan_source_node(&tmp, a, &rsrc, err))) return rc;
+  rsrc->internal = true;
+  sl_pnode_t **srcs = sl_arena_alloc(a, sizeof(void *) * (size_t)(plan->nsources + 1));
+  for (int i = 0; i < plan->nsources; i++) srcs[i] = plan->sources[i];
+  srcs[plan->nsources++] = rsrc;
+  plan->sources = srcs;
+  *out = rsrc;
+  return 0;
+}
+
+typedef struct jitem {
+  const char *name;
+  sl_cexpr_t *cx;
+  int key_idx;   /* index into key candidates, or -1 */
+  int offset;
+} jitem_t;
+
+int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_ctx_t *ax,
+            sl_sink_spec_t *spec, sl_plan_t **plan_out, sl_error_t *err) {
+  const sl_select_t *sel = stmt->select;
+  if (sel->joins.len > 1)
+    return sl_error_set(err, SL_EUNSUPPORTED, ((sl_join_t *)sel->joins.items[1])->offset,
+                        "Joins of more than two sources are not supported yet");
+  const sl_join_t *jn = sel->joins.items[0];
+  const sl_source_t *ls = ax->find_source(ax->ctx, sel->from->name.name);
+  if (!ls)
+    return sl_error_set(err, SL_ENOTFOUND, sel->from->offset, "Source `%s` does not exist.",
+                        sel->from->name.name);
+  const sl_source_t *rsrc = ax->find_source(ax->ctx, jn->right->name.name);
+  if (!rsrc)
+    return sl_error_set(err, SL_ENOTFOUND, jn->right->offset, "Source `%s` does not exist.",
+                        jn->right->name.name);
+  if (!strcmp(ls->name, rsrc->name))
+    return sl_error_set(err, SL_ESEMANTIC, jn->offset,
+                        "Can not join '%s' to '%s': self joins are not yet supported.", ls->name,
+                        rsrc->name);
+  const char *la = sel->from->alias ? sel->from->alias->name : ls->name;
+  const char *ra = jn->right->alias ? jn->right->alias->name : rsrc->name;
+  int shape;
+  if (!ls->is_table && !rsrc->is_table) shape = SL_JOIN_SS;
+  else if (!ls->is_table && rsrc->is_table) shape = SL_JOIN_ST;
+  else if (ls->is_table && rsrc->is_table) shape = SL_JOIN_TT;
+  else
+    return sl_error_set(err, SL_ESEMANTIC, jn->offset,
+                        "Invalid join order: table-stream joins are not supported; only "
+                        "stream-table joins. Got %s %s JOIN %s.",
+                        la, join_word(jn->kind), ra);
+  if (shape == SL_JOIN_ST && (jn->kind == SL_JOIN_FULL || jn->kind == SL_JOIN_RIGHT))
+    return sl_error_set(err, SL_ESEMANTIC, jn->offset,
+                        "Invalid join type: %s join not supported for stream-table join. Got %s "
+                        "%s JOIN %s.",
+                        jn->kind == SL_JOIN_FULL ? "full-outer" : "right-outer", la,
+                        join_word(jn->kind), ra);
+  if (shape == SL_JOIN_SS && !jn->has_within)
+    return sl_error_set(err, SL_ESEMANTIC, jn->offset,
+                        "Stream-Stream joins must have a WITHIN clause specified. None was "
+                        "provided. To learn about how to specify a WITHIN clause with a "
+                        "stream-stream join, please visit: https://docs.confluent.io/current/"
+                        "ksql/docs/syntax-reference.html#create-stream-as-select");
+  if (shape != SL_JOIN_SS && jn->has_within)
+    return sl_error_set(err, SL_ESEMANTIC, jn->offset,
+                        "A window definition was provided for a Stream-Table join. These joins "
+                        "are not windowed. Please drop the window definition (ie. the WITHIN "
+                        "clause) and try to execute your Stream-Table join again.");
+  if ((ls->window_type != SL_WIN_NONE) != (rsrc->window_type != SL_WIN_NONE))
+    return sl_error_set(err, SL_ESEMANTIC, jn->offset,
+                        "Can not join windowed source to non-windowed source.");
+  if (ls->value_format && rsrc->value_format && sl_streq_ci(ls->value_format, "KAFKA") &&
+      sl_streq_ci(rsrc->value_format, "KAFKA"))
+    return sl_error_set(err, SL_ESEMANTIC, jn->offset,
+                        "Source(s) %s, %s are using the 'KAFKA' value format. This format does "
+                        "not yet support JOIN.",
+                        ls->name, rsrc->name);
+
+  sl_plan_t *plan = sl_xcalloc(1, sizeof *plan);
+  sl_arena_init(&plan->arena, 8192);
+  sl_arena_t *a = &plan->arena;
+  int rc;
+  side_t L = {.src = ls, .alias = la}, R = {.src = rsrc, .alias = ra};
+  if ((rc = sl_plan_source_node(ls, a, &L.node, err)) ||
+      (rc = sl_plan_source_node(rsrc, a, &R.node, err)))
+    goto fail;
+  plan->nsources = 2;
+  plan->sources = sl_arena_alloc(a, sizeof(void *) * 2);
+  plan->sources[0] = L.node;
+  plan->sources[1] = R.node;
+  L.base = 0;
+  R.base = L.node->nslots;
+  int nrow = L.node->nslots + R.node->nslots + 1;
+  jscope_t js = {.s = {&L, &R}, .only = -1, .key_slot = nrow - 1};
+
+  /* ON: one equality, each side over exactly one source. */
+  const sl_expr_t *on = jn->on;
+  if (!on || on->kind != SL_EX_BINARY || on->op != SL_OP_EQ) {
+    rc = sl_error_set(err, SL_ESEMANTIC, on ? on->offset : jn->offset,
+                      "Invalid join condition: joins on multiple conditions are not yet "
+                      "supported. Got %s.",
+                      on ? an_expr_text(on, a) : "");
+    goto fail;
+  }
+  const sl_expr_t *le = on->left, *re = on->right;
+  int ls_ = sides_of(le, &js, ax, a, err);
+  if (ls_ < 0) {
+    rc = err->code;
+    goto fail;
+  }
+  int rs_ = sides_of(re, &js, ax, a, err);
+  if (rs_ < 0) {
+    rc = err->code;
+    goto fail;
+  }
+  if (ls_ != 1 && ls_ != 2) {
+    rc = sl_error_set(err, SL_ESEMANTIC, le->offset,
+                      "Invalid comparison expression '%s' in join '%s'. Each side of the join "
+                      "comparision must contain references from exactly one source.",
+                      an_expr_text(le, a), an_expr_text(on, a));
+    goto fail;
+  }
+  if (rs_ != 1 && rs_ != 2) {
+    rc = sl_error_set(err, SL_ESEMANTIC, re->offset,
+                      "Invalid comparison expression '%s' in join '%s'. Each side of the join "
+                      "comparision must contain references from exactly one source.",
+                      an_expr_text(re, a), an_expr_text(on, a));
+    goto fail;
+  }
+  if (ls_ == rs_) {
+    rc = sl_error_set(err, SL_ESEMANTIC, on->offset,
+                      "Each side of the join comparision must contain references from exactly "
+                      "one source. Got %s.",
+                      an_expr_text(on, a));
+    goto fail;
+  }
+  if (ls_ == 2) {
+    const sl_expr_t *t = le;
+    le = re;
+    re = t;
+  }
+  sl_cexpr_t *lk, *rk;
+  if ((rc = jcompile(le, &js, "JOIN ON", 0, ax, a, L.node->nslots, &lk, err)) ||
+      (rc = jcompile(re, &js, "JOIN ON", 1, ax, a, R.node->nslots, &rk, err)))
+    goto fail;
+  const sl_type_t *lt = sl_cexpr_type(lk), *rt = sl_cexpr_type(rk);
+  if (lt && rt && !sl_type_equal(lt, rt)) {
+    sl_buf_t x, y;
+    sl_buf_init(&x);
+    sl_buf_init(&y);
+    sl_type_format(lt, &x);
+    sl_type_format(rt, &y);
+    rc = sl_error_set(err, SL_ESEMANTIC, on->offset,
+                      "Invalid join condition: types don't match. Got %s{%s} = %s{%s}.",
+                      an_expr_text(an_qualify(le, la, a), a), x.data,
+                      an_expr_text(an_qualify(re, ra, a), a), y.data);
+    sl_buf_free(&x);
+    sl_buf_free(&y);
+    goto fail;
+  }
+  js.key_type = lt ? lt : rt;
+  bool l_is_key = le->kind == SL_EX_COLUMN && L.node->nkey == 1 &&
+                  sl_schema_find(L.node->schema, le->name->name) == L.node->key_slots[0];
+  bool r_is_key = re->kind == SL_EX_COLUMN && R.node->nkey == 1 &&
+                  sl_schema_find(R.node->schema, re->name->name) == R.node->key_slots[0];
+  if (shape == SL_JOIN_ST && !r_is_key) {
+    rc = sl_error_set(err, SL_ESEMANTIC, on->offset,
+                      "Invalid join condition: stream-table joins require to join on the table's "
+                      "primary key. Got %s = %s.",
+                      an_expr_text(an_qualify(le, la, a), a), an_expr_text(an_qualify(re, ra, a), a));
+    goto fail;
+  }
+  if (shape == SL_JOIN_TT && !r_is_key) {
+    rc = sl_error_set(err, SL_ESEMANTIC, on->offset,
+                      "Invalid join condition: table-table joins require to join on the primary "
+                      "key of the right input table. Got %s = %s.",
+                      an_expr_text(an_qualify(on->left, ls_ == 1 ? la : ra, a), a),
+                      an_expr_text(an_qualify(on->right, ls_ == 1 ? ra : la, a), a));
+    goto fail;
+  }
+  if (shape == SL_JOIN_TT && !l_is_key) {
+    rc = sl_error_set(err, SL_EUNSUPPORTED, on->offset,
+                      "Foreign-key table-table joins are not supported yet");
+    goto fail;
+  }
+
+  /* Inputs of the join, repartitioned where needed. */
+  sl_pnode_t *lin, *rin;
+  if ((rc = repartition_side(&L, le, "left", ax, plan, &js, 0, &lin, err)) ||
+      (rc = repartition_side(&R, re, "right", ax, plan, &js, 1, &rin, err)))
+    goto fail;
+  sl_pnode_t *j = sl_arena_alloc(a, sizeof *j);
+  j->kind = SL_PN_JOIN;
+  j->input = lin;
+  j->input2 = rin;
+  j->join_kind = jn->kind;
+  j->join_shape = shape;
+  j->left_key = lk;
+  j->right_key = rk;
+  j->left_nslots = L.node->nslots;
+  j->right_nslots = R.node->nslots;
+  j->nslots = nrow;
+  j->is_table = shape == SL_JOIN_TT;
+  if (jn->has_within) {
+    j->before_ms = sl_duration_ms(&jn->within_before);
+    j->after_ms = sl_duration_ms(&jn->within_after);
+    j->has_grace = jn->has_grace;
+    j->grace_ms = jn->has_grace ? sl_duration_ms(&jn->grace) : 24LL * 3600 * 1000;
+  }
+  sl_pnode_t *top = j;
+  if (sel->where) {
+    sl_pnode_t *f = sl_arena_alloc(a, sizeof *f);
+    f->kind = SL_PN_FILTER;
+    f->input = top;
+    f->nslots = nrow;
+    f->is_table = shape == SL_JOIN_TT;
+    if ((rc = jcompile(sel->where, &js, "WHERE", -1, ax, a, nrow, &f->predicate, err))) goto fail;
+    f->predicate_text = an_expr_text(sel->where, a);
+    top = f;
+  }
+
+  /* Key candidates: the plain join columns (the side that is never null), or ROWKEY. */
+  struct cand {
+    int slot;
+    const char *display;
+  } cands[2];
+  int ncand = 0;
+  bool synthetic = jn->kind == SL_JOIN_FULL;
+  if (!synthetic) {
+    if (le->kind == SL_EX_COLUMN && jn->kind != SL_JOIN_RIGHT) {
+      int sl;
+      const sl_type_t *t;
+      if (side_col(&L, le->name->name, &sl, &t) == 0)
+        cands[ncand++] = (struct cand){L.base + sl, an_expr_text(an_qualify(le, la, a), a)};
+    }
+    if (re->kind == SL_EX_COLUMN && jn->kind != SL_JOIN_LEFT) {
+      int sl;
+      const sl_type_t *t;
+      if (side_col(&R, re->name->name, &sl, &t) == 0)
+        cands[ncand++] = (struct cand){R.base + sl, an_expr_text(an_qualify(re, ra, a), a)};
+    }
+    if (ncand == 0) synthetic = true;
+  }
+  js.synthetic = synthetic;
+
+  /* Projection. */
+  int cap = sel->items.len + L.node->schema->ncols + R.node->schema->ncols + 2;
+  jitem_t *items = sl_arena_alloc(a, sizeof(jitem_t) * (size_t)cap);
+  int ni = 0, gen = 0;
+  for (int i = 0; i < sel->items.len; i++) {
+    const sl_select_item_t *it = sel->items.items[i];
+    const sl_expr_t *e = it->expr;
+    if (e->kind == SL_EX_STAR) {
+      for (int k = 0; k < 2; k++) {
+        side_t *s = k ? &R : &L;
+        if (e->qualifier && !side_named(s, e->qualifier->name)) continue;
+        for (int c = 0; c < s->node->schema->ncols; c++) {
+          const sl_column_t *col = &s->node->schema->cols[c];
+          sl_expr_t *ce = an_column_ast(a, col->name, e->offset);
+          ce->qualifier = sl_arena_alloc(a, sizeof(sl_ident_t));
+          ce->qualifier->name = s->alias;
+          jitem_t *o = &items[ni++];
+          o->name = sl_arena_sprintf(a, "%s_%s", s->alias, col->name);
+          o->offset = e->offset;
+          if ((rc = jcompile(ce, &js, "SELECT", -1, ax, a, nrow, &o->cx, err))) goto fail;
+          o->key_idx = -1;
+          for (int q = 0; q < ncand; q++)
+            if (cands[q].slot == s->base + c) o->key_idx = q;
+        }
+      }
+      if (e->qualifier && !side_named(&L, e->qualifier->name) && !side_named(&R, e->qualifier->name)) {
+        rc = sl_error_set(err, SL_ESEMANTIC, e->qualifier->offset,
+                          "'%s' is not a valid stream/table name or alias.", e->qualifier->name);
+        goto fail;
+      }
+      continue;
+    }
+    jitem_t *o = &items[ni++];
+    o->offset = it->offset;
+    o->key_idx = -1;
+    if ((rc = jcompile(e, &js, "SELECT", -1, ax, a, nrow, &o->cx, err))) goto fail;
+    if (e->kind == SL_EX_COLUMN) {
+      const char *cn = e->name->name;
+      if (!strcmp(cn, "ROWKEY") && synthetic) o->key_idx = 99;
+      int sl;
+      const sl_type_t *t;
+      side_t *owner = NULL;
+      if (e->qualifier) owner = side_named(&L, e->qualifier->name) ? &L : &R;
+      else if (side_col(&L, cn, &sl, &t) == 0) owner = &L;
+      else if (side_col(&R, cn, &sl, &t) == 0) owner = &R;
+      if (owner && side_col(owner, cn, &sl, &t) == 0)
+        for (int q = 0; q < ncand; q++)
+          if (cands[q].slot == owner->base + sl) o->key_idx = q;
+      if (it->alias) {
+        o->name = it->alias->name;
+      } else if (owner) {
+        side_t *other = owner == &L ? &R : &L;
+        int osl;
+        const sl_type_t *ot;
+        bool clash = side_col(other, cn, &osl, &ot) == 0 &&
+                     sl_schema_find(other->node->schema, cn) >= 0;
+        if (an_is_reserved_output(cn)) {
+          rc = sl_error_set(err, SL_ESEMANTIC, e->offset,
+                            "Reserved column name in select: `%s`. Please remove or alias the "
+                            "column.",
+                            cn);
+          goto fail;
+        }
+        o->name = clash ? sl_arena_sprintf(a, "%s_%s", owner->alias, cn) : cn;
+      } else {
+        o->name = cn;
+      }
+    } else if (it->alias) {
+      o->name = it->alias->name;
+    } else if (e->kind == SL_EX_DEREF) {
+      o->name = e->name->name;
+    }
+  }
+  const char **used = sl_arena_alloc(a, sizeof(char *) * (size_t)(ni + 1));
+  for (int i = 0; i < ni; i++) used[i] = items[i].name;
+  for (int i = 0; i < ni; i++)
+    if (!items[i].name) used[i] = items[i].name = an_next_synth_name(a, &gen, used, ni);
+
+  /* Exactly one key column: the first projected candidate. */
+  const char *sink_name = target ? target->name : stmt->name.name;
+  int key_item = -1;
+  for (int i = 0; i < ni && key_item < 0; i++)
+    if (items[i].key_idx >= 0) key_item = i;
+  if (key_item < 0) {
+    if (synthetic) {
+      rc = sl_error_set(err, SL_ESEMANTIC, sel->offset,
+                        "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\n"
+                        "The query used to build `%s` must include the join expression ROWKEY in "
+                        "its projection (eg, SELECT ROWKEY...).",
+                        sink_name);
+    } else {
+      sl_buf_t b;
+      sl_buf_init(&b);
+      for (int q = 0; q < ncand; q++) sl_buf_printf(&b, "%s%s", q ? " or " : "", cands[q].display);
+      rc = sl_error_set(err, SL_ESEMANTIC, sel->offset,
+                        "The query used to build `%s` must include the join expression%s %s in "
+                        "its projection (eg, SELECT %s...).",
+                        sink_name, ncand > 1 ? "s" : "", b.data, cands[0].display);
+      sl_buf_free(&b);
+    }
+    goto fail;
+  }
+  for (int i = key_item + 1; i < ni; i++) {
+    if (items[i].key_idx == items[key_item].key_idx && items[i].key_idx >= 0) {
+      rc = sl_error_set(err, SL_ESEMANTIC, items[i].offset,
+                        "The projection contains a key column (`%s`) more than once, aliased as: "
+                        "%s and %s.",
+                        items[key_item].name, items[key_item].name, items[i].name);
+      goto fail;
+    }
+  }
+  if (ni - 1 <= 0) {
+    rc = sl_error_set(err, SL_ESEMANTIC, sel->offset, "The projection contains no value columns.");
+    goto fail;
+  }
+  sl_pnode_t *pj = sl_arena_alloc(a, sizeof *pj);
+  pj->kind = SL_PN_PROJECT;
+  pj->input = top;
+  pj->nout = ni;
+  pj->nslots = ni;
+  pj->exprs = sl_arena_alloc(a, sizeof(void *) * (size_t)ni);
+  pj->out_schema = sl_arena_alloc(a, sizeof(sl_schema_t));
+  pj->out_schema->ncols = ni;
+  pj->out_schema->cols = sl_arena_alloc(a, sizeof(sl_column_t) * (size_t)ni);
+  pj->exprs[0] = items[key_item].cx;
+  pj->out_schema->cols[0] = (sl_column_t){.name = items[key_item].name,
+                                          .type = sl_cexpr_type(items[key_item].cx),
+                                          .ns = SL_NS_KEY};
+  int o = 1;
+  for (int i = 0; i < ni; i++) {
+    if (i == key_item) continue;
+    const sl_type_t *t = sl_cexpr_type(items[i].cx);
+    for (int k = 0; k < o; k++)
+      if (!strcmp(pj->out_schema->cols[k].name, items[i].name)) {
+        sl_buf_t tb;
+        sl_buf_init(&tb);
+        if (t) sl_type_format(t, &tb);
+        rc = sl_error_set(err, SL_ESEMANTIC, items[i].offset,
+                          "Duplicate value columns found in schema: `%s` %s", items[i].name,
+                          tb.data ? tb.data : "");
+        sl_buf_free(&tb);
+        goto fail;
+      }
+    pj->exprs[o] = items[i].cx;
+    pj->out_schema->cols[o++] =
+        (sl_column_t){.name = items[i].name, .type = t ? t : &sl_type_string, .ns = SL_NS_VALUE};
+  }
+  plan->out_schema = pj->out_schema;
+  sl_pnode_t *sk;
+  if ((rc = an_sink_node(stmt, target, ls, ax, pj, 1, shape == SL_JOIN_TT, a, spec, &sk, err)))
+    goto fail;
+  plan->root = sk;
+  plan->sink_name = sk->sink_name;
+  *plan_out = plan;
+  return 0;
+fail:
+  sl_plan_free(plan);
+  return rc ? rc : SL_ESEMANTIC;
+}
