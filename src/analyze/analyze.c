@@ -836,6 +836,7 @@ static const char *node_name(sl_pnode_kind_t k) {
   case SL_PN_SINK: return "Sink";
   case SL_PN_GROUPBY: return "GroupBy";
   case SL_PN_AGGREGATE: return "Aggregate";
+  case SL_PN_JOIN: return "Join";
   }
   return "?";
 }
@@ -855,9 +856,11 @@ static void explain_node(const sl_pnode_t *n, int depth, sl_buf_t *out) {
   case SL_PN_AGGREGATE:
     for (int i = 0; i < n->nagg; i++) sl_buf_printf(out, "%s%s", i ? ", " : " ", n->aggs[i].name);
     break;
+  case SL_PN_JOIN: break;
   }
   sl_buf_putc(out, '\n');
   if (n->input) explain_node(n->input, depth + 1, out);
+  if (n->kind == SL_PN_JOIN && n->input2) explain_node(n->input2, depth + 1, out);
 }
 
 void sl_plan_explain(const sl_plan_t *p, sl_buf_t *out) {
