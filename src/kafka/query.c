@@ -557,6 +557,11 @@ int sl_kquery_start(sl_kdriver_t *d, sl_query_t *q, bool from_beginning, sl_kque
     if (!rc) rc = sl_kconf_set(cc, "enable.auto.offset.store", "false", err);
     if (!rc)
       rc = sl_kconf_set(cc, "auto.offset.reset", from_beginning ? "earliest" : "latest", err);
+    /* A member that died (kill -9) holds its partitions until its session
+     * times out, and a restarted sluice waits that long: with no GC pauses
+     * to ride out, 10 s is plenty (Kafka's default is 45 s). */
+    if (!rc && !sl_kprop(d, "session.timeout.ms") && !sl_kprop(d, "consumer.session.timeout.ms"))
+      rc = sl_kconf_set(cc, "session.timeout.ms", "10000", err);
     /* Eager assignment: the rebalance callback revokes everything at once. */
     if (!rc) rc = sl_kconf_set(cc, "partition.assignment.strategy", "range,roundrobin", err);
     if (!rc) {
