@@ -81,7 +81,7 @@ static int jresolve(void *ctx, const sl_expr_t *e, int *slot, const sl_type_t **
     js->refs[js->only == 0 ? 1 : 0]++;
     return sl_error_set(err, SL_ESEMANTIC, e->offset, "wrong side");
   }
-  if (!strcmp(name, "ROWKEY") && js->only < 0 && js->key_slot >= 0) {
+  if (!strcmp(name, "\x01JOINKEY") || (!strcmp(name, "ROWKEY") && js->only < 0 && js->synthetic)) {
     *slot = js->key_slot;
     *type = js->key_type;
     return 0;
@@ -155,6 +155,10 @@ static int repartition_side(side_t *s, const sl_expr_t *on, const char *which,
     *out = s->node;
     return 0;
   }
+  if (s->src->window_type != SL_WIN_NONE)
+    return sl_error_set(err, SL_ESEMANTIC, on->offset,
+                        "Implicit repartitioning of windowed sources is not supported. See "
+                        "https://github.com/confluentinc/ksql/issues/4385.");
   int rc;
   sl_cexpr_t *kx;
   if ((rc = jcompile(on, js, "JOIN ON", idx, ax, a, n->nslots, &kx, err))) return rc;
@@ -265,27 +269,6 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
                         "%s JOIN %s.",
                         jn->kind == SL_JOIN_FULL ? "full-outer" : "right-outer", la,
                         join_word(jn->kind), ra);
-  if (shape == SL_JOIN_SS && !jn->has_within)
-    return sl_error_set(err, SL_ESEMANTIC, jn->offset,
-                        "Stream-Stream joins must have a WITHIN clause specified. None was "
-                        "provided. To learn about how to specify a WITHIN clause with a "
-                        "stream-stream join, please visit: https://docs.confluent.io/current/"
-                        "ksql/docs/syntax-reference.html#create-stream-as-select");
-  if (shape != SL_JOIN_SS && jn->has_within)
-    return sl_error_set(err, SL_ESEMANTIC, jn->offset,
-                        "A window definition was provided for a Stream-Table join. These joins "
-                        "are not windowed. Please drop the window definition (ie. the WITHIN "
-                        "clause) and try to execute your Stream-Table join again.");
-  if ((ls->window_type != SL_WIN_NONE) != (rsrc->window_type != SL_WIN_NONE))
-    return sl_error_set(err, SL_ESEMANTIC, jn->offset,
-                        "Can not join windowed source to non-windowed source.");
-  if (ls->value_format && rsrc->value_format && sl_streq_ci(ls->value_format, "KAFKA") &&
-      sl_streq_ci(rsrc->value_format, "KAFKA"))
-    return sl_error_set(err, SL_ESEMANTIC, jn->offset,
-                        "Source(s) %s, %s are using the 'KAFKA' value format. This format does "
-                        "not yet support JOIN.",
-                        ls->name, rsrc->name);
-
   sl_plan_t *plan = sl_xcalloc(1, sizeof *plan);
   sl_arena_init(&plan->arena, 8192);
   sl_arena_t *a = &plan->arena;
@@ -394,6 +377,45 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
     goto fail;
   }
 
+  if (shape == SL_JOIN_SS && !jn->has_within)
+    { rc = sl_error_set(err, SL_ESEMANTIC, jn->offset,
+                        "Stream-Stream joins must have a WITHIN clause specified. None was "
+                        "provided. To learn about how to specify a WITHIN clause with a "
+                        "stream-stream join, please visit: https://docs.confluent.io/current/"
+                        "ksql/docs/syntax-reference.html#create-stream-as-select"); goto fail; }
+  if (shape != SL_JOIN_SS && jn->has_within)
+    { rc = sl_error_set(err, SL_ESEMANTIC, jn->offset,
+                        "A window definition was provided for a Stream-Table join. These joins "
+                        "are not windowed. Please drop the window definition (ie. the WITHIN "
+                        "clause) and try to execute your Stream-Table join again."); goto fail; }
+  if ((ls->window_type != SL_WIN_NONE) != (rsrc->window_type != SL_WIN_NONE)) {
+    static const char *wn[] = {"not", "TUMBLING", "HOPPING", "SESSION"};
+    rc = sl_error_set(err, SL_ESEMANTIC, jn->offset,
+                      "Can not join windowed source to non-windowed source.\n`%s` is %s%s\n`%s` is "
+                      "%s%s",
+                      ls->name, wn[ls->window_type], ls->window_type ? " windowed" : " windowed",
+                      rsrc->name, wn[rsrc->window_type], " windowed");
+    goto fail;
+  }
+  if (ls->window_type != SL_WIN_NONE &&
+      (ls->window_type == SL_WIN_SESSION) != (rsrc->window_type == SL_WIN_SESSION)) {
+    static const char *wn[] = {"NONE", "TUMBLING", "HOPPING", "SESSION"};
+    rc = sl_error_set(err, SL_ESEMANTIC, jn->offset,
+                      "Incompatible windowed sources.\nLeft source: %s\nRight source: %s\nSession "
+                      "windowed sources can only be joined to other session windowed sources, and "
+                      "may still not result in expected behaviour as session bounds must be an "
+                      "exact match for the join to work\nHopping and tumbling windowed sources can "
+                      "only be joined to other hopping and tumbling windowed sources",
+                      wn[ls->window_type], wn[rsrc->window_type]);
+    goto fail;
+  }
+  if (ls->value_format && rsrc->value_format && sl_streq_ci(ls->value_format, "KAFKA") &&
+      sl_streq_ci(rsrc->value_format, "KAFKA"))
+    { rc = sl_error_set(err, SL_ESEMANTIC, jn->offset,
+                        "Source(s) %s, %s are using the 'KAFKA' value format. This format does "
+                        "not yet support JOIN.",
+                        ls->name, rsrc->name); goto fail; }
+
   /* Inputs of the join, repartitioned where needed. */
   sl_pnode_t *lin, *rin;
   if ((rc = repartition_side(&L, le, "left", ax, plan, &js, 0, &lin, err)) ||
@@ -435,15 +457,15 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
     const char *display;
   } cands[2];
   int ncand = 0;
-  bool synthetic = jn->kind == SL_JOIN_FULL;
-  if (!synthetic) {
-    if (le->kind == SL_EX_COLUMN && jn->kind != SL_JOIN_RIGHT) {
+  bool synthetic = false;
+  {
+    if (le->kind == SL_EX_COLUMN) {
       int sl;
       const sl_type_t *t;
       if (side_col(&L, le->name->name, &sl, &t) == 0)
         cands[ncand++] = (struct cand){L.base + sl, an_expr_text(an_qualify(le, la, a), a)};
     }
-    if (re->kind == SL_EX_COLUMN && jn->kind != SL_JOIN_LEFT) {
+    if (re->kind == SL_EX_COLUMN) {
       int sl;
       const sl_type_t *t;
       if (side_col(&R, re->name->name, &sl, &t) == 0)
@@ -577,6 +599,13 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
   pj->out_schema = sl_arena_alloc(a, sizeof(sl_schema_t));
   pj->out_schema->ncols = ni;
   pj->out_schema->cols = sl_arena_alloc(a, sizeof(sl_column_t) * (size_t)ni);
+  /* The key's value is the join key, present whichever side is missing. */
+  {
+    sl_expr_t *kref = an_column_ast(a, "\x01JOINKEY", items[key_item].offset);
+    sl_cexpr_t *kx;
+    if ((rc = jcompile(kref, &js, "SELECT", -1, ax, a, nrow, &kx, err))) goto fail;
+    items[key_item].cx = kx;
+  }
   pj->exprs[0] = items[key_item].cx;
   pj->out_schema->cols[0] = (sl_column_t){.name = items[key_item].name,
                                           .type = sl_cexpr_type(items[key_item].cx),

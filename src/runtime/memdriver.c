@@ -53,6 +53,7 @@ struct sl_memdriver {
   sl_map_t *topics;    /* name -> mem_topic_t*, case-sensitive like Kafka */
   sl_ptrvec_t queries; /* mem_query_t*, in start order */
   delivery_t *queue;   /* FIFO: [qhead, qlen) are pending */
+  int urgent_at;       /* where the next internal-topic delivery is inserted */
   int qhead, qlen, qcap;
   uint64_t seq;
   sl_plog_fn plog;
@@ -105,11 +106,28 @@ static bool query_reads(const mem_query_t *mq, const char *topic) {
   return false;
 }
 
+/* Records of internal (repartition) topics are delivered before anything
+ * queued earlier, right after the record that produced them, as Kafka
+ * Streams' test driver pipes repartition topics synchronously. */
+static void enqueue_urgent(sl_memdriver_t *d, mem_query_t *mq, mem_rec_t *r) {
+  if (d->qlen == d->qcap) {
+    d->qcap = d->qcap ? d->qcap * 2 : 64;
+    d->queue = sl_xrealloc(d->queue, (size_t)d->qcap * sizeof(delivery_t));
+  }
+  int at = d->urgent_at < d->qhead ? d->qhead : d->urgent_at;
+  if (at > d->qlen) at = d->qlen;
+  memmove(d->queue + at + 1, d->queue + at, (size_t)(d->qlen - at) * sizeof(delivery_t));
+  d->queue[at] = (delivery_t){mq, r};
+  d->qlen++;
+  d->urgent_at = at + 1;
+}
+
 static void enqueue(sl_memdriver_t *d, mem_query_t *mq, mem_rec_t *r) {
   if (d->qhead > 0 && d->qlen == d->qcap) {
     /* Reclaim the consumed prefix before growing. */
     memmove(d->queue, d->queue + d->qhead, (size_t)(d->qlen - d->qhead) * sizeof(delivery_t));
     d->qlen -= d->qhead;
+    d->urgent_at = d->urgent_at > d->qhead ? d->urgent_at - d->qhead : 0;
     d->qhead = 0;
   }
   if (d->qlen == d->qcap) {
@@ -167,7 +185,9 @@ static int append(sl_memdriver_t *d, mem_topic_t *t, const sl_record_t *rec, sl_
   sl_ptrvec_push(&t->recs, r);
   for (int i = 0; i < d->queries.len; i++) {
     mem_query_t *mq = d->queries.items[i];
-    if (!mq->failed && query_reads(mq, t->name)) enqueue(d, mq, r);
+    if (mq->failed || !query_reads(mq, t->name)) continue;
+    if (!strncmp(t->name, "_confluent-ksql-", 16)) enqueue_urgent(d, mq, r);
+    else enqueue(d, mq, r);
   }
   return 0;
 }
@@ -396,6 +416,7 @@ int sl_memdriver_pump(sl_memdriver_t *d, sl_error_t *err) {
   while (d->qhead < d->qlen) {
     delivery_t e = d->queue[d->qhead++];
     if (d->qhead == d->qlen) d->qhead = d->qlen = 0;
+    d->urgent_at = d->qhead;
     mem_query_t *mq = e.mq;
     if (mq->failed) continue;
     int task = e.r->rec.partition % mq->ntasks;
