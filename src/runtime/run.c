@@ -20,6 +20,9 @@
  * SET, UNSET, DEFINE and UNDEFINE always run: they are session settings.
  * With the embedded broker (no bootstrap servers) the topics die with the
  * process, so the catalog is kept in memory unless --data-dir is given.
+ * Records that cannot be processed are appended, one JSON object per line,
+ * to DATA_DIR/processing-log.jsonl (and logged on stderr). docs/running.md
+ * says all this for users.
  */
 #include <errno.h>
 #include <jansson.h>
