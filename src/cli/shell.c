@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "cli_int.h"
@@ -166,6 +167,7 @@ typedef struct query_ctx {
   char *query_id;   /* from the header, for /close-query */
   json_t *error;    /* an error object that arrived in the stream */
   bool raw;         /* PRINT: lines are shown as they are */
+  bool hint;        /* say how to stop, once the query is known to run */
 } query_ctx_t;
 
 static int on_query_line(void *ud, const char *line, size_t len) {
@@ -202,6 +204,7 @@ static int on_query_line(void *ud, const char *line, size_t len) {
   } else if (json_is_object(v) && json_object_get(v, "columnNames")) {
     const char *id = json_string_value(json_object_get(v, "queryId"));
     if (id && !q->query_id) q->query_id = sl_strdup(id);
+    if (q->hint && !q->view.have_header) sl_buf_puts(&q->out, "Press CTRL-C to interrupt\n");
     sl_cli_qview_header(&q->view, v, &q->out);
   } else if (json_is_object(v) && json_is_object(json_object_get(v, "row"))) {
     /* The /query framing: {"row": {"columns": [...]}}. */
@@ -250,11 +253,20 @@ static int run_query(shell_t *sh, const char *stmt, const char *shown, bool push
     path = "/query-stream";
     accept = "application/vnd.ksqlapi.delimited.v1";
   }
-  if (push && sh->interactive && !print && sh->mode == SL_CLI_TABULAR)
-    fputs("Press CTRL-C to interrupt\n", stdout);
-  fflush(stdout);
+  q.hint = push && sh->interactive && !print && sh->mode == SL_CLI_TABULAR;
+  /* While rows stream, keystrokes are not echoed: a "^C" or typed-ahead text
+   * would land in the middle of the table. What is typed waits in the
+   * terminal and shows at the next prompt. */
+  struct termios saved;
+  bool quiet = sh->interactive && tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (quiet) {
+    struct termios t = saved;
+    t.c_lflag &= ~(tcflag_t)(ECHO | ECHOCTL);
+    tcsetattr(STDIN_FILENO, TCSANOW, &t);
+  }
   sl_cli_response_t r;
   int rc = sl_cli_stream(&sh->conn, path, req, accept, on_query_line, &q, &r);
+  if (quiet) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
   json_decref(req);
   if (rc == 1 || (rc == 0 && r.status < 400)) {
     bool stopped = rc == 1;
@@ -381,7 +393,7 @@ static void show_history(shell_t *sh) {
   HistEvent ev;
   int n = 0;
   for (int rc = history(sh->hist, &ev, H_LAST); rc != -1; rc = history(sh->hist, &ev, H_PREV))
-    printf("%5d  %s", ++n, ev.str);
+    printf("%5d  %.*s\n", ++n, (int)strcspn(ev.str, "\n"), ev.str);
   fflush(stdout);
 }
 
@@ -682,6 +694,7 @@ static int repl(shell_t *sh) {
         sl_buf_reset(&pending);
         continue;
       }
+      if (sh->el) fputc('\n', stdout); /* end of input (Ctrl-D): leave the prompt's line */
       break;
     }
     char *arg = NULL;
