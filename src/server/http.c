@@ -508,6 +508,10 @@ bool sl_server_idle(const sl_server_t *s) {
 void sl_server_free(sl_server_t *s) {
   if (!s) return;
   if (s->ctx.loop) {
+    /* h2o_context_request_shutdown arms a one-second GOAWAY re-send timer
+     * that h2o does not disarm when no HTTP/2 connection is left. */
+    if (h2o_timeout_is_linked(&s->ctx.http2._graceful_shutdown_timeout))
+      h2o_timeout_unlink(&s->ctx.http2._graceful_shutdown_timeout);
     h2o_context_dispose(&s->ctx);
     /* h2o closes its timers through libuv: let the close callbacks run. */
     uv_run(s->loop, UV_RUN_NOWAIT);

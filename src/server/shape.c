@@ -17,6 +17,22 @@
 
 /* ---------------- error bodies ---------------- */
 
+/* Rewrites err->msg as before + sep + msg, or msg + sep + name + after
+ * (name given), cut to fit. */
+static void error_wrap(sl_error_t *err, const char *before, const char *sep, const char *name,
+                       const char *after) {
+  sl_buf_t b;
+  sl_buf_init(&b);
+  if (name)
+    sl_buf_printf(&b, "%s%s%s%s", err->msg, sep, name, after ? after : "");
+  else
+    sl_buf_printf(&b, "%s%s%s", before, sep, err->msg);
+  size_t n = b.len < sizeof err->msg - 1 ? b.len : sizeof err->msg - 1;
+  memcpy(err->msg, b.data, n);
+  err->msg[n] = 0;
+  sl_buf_free(&b);
+}
+
 json_t *sl_rest_error(int code, const char *msg) {
   return json_pack("{s:s, s:i, s:s}", "@type", "generic_error", "error_code", code, "message",
                    msg ? msg : "");
@@ -274,9 +290,7 @@ int sl_rest_insert_sql(const sl_source_t *src, const json_t *row, sl_buf_t *out,
     rc = sl_rest_sql_literal(v, t, &vals, err);
     if (rc) {
       /* Name the column, as ksqlDB does for coercion failures. */
-      char msg[sizeof err->msg];
-      snprintf(msg, sizeof msg, "%s (column %s)", err->msg, name);
-      snprintf(err->msg, sizeof err->msg, "%s", msg);
+      error_wrap(err, "", " (column ", name, ")");
       break;
     }
   }
@@ -393,7 +407,7 @@ int sl_rest_users_parse(const char *text, sl_rest_users_t **out, sl_error_t *err
     u->names = sl_xrealloc(u->names, sizeof(char *) * (size_t)(u->n + 1));
     u->passwords = sl_xrealloc(u->passwords, sizeof(char *) * (size_t)(u->n + 1));
     u->names[u->n] = sl_strdup(trim(l));
-    u->passwords[u->n] = sl_strdup(colon + 1);
+    u->passwords[u->n] = sl_strdup(trim(colon + 1));
     u->n++;
   }
   free(copy);
@@ -414,9 +428,7 @@ int sl_rest_users_load(const char *path, sl_rest_users_t **out, sl_error_t *err)
   rc = sl_rest_users_parse(text, out, err);
   free(text);
   if (rc) {
-    char msg[sizeof err->msg];
-    snprintf(msg, sizeof msg, "%s: %s", path, err->msg);
-    snprintf(err->msg, sizeof err->msg, "%s", msg);
+    error_wrap(err, path, ": ", NULL, NULL);
   }
   return rc;
 }
