@@ -397,6 +397,13 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
                       rsrc->name, wn[rsrc->window_type], " windowed");
     goto fail;
   }
+  if (ls->window_type != SL_WIN_NONE && ls->window_type != SL_WIN_SESSION &&
+      rsrc->window_type != SL_WIN_SESSION && ls->window_size_ms != rsrc->window_size_ms) {
+    rc = sl_error_set(err, SL_ESEMANTIC, jn->offset,
+                      "Implicit repartitioning of windowed sources is not supported. See "
+                      "https://github.com/confluentinc/ksql/issues/4385.");
+    goto fail;
+  }
   if (ls->window_type != SL_WIN_NONE &&
       (ls->window_type == SL_WIN_SESSION) != (rsrc->window_type == SL_WIN_SESSION)) {
     static const char *wn[] = {"NONE", "TUMBLING", "HOPPING", "SESSION"};
@@ -471,7 +478,8 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
       if (side_col(&R, re->name->name, &sl, &t) == 0)
         cands[ncand++] = (struct cand){R.base + sl, an_expr_text(an_qualify(re, ra, a), a)};
     }
-    if (ncand == 0) synthetic = true;
+    if (ncand == 0 || jn->kind == SL_JOIN_FULL) synthetic = true;
+    if (synthetic) ncand = 0;
   }
   js.synthetic = synthetic;
 
@@ -483,6 +491,14 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
     const sl_select_item_t *it = sel->items.items[i];
     const sl_expr_t *e = it->expr;
     if (e->kind == SL_EX_STAR) {
+      if (!e->qualifier && synthetic) {
+        jitem_t *o = &items[ni++];
+        o->name = "ROWKEY";
+        o->offset = e->offset;
+        o->key_idx = 99;
+        sl_expr_t *ke = an_column_ast(a, "ROWKEY", e->offset);
+        if ((rc = jcompile(ke, &js, "SELECT", -1, ax, a, nrow, &o->cx, err))) goto fail;
+      }
       for (int k = 0; k < 2; k++) {
         side_t *s = k ? &R : &L;
         if (e->qualifier && !side_named(s, e->qualifier->name)) continue;
@@ -531,7 +547,9 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
         const sl_type_t *ot;
         bool clash = side_col(other, cn, &osl, &ot) == 0 &&
                      sl_schema_find(other->node->schema, cn) >= 0;
-        if (an_is_reserved_output(cn)) {
+        /* Join key columns and qualified system columns keep their source prefix. */
+        if (e->qualifier && an_is_reserved_output(cn)) clash = true;
+        if (an_is_reserved_output(cn) && !e->qualifier) {
           rc = sl_error_set(err, SL_ESEMANTIC, e->offset,
                             "Reserved column name in select: `%s`. Please remove or alias the "
                             "column.",
@@ -556,14 +574,18 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
   /* Exactly one key column: the first projected candidate. */
   const char *sink_name = target ? target->name : stmt->name.name;
   int key_item = -1;
+  for (int q = 0; q < ncand && key_item < 0; q++)
+    for (int i = 0; i < ni && key_item < 0; i++)
+      if (items[i].key_idx == q) key_item = i;
   for (int i = 0; i < ni && key_item < 0; i++)
-    if (items[i].key_idx >= 0) key_item = i;
+    if (items[i].key_idx == 99) key_item = i;
   if (key_item < 0) {
     if (synthetic) {
       rc = sl_error_set(err, SL_ESEMANTIC, sel->offset,
                         "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\n"
                         "The query used to build `%s` must include the join expression ROWKEY in "
-                        "its projection (eg, SELECT ROWKEY...).",
+                        "its projection (eg, SELECT ROWKEY...).\nROWKEY was added as a synthetic "
+                        "key column because the join criteria did not match any source column.",
                         sink_name);
     } else {
       sl_buf_t b;
@@ -577,14 +599,24 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
     }
     goto fail;
   }
-  for (int i = key_item + 1; i < ni; i++) {
-    if (items[i].key_idx == items[key_item].key_idx && items[i].key_idx >= 0) {
-      rc = sl_error_set(err, SL_ESEMANTIC, items[i].offset,
-                        "The projection contains a key column (`%s`) more than once, aliased as: "
-                        "%s and %s.",
-                        items[key_item].name, items[key_item].name, items[i].name);
-      goto fail;
+  for (int i = 0; i < ni; i++) {
+    if (i == key_item || items[i].key_idx != items[key_item].key_idx) continue;
+    const char *x = items[key_item].name, *y = items[i].name;
+    if (strcmp(x, y) > 0) {
+      const char *t = x;
+      x = y;
+      y = t;
     }
+    const char *keyname = items[key_item].key_idx == 99 ? "ROWKEY" : items[key_item].name;
+    if (items[key_item].key_idx >= 0 && items[key_item].key_idx < ncand) {
+      const sl_expr_t *ke = items[key_item].key_idx == 0 && cands[0].slot < R.base ? le : re;
+      (void)ke;
+    }
+    rc = sl_error_set(err, SL_ESEMANTIC, items[i].offset,
+                      "The projection contains a key column (`%s`) more than once, aliased as: "
+                      "%s and %s.",
+                      keyname, x, y);
+    goto fail;
   }
   if (ni - 1 <= 0) {
     rc = sl_error_set(err, SL_ESEMANTIC, sel->offset, "The projection contains no value columns.");

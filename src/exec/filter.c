@@ -17,6 +17,12 @@ typedef struct filter_state {
 
 static const char *key_text(filter_state_t *st, const sl_pnode_t *n, const sl_row_t *row) {
   sl_buf_reset(&st->kb);
+  if (n->input && n->input->kind == SL_PN_JOIN) {
+    /* A join row's key is its last slot. */
+    const sl_value_t *k = &row->v[n->input->nslots - 1];
+    sl_buf_printf(&st->kb, "%d:", k->kind);
+    sl_value_format(k, &st->kb);
+  }
   for (int i = 0; i < n->ngroup; i++) {
     sl_buf_printf(&st->kb, "%d:", row->v[i].kind);
     sl_value_format(&row->v[i], &st->kb);
@@ -62,7 +68,9 @@ static void filter_end(sl_operator_t *op) {
 
 void sl_exec_filter_init(sl_operator_t *op) {
   op->push = filter_push;
-  if (op->node->ngroup > 0 && op->node->input && op->node->input->kind == SL_PN_AGGREGATE) {
+  const sl_pnode_t *in = op->node->input;
+  if (op->node->is_table && in &&
+      ((op->node->ngroup > 0 && in->kind == SL_PN_AGGREGATE) || in->kind == SL_PN_JOIN)) {
     filter_state_t *st = sl_xcalloc(1, sizeof *st);
     st->passed = sl_map_new(false);
     sl_buf_init(&st->kb);

@@ -56,14 +56,6 @@ static int emit(sl_operator_t *op, const sl_value_t *l, const sl_value_t *r, con
   for (int i = 0; i < n->left_nslots; i++) v[i] = l ? l[i] : sl_null();
   for (int i = 0; i < n->right_nslots; i++) v[n->left_nslots + i] = r ? r[i] : sl_null();
   v[n->nslots - 1] = *k;
-  if (n->join_shape == SL_JOIN_TT) {
-    /* Both sides join on their key column: keep it set when a side is absent. */
-    const sl_pnode_t *ls = n->input, *rs = n->input2;
-    while (ls && ls->kind != SL_PN_SOURCE) ls = ls->input;
-    while (rs && rs->kind != SL_PN_SOURCE) rs = rs->input;
-    if (!l && ls && ls->nkey == 1) v[ls->key_slots[0]] = *k;
-    if (!r && rs && rs->nkey == 1) v[n->left_nslots + rs->key_slots[0]] = *k;
-  }
   sl_row_t out = *tmpl;
   out.v = v;
   out.n = n->nslots;
@@ -136,7 +128,13 @@ static int ss_push(sl_operator_t *op, sl_row_t *row, int p, const sl_value_t *ke
   join_state_t *st = op->state;
   if (row->ts > st->stream_time) st->stream_time = row->ts;
   int64_t keep = n->before_ms + n->after_ms + n->grace_ms;
-  if (row->ts + keep < st->stream_time) {
+  int64_t reach = p == 0 ? n->after_ms : n->before_ms;
+  bool closed = n->has_grace ? row->ts + reach + n->grace_ms < st->stream_time
+                             : row->ts + keep < st->stream_time;
+  if (closed) {
+    /* Its window closed before it arrived: an outer side still reports it. */
+    if (n->has_grace && outer_side(n, p))
+      return emit(op, p == 0 ? row->v : NULL, p == 1 ? row->v : NULL, key, row->ts, false, row);
     sl_exec_plog(op->task, "RECORD_PROCESSING_ERROR", "Skipping record for expired join window");
     return 0;
   }
@@ -240,7 +238,10 @@ static int join_push(sl_operator_t *op, sl_row_t *row) {
     sl_exec_plog(op->task, "RECORD_PROCESSING_ERROR", "Error computing join key: %s", ec.err.msg);
   if (sl_is_null(&key)) return 0; /* rows without a join key join nothing */
   key = sl_value_copy(&op->task->batch, &key);
-  char *ktext = sl_arena_strdup(&op->task->batch, key_text(st, &key));
+  key_text(st, &key);
+  if (row->windowed)
+    sl_buf_printf(&st->kb, "\x01%lld,%lld", (long long)row->wstart, (long long)row->wend);
+  char *ktext = sl_arena_strdup(&op->task->batch, st->kb.data ? st->kb.data : "");
   switch (n->join_shape) {
   case SL_JOIN_SS: return ss_push(op, row, p, &key, ktext);
   case SL_JOIN_ST: return st_push(op, row, p, &key, ktext);
