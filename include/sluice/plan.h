@@ -154,6 +154,7 @@ struct sl_query {
   char *state;              /* RUNNING, PAUSED, ERROR */
   bool persistent;
   bool started;
+  bool from_beginning;      /* auto.offset.reset=earliest when the query was created */
   sl_plog_fn plog;
   void *plog_ctx;
 };

@@ -426,6 +426,10 @@ static sl_query_t *query_new(stmt_ctx_t *c, char *id, sl_plan_t *plan, const cha
   }
   q->state = sl_strdup("RUNNING");
   q->persistent = true;
+  /* The session's auto.offset.reset at creation decides where a new query
+   * starts (kept in the catalog's props for restarts). */
+  const char *reset = sl_map_get(c->props, "auto.offset.reset");
+  q->from_beginning = reset && sl_streq_ci(reset, "earliest");
   q->nsource_names = plan->nsources;
   q->source_names = sl_xcalloc((size_t)plan->nsources + 1, sizeof(char *));
   for (int i = 0; i < plan->nsources; i++)

@@ -123,9 +123,7 @@ int sl_engine_start_query(sl_engine_t *e, sl_query_t *q, sl_error_t *err) {
   q->plog = e->plog;
   q->plog_ctx = e->plog_ctx;
   if (!e->start_queries || q->started) return 0;
-  const char *reset = sl_map_get(e->props, "auto.offset.reset");
-  bool from_beginning = reset && sl_streq_ci(reset, "earliest");
-  int rc = e->driver->start_query(e->driver->ctx, q, from_beginning, err);
+  int rc = e->driver->start_query(e->driver->ctx, q, q->from_beginning, err);
   if (rc == 0) q->started = true;
   return rc;
 }
