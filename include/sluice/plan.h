@@ -131,6 +131,8 @@ typedef struct sl_plan {
   sl_pnode_t *pre_roots[4];
   int ninternal;               /* internal (repartition) topics the plan creates */
   const char *internal_topics[4];
+  int nchangelog;              /* changelog topics of the plan's stores */
+  const char *changelog_topics[4];
   int nsources;
   sl_pnode_t **sources;        /* source nodes, one per input topic */
   const char *sink_name;       /* for persistent queries */
@@ -155,6 +157,7 @@ struct sl_query {
   bool persistent;
   bool started;
   bool from_beginning;      /* auto.offset.reset=earliest when the query was created */
+  sl_map_t *props;          /* effective properties at creation: name -> malloc'd value */
   sl_plog_fn plog;
   void *plog_ctx;
 };

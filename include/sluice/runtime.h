@@ -59,6 +59,26 @@ const char *sl_query_sink_topic(const sl_query_t *q); /* NULL for transient quer
 /* Number of tasks (= partitions of the source topic(s)). */
 int sl_query_partition_count(const sl_query_t *q);
 
+/* ---- durable state (changelog topics) ----
+ * Stateful operators (aggregations, joins) keep their stores in memory and
+ * write every change to a compacted changelog topic, keyed by store key, in
+ * the same partition as the task's input partition. Before a task processes
+ * its first input record, the driver reads each changelog topic's partition
+ * from the beginning to its end and hands every record to sl_task_restore.
+ * The engine creates the changelog topics (cleanup.policy=compact) when it
+ * creates the query. */
+int sl_query_changelog_count(const sl_query_t *q);
+const char *sl_query_changelog_topic(const sl_query_t *q, int i);
+/* Applies one changelog record to the task's stores (restore, no output). */
+int sl_task_restore(sl_task_t *t, const sl_record_t *rec);
+
+/* A property of the query as set when it was created (session over server
+ * properties), e.g. "processing.guarantee" ("at_least_once" default, or
+ * "exactly_once_v2": the driver then puts outputs, changelog writes and the
+ * consumed offsets in one Kafka transaction), "sluice.stream.time.idle.ms".
+ * NULL when unset. */
+const char *sl_query_property(const sl_query_t *q, const char *name);
+
 typedef struct sl_task_io {
   sl_emit_fn emit;
   void *emit_ctx;
@@ -72,7 +92,11 @@ int sl_task_new(sl_query_t *q, int partition, const sl_task_io_t *io, sl_task_t 
 /* Processes one input record. Bad records go to the processing log and return 0;
  * a non-zero return means the query itself failed (output could not be written). */
 int sl_task_process(sl_task_t *t, const sl_record_t *rec);
-/* Advances wall-clock-driven work (idle stream time, EMIT FINAL); may emit. */
+/* Advances wall-clock-driven work; may emit. Drivers call it for every task
+ * about every commit interval with the wall clock. When the query sets
+ * sluice.stream.time.idle.ms and no record has arrived for that long, stream
+ * time moves on with the wall clock, so windows close and outer joins report
+ * unmatched rows although traffic stopped (off by default, as ksqlDB). */
 int sl_task_punctuate(sl_task_t *t, int64_t now_ms);
 void sl_task_free(sl_task_t *t);
 

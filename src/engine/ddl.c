@@ -428,6 +428,13 @@ static sl_query_t *query_new(stmt_ctx_t *c, char *id, sl_plan_t *plan, const cha
   q->persistent = true;
   /* The session's auto.offset.reset at creation decides where a new query
    * starts (kept in the catalog's props for restarts). */
+  q->props = sl_map_new(false);
+  {
+    int it = 0;
+    const char *k;
+    void *v;
+    while (sl_map_next(c->props, &it, &k, &v)) sl_map_put(q->props, k, sl_strdup(v));
+  }
   const char *reset = sl_map_get(c->props, "auto.offset.reset");
   q->from_beginning = reset && sl_streq_ci(reset, "earliest");
   q->nsource_names = plan->nsources;

@@ -111,6 +111,12 @@ void sl_query_free(sl_query_t *q) {
   for (int i = 0; i < q->nsource_names; i++) free(q->source_names[i]);
   free(q->source_names);
   free(q->state);
+  if (q->props) {
+    int it = 0;
+    void *v;
+    while (sl_map_next(q->props, &it, NULL, &v)) free(v);
+    sl_map_free(q->props);
+  }
   sl_plan_free(q->plan);
   if (q->ast_arena) {
     sl_arena_free(q->ast_arena);

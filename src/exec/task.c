@@ -134,3 +134,19 @@ const char *sl_query_source_topic(const sl_query_t *q, int i) {
 const char *sl_query_sink_topic(const sl_query_t *q) { return q->sink_topic; }
 
 int sl_query_partition_count(const sl_query_t *q) { return q->partitions; }
+
+int sl_query_changelog_count(const sl_query_t *q) { return q->plan->nchangelog; }
+
+const char *sl_query_changelog_topic(const sl_query_t *q, int i) {
+  return q->plan->changelog_topics[i];
+}
+
+const char *sl_query_property(const sl_query_t *q, const char *name) {
+  return q->props ? sl_map_get(q->props, name) : NULL;
+}
+
+int sl_task_restore(sl_task_t *t, const sl_record_t *rec) {
+  (void)t;
+  (void)rec;
+  return 0;
+}
