@@ -98,6 +98,8 @@ int sl_task_process(sl_task_t *t, const sl_record_t *rec);
  * time moves on with the wall clock, so windows close and outer joins report
  * unmatched rows although traffic stopped (off by default, as ksqlDB). */
 int sl_task_punctuate(sl_task_t *t, int64_t now_ms);
+/* Why the task failed (after sl_task_process returned non-zero), or NULL. */
+const char *sl_task_failure(const sl_task_t *t);
 void sl_task_free(sl_task_t *t);
 
 /* ---- topic drivers ---- */

@@ -36,12 +36,18 @@ int sl_parse_delimiter(const char *s, const char *which, char *out, sl_error_t *
     return sl_error_set(err, SL_ESEMANTIC, -1,
                         "Failed to prepare statement: Configuration %s is invalid: Delimiter "
                         "cannot be empty, if you meant to have a tab or space for delimiter, "
-                        "please use the special values 'TAB' or 'SPACE'",
+                        "please use the special values 'TAB' or 'SPACE'\nExample valid value: ';'",
                         which);
-  if (strlen(s) == 1) {
+  if (strlen(s) == 1 && s[0] != ' ' && s[0] != '\t') {
     *out = s[0];
     return 0;
   }
+  if (strspn(s, " \t") == strlen(s))
+    return sl_error_set(err, SL_ESEMANTIC, -1,
+                        "Failed to prepare statement: Configuration %s is invalid: Delimiter "
+                        "cannot be empty, if you meant to have a tab or space for delimiter, "
+                        "please use the special values 'TAB' or 'SPACE'\nExample valid value: ';'",
+                        which);
   if (sl_streq_ci(s, "TAB")) {
     *out = '\t';
     return 0;
@@ -52,7 +58,8 @@ int sl_parse_delimiter(const char *s, const char *which, char *out, sl_error_t *
   }
   return sl_error_set(err, SL_ESEMANTIC, -1,
                       "Failed to prepare statement: Configuration %s is invalid: Invalid "
-                      "delimiter value: '%s'. Delimiter must be a single character or TAB,SPACE",
+                      "delimiter value: '%s'. Delimiter must be a single character or "
+                      "TAB,SPACE\nExample valid value: ';'",
                       which, s);
 }
 
@@ -542,6 +549,9 @@ int an_fill_sink_spec(const sl_stmt_t *st, const sl_source_t *src, const sl_anal
     spec->value_opts.wrap_single = t && sl_streq_ci(t, "true");
     spec->value_opts.wrap_explicit = true;
   }
+  if (sl_streq_ci(spec->value_format, "DELIMITED") && src->value_format &&
+      sl_streq_ci(src->value_format, "DELIMITED"))
+    spec->value_opts.delimiter = src->value_opts.delimiter ? src->value_opts.delimiter : ',';
   if ((p = sl_props_find(props, "VALUE_DELIMITER"))) {
     int rc = sl_parse_delimiter(sl_prop_text(p), "VALUE_DELIMITER", &spec->value_opts.delimiter,
                                 err);

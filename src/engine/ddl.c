@@ -213,6 +213,12 @@ int sl_exec_create_source(stmt_ctx_t *c, sl_error_t *err) {
   s->statement = sl_arena_strdup(a, st->text);
   int ncols = st->columns.len;
   if (ncols == 0) {
+    /* Configuration errors come first, as in ksqlDB. */
+    const char *kf0 = NULL, *vf0 = NULL;
+    sl_serde_opts_t ko, vo;
+    if ((rc = resolve_formats(c, false, &kf0, &vf0, err)) ||
+        (rc = serde_opts(c, vf0, &ko, &vo, err)))
+      goto fail;
     rc = sl_error_set(err, SL_ESEMANTIC, st->offset, "No columns supplied.");
     goto fail;
   }
@@ -611,9 +617,27 @@ int sl_exec_insert_values(stmt_ctx_t *c, sl_error_t *err) {
   const sl_stmt_t *st = c->st;
   sl_engine_t *e = c->e;
   const sl_source_t *s = sl_engine_source(e, st->name.name);
-  if (!s)
+  if (!s) {
+    /* A source whose name differs only in case: say how to address it. */
+    const char *alt = NULL;
+    int it = 0;
+    const char *k;
+    while (sl_map_next(e->sources, &it, &k, NULL))
+      if (sl_streq_ci(k, st->name.name)) alt = k;
+    if (alt && !st->name.quoted)
+      return sl_error_set(err, SL_ENOTFOUND, st->name.offset,
+                          "Cannot insert values into an unknown stream/table: `%s`\nDid you mean "
+                          "\"%s\"? Hint: wrap the source name in double quotes to make it "
+                          "case-sensitive.",
+                          st->name.name, alt);
+    if (alt)
+      return sl_error_set(err, SL_ENOTFOUND, st->name.offset,
+                          "Cannot insert values into an unknown stream/table: `%s`\nDid you mean "
+                          "%s? Hint: try removing double quotes from the source name.",
+                          st->name.name, alt);
     return sl_error_set(err, SL_ENOTFOUND, st->name.offset,
                         "Cannot insert values into an unknown stream/table: `%s`", st->name.name);
+  }
   sl_arena_t *a = c->arena;
   const sl_schema_t *sc = s->schema;
   int ncols = 0;

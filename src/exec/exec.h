@@ -30,11 +30,14 @@ struct sl_task {
   sl_ptrvec_t sources;    /* source operators, parallel to plan->sources */
   sl_buf_t kbuf, vbuf;    /* encode buffers reused by sinks */
   const sl_record_t *cur; /* input record being processed (for the processing log) */
+  char failure[512];      /* why the query failed, when a push returned non-zero */
 };
 
 /* Reports a processing-log entry about the current input record. */
 void sl_exec_plog(sl_task_t *t, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Records why the query failed (the driver reads it with sl_task_failure). */
+void sl_exec_fail(sl_task_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Pushes a row to op's parent (if any). */
 int sl_exec_forward(sl_operator_t *op, sl_row_t *row);
 

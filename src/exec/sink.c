@@ -16,7 +16,10 @@ static int sink_push(sl_operator_t *op, sl_row_t *row) {
   sl_buf_reset(&t->kbuf);
   sl_buf_reset(&t->vbuf);
   bool null_key = n->sink_nkey == 0;
-  if (n->sink_nkey == 1 && sl_is_null(&row->v[0])) null_key = true;
+  if (n->sink_nkey > 0) {
+    null_key = true;
+    for (int i = 0; i < n->sink_nkey; i++) null_key &= sl_is_null(&row->v[i]);
+  }
   if (!null_key && sl_serde_encode(n->sink_key_serde, row->v, &t->kbuf, &err) != 0) {
     sl_exec_plog(t, "SERIALIZATION_ERROR", "Error serializing key to topic %s: %s",
                  n->sink_topic, err.msg);
@@ -49,6 +52,13 @@ static int sink_push(sl_operator_t *op, sl_row_t *row) {
       sl_buf_free(&wk);
       return 0;
     }
+  }
+  if (ts < 0) {
+    sl_exec_plog(t, "RECORD_PROCESSING_ERROR",
+                 "Record timestamp %lld for sink %s is negative: record dropped", (long long)ts,
+                 n->sink_topic);
+    sl_buf_free(&wk);
+    return 0;
   }
   sl_record_t rec = {
       .topic = n->sink_topic,

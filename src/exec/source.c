@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "exec.h"
+#include "sluice/expr.h"
 #include "sluice/serde.h"
 
 void sl_exec_source_init(sl_operator_t *op) { (void)op; }
@@ -110,6 +111,12 @@ int sl_exec_source_record(sl_operator_t *op, const sl_record_t *rec) {
       sl_exec_plog(t, "RECORD_PROCESSING_ERROR",
                    "Failed to extract timestamp from column %s: %s",
                    n->schema->cols[n->ts.slot].name, err.code ? err.msg : "value is null");
+      const char *thr = sl_query_property(t->q, "ksql.timestamp.throw.on.invalid");
+      if (thr && sl_streq_ci(thr, "true")) {
+        sl_exec_fail(t, "Fatal user code error in TimestampExtractor callback for record %s",
+                     err.code ? err.msg : "value is null");
+        return SL_ERUNTIME;
+      }
       return 0;
     }
   }
@@ -118,7 +125,7 @@ int sl_exec_source_record(sl_operator_t *op, const sl_record_t *rec) {
                  (long long)ts);
     return 0;
   }
-  v[n->slot_rowtime] = sl_val_bigint(ts);
+  v[n->slot_rowtime] = tombstone ? sl_null() : sl_val_bigint(ts);
   v[n->slot_rowpartition] = sl_val_int(rec->partition);
   v[n->slot_rowoffset] = sl_val_bigint(rec->offset);
   if (n->window_type != SL_WIN_NONE) {
@@ -152,12 +159,7 @@ int sl_exec_timestamp_of(const sl_value_t *v, const sl_type_t *type, const char 
   case SL_T_TIMESTAMP: *ms = v->u.l; return 0;
   case SL_T_INT: *ms = v->u.i; return 0;
   case SL_T_STRING:
-    if (format) {
-      /* Only ISO-like patterns are handled by the generic parser for now. */
-      if (sl_parse_timestamp(v->u.s.ptr, v->u.s.len, ms) == 0) return 0;
-      return sl_error_set(err, SL_EEVAL, -1, "Text '%.*s' could not be parsed with format '%s'",
-                          (int)v->u.s.len, v->u.s.ptr, format);
-    }
+    if (format) return sl_time_parse_pattern(v->u.s.ptr, v->u.s.len, format, NULL, ms, err);
     if (sl_parse_timestamp(v->u.s.ptr, v->u.s.len, ms) == 0) return 0;
     return sl_error_set(err, SL_EEVAL, -1, "Cannot parse timestamp '%.*s'", (int)v->u.s.len,
                         v->u.s.ptr);

@@ -115,6 +115,16 @@ void sl_exec_plog(sl_task_t *t, const char *kind, const char *fmt, ...) {
   t->io.plog(t->io.plog_ctx, &e);
 }
 
+void sl_exec_fail(sl_task_t *t, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(t->failure, sizeof t->failure, fmt, ap);
+  va_end(ap);
+  sl_exec_plog(t, "RECORD_PROCESSING_ERROR", "%s", t->failure);
+}
+
+const char *sl_task_failure(const sl_task_t *t) { return t->failure[0] ? t->failure : NULL; }
+
 int sl_exec_forward(sl_operator_t *op, sl_row_t *row) {
   if (!op->parent) return 0;
   row->port = op->parent_port;
