@@ -13,6 +13,7 @@
 #include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,20 +290,50 @@ static void add_error_filter(sl_server_t *s, h2o_pathconf_t *pc) {
 
 /* ---------------- listeners ---------------- */
 
-static void on_conn_closed(uv_handle_t *h) { free(h); }
+static void on_conn_closed(uv_handle_t *h) {
+  rest_conn_t *c = (rest_conn_t *)h;
+  sl_server_t *s = c->server;
+  if (c->prev)
+    c->prev->next = c->next;
+  else if (s->conns == c)
+    s->conns = c->next;
+  if (c->next) c->next->prev = c->prev;
+  free(c);
+}
 
 static void on_connection(uv_stream_t *listener, int status) {
   rest_listener_t *l = listener->data;
   if (status != 0 || l->closing) return;
-  uv_tcp_t *conn = sl_xcalloc(1, sizeof *conn);
-  uv_tcp_init(listener->loop, conn);
-  if (uv_accept(listener, (uv_stream_t *)conn) != 0) {
-    uv_close((uv_handle_t *)conn, on_conn_closed);
+  sl_server_t *s = l->server;
+  rest_conn_t *c = sl_xcalloc(1, sizeof *c);
+  c->server = s;
+  c->next = s->conns;
+  if (s->conns) s->conns->prev = c;
+  s->conns = c;
+  uv_tcp_init(listener->loop, &c->tcp);
+  if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
+    uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
     return;
   }
-  uv_tcp_nodelay(conn, 1);
-  h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)conn, on_conn_closed);
+  uv_tcp_nodelay(&c->tcp, 1);
+  h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp, on_conn_closed);
   h2o_accept(&l->accept, sock);
+}
+
+int sl_rest_conn_fd(sl_server_t *s, h2o_req_t *req) {
+  if (req->version >= 0x200 || !req->conn->callbacks->get_peername) return -1;
+  struct sockaddr_storage want, have;
+  socklen_t wn = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&want);
+  if (wn == 0) return -1;
+  /* The peer's address and port name the connection uniquely. */
+  for (rest_conn_t *c = s->conns; c; c = c->next) {
+    int hn = sizeof have;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&have, &hn) != 0) continue;
+    if ((socklen_t)hn != wn || memcmp(&have, &want, wn) != 0) continue;
+    uv_os_fd_t fd;
+    return uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0 ? fd : -1;
+  }
+  return -1;
 }
 
 static int bind_listener(sl_server_t *s, rest_listener_t *l, const char *addr, sl_error_t *err) {
@@ -396,6 +427,10 @@ static void default_close(void *ctx, sl_tquery_t *q) {
 
 int sl_server_start(uv_loop_t *loop, const sl_server_config_t *cfg, sl_server_t **out,
                     sl_error_t *err) {
+  /* libuv writes with write(2): a client that hung up would kill the whole
+   * process with SIGPIPE unless it is ignored. */
+  struct sigaction old;
+  if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
   sl_server_t *s = sl_xcalloc(1, sizeof *s);
   s->loop = loop;
   s->engine = cfg->engine;

@@ -17,10 +17,13 @@
  * goes away (h2o calls the generator's stop). In every case the query is
  * closed first (sl_tquery_close returns once no callback runs) and only then
  * are the uv handles closed and the stream freed, so a worker can never touch
- * freed memory. Over HTTP/1.1 a quiet push query would not notice a client
- * that left, so the v1 framing writes a bare newline every second with
- * nothing else to send, as ksqlDB does; JSON ignores the whitespace.
+ * freed memory. Over HTTP/1.1 h2o does not read the connection while it
+ * writes a response, so a quiet push query would not notice a client that
+ * left: a one-second timer polls the socket for a hang-up, and the v1
+ * framing also writes a bare newline when it has nothing else to send, as
+ * ksqlDB does (JSON ignores the whitespace).
  */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +61,7 @@ struct rest_stream {
   bool inflight;
   bool finished;            /* the closing bytes are in out: next send is final */
   char *held;               /* v1 pull: last element, written with its separator later */
+  int fd;                   /* HTTP/1.x: the connection's socket, to notice a hang-up; else -1 */
   int64_t last_write_ms;
 };
 
@@ -298,9 +302,26 @@ static void on_async(uv_async_t *a) {
   flush(st);
 }
 
+/* True when the peer has closed its side: h2o does not read an HTTP/1.x
+ * connection while a response is being written, so it would only find out
+ * at the next write, which a quiet push query may never make. */
+static bool peer_gone(int fd) {
+  if (fd < 0) return false;
+  struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+  return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 static void on_keepalive(uv_timer_t *t) {
   rest_stream_t *st = t->data;
-  if (!st->req || st->finished || st->inflight || st->out.len) return;
+  if (!st->req || st->finished) return;
+  if (peer_gone(st->fd)) {
+    /* End the response: h2o's write then fails and it drops the connection. */
+    close_query(st);
+    frame_end(st, NULL, false);
+    flush(st);
+    return;
+  }
+  if (st->fmt != FMT_V1 || st->inflight || st->out.len) return;
   if (sl_now_ms() - st->last_write_ms < 900) return;
   sl_buf_putc(&st->out, '\n');
   flush(st);
@@ -395,6 +416,7 @@ static int start_stream(sl_server_t *s, h2o_req_t *req, fmt_t fmt, const char *c
     return 0;
   }
   rest_stream_t *st = sl_xcalloc(1, sizeof *st);
+  st->fd = -1;
   sl_session_init(&st->session);
   if (sl_rest_session_from(req, body, &st->session) ||
       check_query_text(req, json_string_value(sqlv), &st->session)) {
@@ -460,7 +482,8 @@ static int start_stream(sl_server_t *s, h2o_req_t *req, fmt_t fmt, const char *c
   h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
                  strlen(content_type));
   h2o_start_response(req, &st->gen);
-  if (fmt == FMT_V1) uv_timer_start(&st->keepalive, on_keepalive, 1000, 1000);
+  st->fd = sl_rest_conn_fd(s, req);
+  if (fmt == FMT_V1 || st->fd >= 0) uv_timer_start(&st->keepalive, on_keepalive, 1000, 1000);
   /* Rows (or the end) may already be waiting: pull queries can finish
    * inside start. */
   on_async(&st->async);

@@ -16,6 +16,15 @@
 
 typedef struct rest_stream rest_stream_t;
 
+/* An accepted TCP connection, tracked so a streaming HTTP/1.1 response can
+ * find its socket and notice a client that hung up (h2o stops reading an
+ * HTTP/1.1 connection while it writes a response). */
+typedef struct rest_conn {
+  uv_tcp_t tcp;            /* first: h2o's close callback gets this handle */
+  struct rest_conn *prev, *next;
+  sl_server_t *server;
+} rest_conn_t;
+
 typedef struct rest_listener {
   uv_tcp_t tcp;            /* listening socket; data points to the listener */
   h2o_accept_ctx_t accept; /* h2o's view: context, hosts, TLS */
@@ -42,6 +51,7 @@ struct sl_server {
   bool stopping;
   char *service_id, *cluster_id, *version;
   sl_server_query_ops_t qops;
+  rest_conn_t *conns;             /* accepted connections (doubly linked) */
   rest_stream_t *streams;         /* running transient queries (doubly linked) */
   int nstreams;
   json_t *commands;               /* commandId -> {"status","message"} for /status */
@@ -70,6 +80,9 @@ json_t *sl_rest_body_object(h2o_req_t *req);
 /* Fills session props and vars from the request's property and variable
  * objects; on a bad value sends the 400 and returns -1. */
 int sl_rest_session_from(h2o_req_t *req, json_t *body, sl_session_t *session);
+
+/* The socket of an HTTP/1.x request's connection, or -1 (HTTP/2, unknown). */
+int sl_rest_conn_fd(sl_server_t *s, h2o_req_t *req);
 
 /* ---- endpoints ---- */
 int sl_rest_ksql(sl_server_t *s, h2o_req_t *req);

@@ -642,6 +642,16 @@ static void server_http_close_query_disconnect_and_limit_client(harness_t *h) {
   close(b);
   for (int i = 0; i < 500 && atomic_load(&h->fake.closed) < 2; i++) usleep(10000);
   CHECK_INT(atomic_load(&h->fake.closed), 2);
+
+  /* The delimited framing writes nothing while quiet: the hang-up is seen
+   * on the socket itself. */
+  int c = h_connect(h);
+  h_send(c, "POST", "/query-stream", NULL, "{\"sql\":\"SELECT * FROM s EMIT CHANGES;\"}");
+  got = h_read(c, "[1,\"row\"]");
+  free(got);
+  close(c);
+  for (int i = 0; i < 500 && atomic_load(&h->fake.closed) < 3; i++) usleep(10000);
+  CHECK_INT(atomic_load(&h->fake.closed), 3);
 }
 
 SL_TEST(server_http_close_query_disconnect_and_limit) {
