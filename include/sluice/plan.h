@@ -76,6 +76,7 @@ struct sl_pnode {
   int header_slots_n;          /* HEADERS / HEADER('k') columns */
   int *header_slots;
   sl_window_kind_t window_type; /* windowed source key */
+  int64_t window_size_ms;      /* time windows: end = start + size */
   sl_ts_extract_t ts;
   int slot_rowtime, slot_rowpartition, slot_rowoffset, slot_wstart, slot_wend;
 
@@ -86,6 +87,7 @@ struct sl_pnode {
   /* SL_PN_PROJECT: one expression per output column */
   int nout;
   sl_cexpr_t **exprs;
+  bool *key_only;              /* expression reads only key columns (computed for tombstones) */
   sl_schema_t *out_schema;     /* output columns, key columns first */
 
   /* SL_PN_GROUPBY: slots [group keys..., aggregate arguments...] */

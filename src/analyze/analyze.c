@@ -180,6 +180,7 @@ int sl_plan_source_node(const sl_source_t *s, sl_arena_t *a, sl_pnode_t **out, s
                     &n->value_serde, err);
   if (rc) return rc;
   n->window_type = s->window_type;
+  n->window_size_ms = s->window_size_ms;
   n->slot_rowtime = nc;
   n->slot_rowpartition = nc + 1;
   n->slot_rowoffset = nc + 2;
@@ -474,12 +475,14 @@ static int expand_items(const sl_select_t *sel, scope_t *sc, const sl_analyze_ct
     n++;
   }
   /* Synthesized names KSQL_COL_n skip names already used. */
-  const char **used = sl_arena_alloc(a, sizeof(char *) * (size_t)(n + nkeys + 1));
+  int nsc = src->schema->ncols;
+  const char **used = sl_arena_alloc(a, sizeof(char *) * (size_t)(n + nkeys + nsc + 1));
   for (int i = 0; i < n; i++) used[i] = items[i].name;
   for (int j = 0; j < nkeys; j++) used[n + j] = keys[j].name;
+  for (int j = 0; j < nsc; j++) used[n + nkeys + j] = src->schema->cols[j].name;
   for (int i = 0; i < n; i++) {
     if (items[i].name) continue;
-    items[i].name = an_next_synth_name(a, gen, used, n + nkeys);
+    items[i].name = an_next_synth_name(a, gen, used, n + nkeys + nsc);
     used[i] = items[i].name;
   }
   *items_out = items;
@@ -580,12 +583,54 @@ int an_fill_sink_spec(const sl_stmt_t *st, const sl_source_t *src, const sl_anal
 
 /* ---------------- the whole query ---------------- */
 
+/* ROWTIME, WINDOWSTART, ... may not name a result column, aliased or not. */
+static int check_reserved_names(const sl_select_t *sel, bool windowed_agg, sl_error_t *err) {
+  for (int i = 0; i < sel->items.len; i++) {
+    const sl_select_item_t *it = sel->items.items[i];
+    const char *name = NULL;
+    int off = it->offset;
+    if (it->alias) {
+      name = it->alias->name;
+      off = it->alias->offset;
+    } else if (it->expr->kind == SL_EX_COLUMN && !it->expr->qualifier) {
+      name = it->expr->name->name;
+      if (windowed_agg && (!strcmp(name, "WINDOWSTART") || !strcmp(name, "WINDOWEND"))) continue;
+    }
+    if (name && an_is_reserved_output(name))
+      return sl_error_set(err, SL_ESEMANTIC, off,
+                          "Reserved column name in select: `%s`. Please remove or alias the column.",
+                          name);
+  }
+  return 0;
+}
+
+/* True if e reads nothing but the source's key columns (and constants). */
+static bool reads_only_keys(const sl_expr_t *e, const sl_pnode_t *src) {
+  if (!e) return true;
+  if (e->kind == SL_EX_COLUMN) {
+    int i = sl_schema_find(src->schema, e->name->name);
+    return i >= 0 && src->schema->cols[i].ns == SL_NS_KEY;
+  }
+  if (!reads_only_keys(e->left, src) || !reads_only_keys(e->right, src) ||
+      !reads_only_keys(e->third, src))
+    return false;
+  for (int i = 0; i < e->args.len; i++)
+    if (!reads_only_keys(e->args.items[i], src)) return false;
+  for (int i = 0; i < e->whens.len; i++) {
+    const sl_when_t *w = e->whens.items[i];
+    if (!reads_only_keys(w->when, src) || !reads_only_keys(w->then, src)) return false;
+  }
+  return true;
+}
+
 int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
                           const sl_analyze_ctx_t *ax, sl_sink_spec_t *spec, sl_plan_t **plan_out,
                           sl_error_t *err) {
   const sl_select_t *sel = stmt->select;
   if (!sel || !sel->from)
     return sl_error_set(err, SL_ESEMANTIC, stmt->offset, "Statement has no SELECT");
+  int rc0 = check_reserved_names(sel, sel->window != NULL && sel->group_by.len > 0, err);
+  if (rc0) return rc0;
   if (sel->joins.len > 0) return an_join(stmt, target, ax, spec, plan_out, err);
 
   const sl_source_t *src = ax->find_source(ax->ctx, sel->from->name.name);
@@ -721,9 +766,11 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
   pj->out_schema->ncols = nitems;
   pj->out_schema->cols = sl_arena_alloc(a, sizeof(sl_column_t) * (size_t)nitems);
   int o = 0;
+  pj->key_only = sl_arena_alloc(a, sizeof(bool) * (size_t)(nitems + 1));
   for (int k = 0; k < nkeys; k++)
     for (int i = 0; i < nitems; i++)
       if (items[i].key_idx == k) {
+        pj->key_only[o] = reads_only_keys(items[i].ast, srcn);
         pj->exprs[o] = items[i].cx;
         pj->out_schema->cols[o++] = (sl_column_t){.name = items[i].name,
                                                   .type = sl_cexpr_type(items[i].cx),

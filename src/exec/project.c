@@ -13,7 +13,7 @@ static int project_push(sl_operator_t *op, sl_row_t *row) {
   sl_eval_ctx_t ec = {.slots = row->v, .arena = &t->batch};
   int nkey = sl_schema_key_count(n->out_schema);
   for (int i = 0; i < n->nout; i++) {
-    if (row->tombstone && i >= nkey) {
+    if (row->tombstone && (i >= nkey || (n->key_only && !n->key_only[i]))) {
       out[i] = sl_null();
       continue;
     }

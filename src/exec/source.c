@@ -77,6 +77,7 @@ int sl_exec_source_record(sl_operator_t *op, const sl_record_t *rec) {
         return 0;
       }
       klen = inner;
+      if (n->window_type != SL_WIN_SESSION) wend = wstart + n->window_size_ms;
     }
     if (sl_serde_decode(n->key_serde, kp, klen, a, kv, &err) != 0) {
       sl_exec_plog(t, "DESERIALIZATION_ERROR", "Failed to deserialize key from topic: %s. %s",
