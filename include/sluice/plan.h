@@ -88,6 +88,7 @@ struct sl_pnode {
   int nout;
   sl_cexpr_t **exprs;
   bool *key_only;              /* expression reads only key columns (computed for tombstones) */
+  bool rekeys;                 /* computes new keys (PARTITION BY): a null input key is not kept */
   sl_schema_t *out_schema;     /* output columns, key columns first */
 
   /* SL_PN_GROUPBY: slots [group keys..., aggregate arguments...] */
@@ -174,6 +175,7 @@ typedef struct sl_row {
   bool tombstone;               /* a table delete: key slots valid, value slots NULL */
   bool retract;                 /* pre-aggregation row to subtract (table aggregation) */
   bool windowed;                /* wstart/wend are set */
+  bool null_key;                /* the input record had a null key (kept while keys pass through) */
   int port;                     /* which input of a two-input operator (0 left, 1 right) */
   int64_t wstart, wend;
   const sl_header_t *headers;

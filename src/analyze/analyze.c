@@ -767,6 +767,7 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
   pj->out_schema->cols = sl_arena_alloc(a, sizeof(sl_column_t) * (size_t)nitems);
   int o = 0;
   pj->key_only = sl_arena_alloc(a, sizeof(bool) * (size_t)(nitems + 1));
+  pj->rekeys = sel->partition_by.len > 0;
   for (int k = 0; k < nkeys; k++)
     for (int i = 0; i < nitems; i++)
       if (items[i].key_idx == k) {

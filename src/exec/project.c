@@ -27,6 +27,7 @@ static int project_push(sl_operator_t *op, sl_row_t *row) {
   sl_row_t r = *row;
   r.v = out;
   r.n = n->nout;
+  if (n->rekeys) r.null_key = false;
   return sl_exec_forward(op, &r);
 }
 

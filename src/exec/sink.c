@@ -16,7 +16,10 @@ static int sink_push(sl_operator_t *op, sl_row_t *row) {
   sl_buf_reset(&t->kbuf);
   sl_buf_reset(&t->vbuf);
   bool null_key = n->sink_nkey == 0;
-  if (n->sink_nkey > 0) {
+  if (n->sink_nkey == 1) {
+    null_key = sl_is_null(&row->v[0]);
+  } else if (n->sink_nkey > 1 && row->null_key) {
+    /* A null key that passed through stays null; computed keys of NULLs do not. */
     null_key = true;
     for (int i = 0; i < n->sink_nkey; i++) null_key &= sl_is_null(&row->v[i]);
   }

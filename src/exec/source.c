@@ -138,6 +138,7 @@ int sl_exec_source_record(sl_operator_t *op, const sl_record_t *rec) {
     for (int h = 0; h < rec->nheaders; h++)
       if (!strcmp(rec->headers[h].key, "sluice.retract")) retract = true;
   sl_row_t row = {.v = v,
+                  .null_key = rec->key == NULL,
                   .retract = retract,
                   .windowed = n->window_type != SL_WIN_NONE,
                   .wstart = wstart,
