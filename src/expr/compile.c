@@ -510,8 +510,17 @@ static int compile_call(cstate_t *cs, const sl_expr_t *e, sl_cexpr_t **out) {
       n <= 16 ? types_local : sl_arena_alloc(cs->cc->arena, sizeof(sl_type_t *) * (size_t)n);
   for (int i = 0; i < n; i++) {
     sl_cexpr_t *a;
-    int rc = compile(cs, e->args.items[i], &a);
-    if (rc) return rc;
+    const sl_expr_t *ae = e->args.items[i];
+    if (ae->kind == SL_EX_TIME_UNIT) {
+      /* A bare time unit (TIMESTAMPADD(SECONDS, ...)) is only meaningful as
+       * an argument: it becomes a string literal of the marker type that
+       * the date/time typers look for. */
+      a = node(cs, CX_LIT, &sl_type_time_unit, ae->offset, 0);
+      a->lit = sl_val_cstring(ae->text ? ae->text : "");
+    } else {
+      int rc = compile(cs, ae, &a);
+      if (rc) return rc;
+    }
     set_arg(c, i, a);
     types[i] = a->type;
   }

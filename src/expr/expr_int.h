@@ -59,6 +59,10 @@ struct sl_cexpr {
 
 /* ---- typer helpers ---- */
 
+/* The type of a bare time-unit argument (DAYS, SECONDS ...): a STRING whose
+ * value is the unit's name, told apart from ordinary strings by address. */
+extern const sl_type_t sl_type_time_unit;
+
 /* Marks the arguments as not accepted; the compiler writes ksqlDB's message
  * "Function 'X' does not accept parameters (...)" with the signatures. */
 static inline int sl_fn_reject(sl_error_t *err) {

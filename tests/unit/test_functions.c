@@ -393,3 +393,50 @@ SL_TEST(fn_time_pattern_api) {
   sl_buf_free(&b);
 }
 
+
+SL_TEST(fn_datetime_zones_and_units) {
+  fsetup();
+  /* named regions from the tz database, with daylight saving */
+  CHECK_STR(f("TIMESTAMPTOSTRING(1577923200123, 'yyyy-MM-dd HH:mm:ss z', 'America/Los_Angeles')"),
+            "2020-01-01 16:00:00 PST");
+  CHECK_STR(f("TIMESTAMPTOSTRING(1593648000000, 'yyyy-MM-dd HH:mm:ssXXX', 'America/Los_Angeles')"),
+            "2020-07-01 17:00:00-07:00");
+  CHECK_STR(f("FORMAT_TIMESTAMP(TS, 'HH:mm VV', 'Europe/London')"), "00:00 Europe/London");
+  CHECK_STR(f("PARSE_TIMESTAMP('2020-07-01 17:00', 'yyyy-MM-dd HH:mm', 'America/Los_Angeles')"),
+            "2020-07-02T00:00:00.000");
+  /* spring-forward gap moves forward; fall-back overlap takes the earlier offset */
+  CHECK_STR(f("PARSE_TIMESTAMP('2020-03-08 02:30', 'yyyy-MM-dd HH:mm', 'America/Los_Angeles')"),
+            "2020-03-08T10:30:00.000");
+  CHECK_STR(f("PARSE_TIMESTAMP('2020-11-01 01:30', 'yyyy-MM-dd HH:mm', 'America/Los_Angeles')"),
+            "2020-11-01T08:30:00.000");
+  /* far future uses the zone's POSIX rule */
+  CHECK_STR(f("TIMESTAMPTOSTRING(4102444800000, 'yyyy-MM-dd HH:mm z', 'America/New_York')"),
+            "2099-12-31 19:00 EST");
+  CHECK_STR(f("TIMESTAMPTOSTRING(4118083200000, 'yyyy-MM-dd HH:mm z', 'America/New_York')"),
+            "2100-06-30 20:00 EDT");
+  CHECK_STR(f("TIMESTAMPTOSTRING(4118083200000, 'HH:mm', 'Australia/Sydney')"), "10:00");
+  CHECK_STR(f("STRINGTOTIMESTAMP('2020-01-01 00:00 Europe/Paris', 'yyyy-MM-dd HH:mm VV')"),
+            "1577833200000");
+  CHECK_STR(f("CONVERT_TZ(TS, 'UTC', 'America/Los_Angeles')"), "2020-01-01T16:00:00.123");
+  CHECK_STR(f("CONVERT_TZ(TS, 'Asia/Kolkata', '+02:00')"), "2020-01-01T20:30:00.123");
+  CHECK_STR(f("CONVERT_TZ(TS, 'UTC', 'PST')"), "null");
+  CHECK_INT(ferr.code, SL_EEVAL);
+  CHECK_STR(f("CONVERT_TZ(TS, 'UTC', '../../etc/passwd')"), "null");
+  /* time-unit functions */
+  CHECK_STR(f("TIMESTAMPADD(SECONDS, 5, TS)"), "2020-01-02T00:00:05.123");
+  CHECK_STR(ftype, "TIMESTAMP");
+  CHECK_STR(f("TIMESTAMPSUB(DAY, 1, TS)"), "2020-01-01T00:00:00.123");
+  CHECK_STR(f("TIMESTAMPADD(MILLISECONDS, NI, TS)"), "null");
+  CHECK_STR(f("DATEADD(DAYS, 3, FROM_DAYS(18262))"), "2020-01-04");
+  CHECK_STR(ftype, "DATE");
+  CHECK_STR(f("DATEADD(HOURS, 47, FROM_DAYS(18262))"), "2020-01-02");
+  CHECK_STR(f("DATESUB(DAYS, 1, FROM_DAYS(0))"), "1969-12-31");
+  CHECK_STR(f("DATESUB(HOURS, 1, FROM_DAYS(0))"), "1970-01-01");
+  CHECK_STR(f("TIMEADD(HOURS, 25, PARSE_TIME('10:00', 'HH:mm'))"), "11:00:00");
+  CHECK_STR(ftype, "TIME");
+  CHECK_STR(f("TIMESUB(MINUTES, 30, PARSE_TIME('00:10', 'HH:mm'))"), "23:40:00");
+  CHECK(strstr(f("DATEADD(DAYS, 10000000000, FROM_DAYS(0))"), "does not accept") != NULL);
+  CHECK(strstr(f("TIMESTAMPADD('SECONDS', 1, TS)"), "does not accept") != NULL);
+  CHECK(strstr(f("TIMESTAMPADD(SECONDS, 1, FROM_DAYS(1))"), "does not accept") != NULL);
+  fteardown();
+}
