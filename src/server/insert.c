@@ -72,9 +72,9 @@ int sl_rest_inserts_stream(sl_server_t *s, h2o_req_t *req) {
   }
   const sl_source_t *src = find_target(s->engine, target);
   if (!src) {
-    json_decref(args);
     sl_rest_send_error(req, SL_REST_BAD_REQUEST,
                        "Cannot insert values into an unknown stream/table: %s", target);
+    json_decref(args);
     return 0;
   }
   sl_session_t session;

@@ -539,6 +539,10 @@ static void server_http_info_ksql_and_errors_client(harness_t *h) {
                     "\"Column name zz does not exist.\"}\n");
   response_free(&r);
   CHECK_INT(sl_memdriver_record_count(h->md, "t"), 2);
+  r = h_request(h, "POST", "/inserts-stream", NULL, "{\"target\":\"nope\"}\n{\"id\":1}");
+  CHECK_INT(r.status, 400);
+  CHECK(strstr(r.body, "unknown stream/table: nope") != NULL);
+  response_free(&r);
 }
 
 SL_TEST(server_http_info_ksql_and_errors) {
