@@ -18,6 +18,7 @@ typedef struct sl_analyze_ctx {
   const sl_map_t *props;    /* effective properties (session over server), const char* values */
   const char *query_id;     /* id the query will get (names internal topics) */
   const char *service_id;   /* ksql.service.id */
+  bool transient;           /* a push/pull query: the result need not carry the key */
 } sl_analyze_ctx_t;
 
 /* What the sink of a persistent query will be. For CSAS/CTAS the analyzer

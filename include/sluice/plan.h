@@ -117,6 +117,7 @@ struct sl_pnode {
   /* SL_PN_SINK */
   const char *sink_name;
   bool internal;               /* a repartition topic: carries retractions in a header */
+  bool transient;              /* rows go to the query's row callback, not to Kafka */
   const char *sink_topic;
   bool sink_is_table;
   sl_serde_t *sink_key_serde;
@@ -145,6 +146,8 @@ typedef struct sl_plan {
 void sl_plan_free(sl_plan_t *p);
 void sl_plan_explain(const sl_plan_t *p, sl_buf_t *out);
 
+struct sl_row;
+
 /* A compiled query as the engine and drivers know it (runtime.h keeps it opaque). */
 struct sl_query {
   char *id;                 /* CSAS_S1_0 ... */
@@ -161,6 +164,8 @@ struct sl_query {
   bool started;
   bool from_beginning;      /* auto.offset.reset=earliest when the query was created */
   sl_map_t *props;          /* effective properties at creation: name -> malloc'd value */
+  int (*row_cb)(void *ctx, const struct sl_row *row); /* transient queries: result rows */
+  void *row_ctx;
   sl_plog_fn plog;
   void *plog_ctx;
 };

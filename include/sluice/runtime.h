@@ -122,6 +122,11 @@ typedef struct sl_topic_driver {
   int (*stop_query)(void *ctx, sl_query_t *q);
   /* Removes the query's consumer group / internal topics when it is terminated. */
   int (*cleanup_query)(void *ctx, sl_query_t *q);
+  /* Reads every record of every partition of topic, from the beginning up to
+   * the end offsets as they were when the call started (pull queries), calling
+   * fn for each; fn returning non-zero stops the scan. Blocking; thread-safe. */
+  int (*scan_topic)(void *ctx, const char *topic, int (*fn)(void *arg, const sl_record_t *rec),
+                    void *arg, sl_error_t *err);
 } sl_topic_driver_t;
 
 #endif

@@ -729,6 +729,12 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
       for (int i = 0; i < nitems; i++) found |= items[i].key_idx == k;
       if (!found) missing[nmissing++] = keys[k].display;
     }
+    if (nmissing && ax->transient) {
+      /* A transient query returns what it selects: no key rules, all values. */
+      for (int i = 0; i < nitems; i++) items[i].key_idx = -1;
+      nkeys = 0;
+      nmissing = 0;
+    }
     if (nmissing) {
       /* ksqlDB names every key, not only the missing ones. */
       nmissing = 0;
@@ -750,7 +756,7 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
   }
   int nkeyout = nkeys;
   int nsrckey = nkeys;
-  if (nitems - nkeyout == 0) {
+  if (nitems - nkeyout == 0 && !ax->transient) {
     rc = sl_error_set(err, SL_ESEMANTIC, sel->offset, "The projection contains no value columns.");
     goto fail;
   }

@@ -82,6 +82,7 @@ void sl_engine_analyze_ctx(stmt_ctx_t *c, sl_analyze_ctx_t *ax) {
   ax->props = c->props;
   ax->query_id = NULL;
   ax->service_id = c->e->service_id;
+  ax->transient = false;
 }
 
 /* ---------------- entities ---------------- */
@@ -383,6 +384,8 @@ int sl_engine_open(const sl_engine_config_t *cfg, sl_engine_t **out, sl_error_t 
   e->sources = sl_map_new(false);
   e->queries = sl_map_new(false);
   e->types = sl_map_new(false);
+  e->tqueries = sl_map_new(false);
+  pthread_mutex_init(&e->tq_lock, NULL);
   char path[4096];
   const char *cpath = NULL;
   if (cfg->data_dir) {
@@ -402,6 +405,20 @@ int sl_engine_open(const sl_engine_config_t *cfg, sl_engine_t **out, sl_error_t 
 
 void sl_engine_close(sl_engine_t *e) {
   if (!e) return;
+  if (e->tqueries) {
+    /* Transient queries still open belong to their owners; stop them here. */
+    sl_ptrvec_t open = {0};
+    int it0 = 0;
+    void *tv;
+    pthread_mutex_lock(&e->tq_lock);
+    while (sl_map_next(e->tqueries, &it0, NULL, &tv)) sl_ptrvec_push(&open, tv);
+    pthread_mutex_unlock(&e->tq_lock);
+    for (int i = 0; i < open.len; i++) sl_tquery_close(open.items[i]);
+    sl_ptrvec_free(&open);
+    sl_map_free(e->tqueries);
+    e->tqueries = NULL;
+    pthread_mutex_destroy(&e->tq_lock);
+  }
   int it = 0;
   void *v;
   if (e->queries) {

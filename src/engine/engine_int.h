@@ -6,6 +6,7 @@
 #define SLUICE_ENGINE_INT_H
 
 #include <jansson.h>
+#include <pthread.h>
 
 #include "sluice/analyze.h"
 #include "sluice/engine.h"
@@ -26,6 +27,8 @@ struct sl_engine {
   int64_t command_seq;
   bool restoring;           /* replaying the catalog: no topic creation, no logging */
   const char *restore_query_id; /* id to reuse for the query being restored */
+  sl_map_t *tqueries;       /* running transient queries: id -> sl_tquery_t* */
+  pthread_mutex_t tq_lock;  /* guards tqueries (closed from any thread) */
 };
 
 typedef struct custom_type {

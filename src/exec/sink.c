@@ -11,6 +11,7 @@
 static int sink_push(sl_operator_t *op, sl_row_t *row) {
   const sl_pnode_t *n = op->node;
   sl_task_t *t = op->task;
+  if (n->transient) return t->q->row_cb ? t->q->row_cb(t->q->row_ctx, row) : 0;
   sl_error_t err;
   sl_error_clear(&err);
   sl_buf_reset(&t->kbuf);

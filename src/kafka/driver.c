@@ -470,6 +470,7 @@ int sl_kafka_driver_new(const char *bootstrap, const sl_map_t *props, const sl_k
   d->iface.list_topics = drv_list_topics;
   d->iface.produce = drv_produce;
   d->iface.start_query = drv_start_query;
+  d->iface.scan_topic = sl_kafka_scan_topic;
   d->iface.stop_query = drv_stop_query;
   d->iface.cleanup_query = drv_cleanup_query;
 

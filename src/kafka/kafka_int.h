@@ -78,4 +78,22 @@ const char *sl_kquery_id(const sl_kquery_t *kq);
 sl_query_t *sl_kquery_query(const sl_kquery_t *kq);
 const char *sl_kquery_state(sl_kquery_t *kq, char *msg, size_t msgsz);
 
+/* ---- changelog restore (restore.c) ---- */
+typedef struct sl_krestore_stats {
+  int64_t entries;  /* changelog records applied */
+  int64_t bytes;    /* their key and value bytes */
+  int partitions;   /* non-empty changelog partitions read */
+  int64_t ms;       /* wall time of the whole restore */
+} sl_krestore_stats_t;
+/* Reads partition partitions[i] of every changelog topic of q from the
+ * beginning to its end (committed records only) into tasks[i], with a
+ * consumer of its own; blocks until done. */
+int sl_kquery_restore(sl_kdriver_t *d, sl_query_t *q, const char *group, sl_task_t **tasks,
+                      const int32_t *partitions, int ntasks, sl_krestore_stats_t *st,
+                      sl_error_t *err);
+
+/* Pull-query scans (scan.c). */
+int sl_kafka_scan_topic(void *ctx, const char *topic, int (*fn)(void *arg, const sl_record_t *rec),
+                        void *arg, sl_error_t *err);
+
 #endif

@@ -231,6 +231,20 @@ static int md_list_topics(void *ctx, sl_ptrvec_t *names, sl_error_t *err) {
   return 0;
 }
 
+static int md_scan_topic(void *ctx, const char *topic,
+                         int (*fn)(void *arg, const sl_record_t *rec), void *arg,
+                         sl_error_t *err) {
+  sl_memdriver_t *d = ctx;
+  mem_topic_t *t = sl_map_get(d->topics, topic);
+  if (!t) return sl_error_set(err, SL_ENOTFOUND, -1, "Topic '%s' does not exist", topic);
+  int end = t->recs.len; /* the end as of now */
+  for (int i = 0; i < end; i++) {
+    mem_rec_t *r = t->recs.items[i];
+    if (fn(arg, &r->rec)) break;
+  }
+  return 0;
+}
+
 static int md_produce(void *ctx, const sl_record_t *rec, sl_error_t *err) {
   sl_memdriver_t *d = ctx;
   mem_topic_t *t = sl_map_get(d->topics, rec->topic);
@@ -380,6 +394,7 @@ sl_memdriver_t *sl_memdriver_new(void) {
       .topic_partitions = md_topic_partitions,
       .delete_topic = md_delete_topic,
       .list_topics = md_list_topics,
+      .scan_topic = md_scan_topic,
       .produce = md_produce,
       .start_query = md_start_query,
       .stop_query = md_stop_query,
