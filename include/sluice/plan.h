@@ -103,6 +103,8 @@ struct sl_pnode {
   sl_agg_call_t *aggs;
   sl_window_spec_t window;
   sl_serde_t *group_serde;     /* encodes group keys into store keys */
+  const sl_type_t **group_types; /* types of the grouping keys (changelog restore) */
+  const char *changelog_topic; /* where this operator's store changes go, or NULL */
 
   /* SL_PN_JOIN: input is the left side, input2 the right; output slots are
    * [left row..., right row..., join key] */

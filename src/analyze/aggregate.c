@@ -380,6 +380,14 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
   ag->nslots = ng + nagg + 2;
   ag->is_table = src->is_table;
   if ((rc = sl_serde_new("JSON", pre->cols, ng, true, &kopts, a, &ag->group_serde, err))) goto out;
+  ag->group_types = sl_arena_alloc(a, sizeof(void *) * (size_t)(ng + 1));
+  for (int j = 0; j < ng; j++) ag->group_types[j] = pre->cols[j].type;
+  if (ax->query_id && plan->nchangelog < 4) {
+    ag->changelog_topic = sl_arena_sprintf(
+        a, "_confluent-ksql-%squery_%s-Aggregate-Aggregate-Materialize-changelog",
+        ax->service_id ? ax->service_id : "default_", ax->query_id);
+    plan->changelog_topics[plan->nchangelog++] = ag->changelog_topic;
+  }
   if (sel->window) {
     const sl_window_ast_t *w = sel->window;
     ag->window.kind = w->kind;

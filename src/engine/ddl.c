@@ -179,7 +179,21 @@ static int create_internal_topics(stmt_ctx_t *c, const sl_plan_t *plan, int part
     int rc = ensure_topic(c, plan->internal_topics[i], partitions, 1, true, &actual, err);
     if (rc) return rc;
   }
-  return 0;
+  /* Changelogs keep only the latest state of each store key. */
+  sl_map_t *conf = sl_map_new(false);
+  sl_map_put(conf, "cleanup.policy", "compact");
+  int rc = 0;
+  for (int i = 0; rc == 0 && i < plan->nchangelog; i++) {
+    sl_topic_driver_t *d = c->e->driver;
+    if (d->topic_partitions(d->ctx, plan->changelog_topics[i]) > 0) continue;
+    rc = d->create_topic(d->ctx, plan->changelog_topics[i], partitions, 1, conf, err);
+    if (rc == SL_EEXISTS) {
+      sl_error_clear(err);
+      rc = 0;
+    }
+  }
+  sl_map_free(conf);
+  return rc;
 }
 
 static int exists_error(stmt_ctx_t *c, const sl_source_t *old, sl_error_t *err) {

@@ -9,6 +9,7 @@
  * grace period after stream time has passed their window are dropped. EMIT
  * FINAL holds results until the window closes.
  */
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -351,6 +352,90 @@ static void acc_merge(acc_t *dst, const acc_t *src, const sl_agg_call_t *c) {
   }
 }
 
+/* ---------------- changelog (durable state) ---------------- */
+
+static json_t *val_json(const sl_value_t *v, const sl_type_t *t) {
+  sl_buf_t b;
+  sl_buf_init(&b);
+  sl_value_to_json_text(v, t, &b);
+  json_t *s = json_stringn(b.data ? b.data : "null", b.len ? b.len : 4);
+  sl_buf_free(&b);
+  return s;
+}
+
+static sl_value_t val_from(json_t *j, const sl_type_t *t, sl_arena_t *ar) {
+  sl_value_t v = sl_null();
+  sl_error_t err;
+  sl_error_clear(&err);
+  if (json_is_string(j) && t)
+    sl_json_text_to_value(json_string_value(j), json_string_length(j), t, ar, &v, &err);
+  return v;
+}
+
+static json_t *acc_json(const acc_t *a, const sl_agg_call_t *c) {
+  const sl_type_t *t = c->nargs > 0 ? c->arg_types[0] : NULL;
+  sl_buf_t db;
+  sl_buf_init(&db);
+  sl_decimal_t d = {.unscaled = a->dec, .scale = 0};
+  sl_decimal_format(&d, &db);
+  json_t *o = json_pack("{s:I, s:I, s:f, s:f, s:s, s:f, s:f, s:f, s:f, s:f, s:b}", "c",
+                        (json_int_t)a->count, "l", (json_int_t)a->l, "d", a->d, "d2", a->d2, "x",
+                        db.data ? db.data : "0", "cx", a->cx, "cy", a->cy, "cxx", a->cxx, "cyy",
+                        a->cyy, "cxy", a->cxy, "s", a->seen);
+  sl_buf_free(&db);
+  if (a->seen && t) json_object_set_new(o, "v", val_json(&a->v, t));
+  if (a->list.len) {
+    json_t *l = json_array();
+    for (int i = 0; i < a->list.len; i++) json_array_append_new(l, val_json(a->list.items[i], t));
+    json_object_set_new(o, "L", l);
+  }
+  if (a->counts && sl_map_count(a->counts)) {
+    json_t *m = json_object();
+    int it = 0;
+    const char *k;
+    void *v;
+    while (sl_map_next(a->counts, &it, &k, &v))
+      json_object_set_new(m, k, json_integer((intptr_t)v));
+    json_object_set_new(o, "C", m);
+  }
+  return o;
+}
+
+static void acc_load(acc_t *a, const sl_agg_call_t *c, json_t *o, sl_arena_t *ar) {
+  const sl_type_t *t = c->nargs > 0 ? c->arg_types[0] : NULL;
+  a->count = json_integer_value(json_object_get(o, "c"));
+  a->l = json_integer_value(json_object_get(o, "l"));
+  a->d = json_real_value(json_object_get(o, "d"));
+  a->d2 = json_real_value(json_object_get(o, "d2"));
+  const char *x = json_string_value(json_object_get(o, "x"));
+  sl_decimal_t d = {0};
+  if (x && sl_decimal_parse(x, strlen(x), &d) == 0) a->dec = d.unscaled;
+  a->cx = json_real_value(json_object_get(o, "cx"));
+  a->cy = json_real_value(json_object_get(o, "cy"));
+  a->cxx = json_real_value(json_object_get(o, "cxx"));
+  a->cyy = json_real_value(json_object_get(o, "cyy"));
+  a->cxy = json_real_value(json_object_get(o, "cxy"));
+  a->seen = json_is_true(json_object_get(o, "s"));
+  json_t *v = json_object_get(o, "v");
+  if (v) {
+    sl_value_t x2 = val_from(v, t, ar);
+    a->v = sl_value_heap_copy(&x2);
+  }
+  json_t *l = json_object_get(o, "L");
+  size_t i;
+  json_t *e;
+  json_array_foreach(l, i, e) {
+    sl_value_t x2 = val_from(e, t, ar);
+    sl_ptrvec_push(&a->list, heap_val(&x2));
+  }
+  json_t *m = json_object_get(o, "C");
+  const char *k;
+  json_object_foreach(m, k, e) {
+    if (!a->counts) a->counts = sl_map_new(false);
+    sl_map_put(a->counts, k, (void *)(intptr_t)json_integer_value(e));
+  }
+}
+
 /* ---------------- groups ---------------- */
 
 static group_t *group_new(const sl_pnode_t *n, const sl_value_t *keys) {
@@ -366,6 +451,27 @@ static void group_free(const sl_pnode_t *n, group_t *g) {
   free(g->keys);
   for (int i = 0; i < n->nagg; i++) acc_free(&g->acc[i]);
   free(g);
+}
+
+static void changelog_group(sl_operator_t *op, const char *skey, const group_t *g) {
+  const sl_pnode_t *n = op->node;
+  if (!n->changelog_topic) return;
+  if (!g) {
+    sl_exec_changelog(op, skey, strlen(skey), NULL, 0);
+    return;
+  }
+  json_t *keys = json_array();
+  for (int j = 0; j < n->ngroup; j++)
+    json_array_append_new(keys, val_json(&g->keys[j], n->group_types[j]));
+  json_t *accs = json_array();
+  for (int i = 0; i < n->nagg; i++) json_array_append_new(accs, acc_json(&g->acc[i], &n->aggs[i]));
+  json_t *o = json_pack("{s:o, s:b, s:I, s:I, s:I, s:b, s:o}", "k", keys, "w", g->windowed, "ws",
+                        (json_int_t)g->wstart, "we", (json_int_t)g->wend, "ts", (json_int_t)g->ts,
+                        "f", g->emitted_final, "a", accs);
+  char *text = json_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  sl_exec_changelog(op, skey, strlen(skey), text, strlen(text));
+  free(text);
 }
 
 static int emit_group(sl_operator_t *op, group_t *g, const sl_row_t *in, bool tombstone) {
@@ -424,6 +530,7 @@ static int update(sl_operator_t *op, const char *skey, const sl_row_t *row, int6
   apply(n, g, row);
   g->ts = row->ts;
   g->dirty = true;
+  changelog_group(op, skey, g);
   if (n->window.emit_final) return 0;
   return emit_group(op, g, row, false);
 }
@@ -469,6 +576,7 @@ static int session_update(sl_operator_t *op, const char *base, const sl_row_t *r
     for (int a = 0; a < n->nagg; a++) acc_merge(&ng->acc[a], &g->acc[a], &n->aggs[a]);
     if (g->ts > ng->ts) ng->ts = g->ts;
     sl_map_remove(st->groups, keys.items[best]);
+    changelog_group(op, keys.items[best], NULL);
     if (!(g->wstart == ws && g->wend == we) && !n->window.emit_final && rc == 0)
       rc = emit_group(op, g, row, true);
     group_free(n, g);
@@ -482,6 +590,7 @@ static int session_update(sl_operator_t *op, const char *base, const sl_row_t *r
   ng->dirty = true;
   store_key(st, base, ws, we, true, true);
   sl_map_put(st->groups, st->kb.data, ng);
+  changelog_group(op, st->kb.data, ng);
   if (rc || n->window.emit_final) return rc;
   return emit_group(op, ng, row, false);
 }
@@ -502,6 +611,7 @@ static int emit_closed(sl_operator_t *op, const sl_row_t *in) {
     int64_t close = g->wend + n->window.grace_ms;
     if (n->window.emit_final && !g->emitted_final && st->stream_time >= close) {
       g->emitted_final = true;
+      changelog_group(op, k, g);
       sl_row_t r = *in;
       if (rc == 0) rc = emit_group(op, g, &r, false);
     }
@@ -509,6 +619,7 @@ static int emit_closed(sl_operator_t *op, const sl_row_t *in) {
   }
   for (int i = 0; i < dead.len; i++) {
     group_t *g = sl_map_remove(st->groups, dead.items[i]);
+    if (g) changelog_group(op, dead.items[i], NULL);
     if (g) group_free(n, g);
     free(dead.items[i]);
   }
@@ -578,6 +689,35 @@ int sl_exec_aggregate_punctuate(sl_operator_t *op, int64_t now_ms) {
   return emit_closed(op, &r);
 }
 
+static int aggregate_restore(sl_operator_t *op, const sl_record_t *rec) {
+  const sl_pnode_t *n = op->node;
+  agg_state_t *st = op->state;
+  if (!rec->key) return 0;
+  char *k = sl_arena_strndup(&op->task->batch, rec->key, rec->key_len);
+  group_t *old = sl_map_remove(st->groups, k);
+  if (old) group_free(n, old);
+  if (!rec->value) return 0;
+  json_t *o = json_loadb(rec->value, rec->value_len, 0, NULL);
+  if (!o) return 0;
+  sl_arena_t *ar = &op->task->batch;
+  json_t *keys = json_object_get(o, "k");
+  sl_value_t *kv = sl_arena_alloc(ar, sizeof(sl_value_t) * (size_t)(n->ngroup + 1));
+  for (int j = 0; j < n->ngroup; j++) kv[j] = val_from(json_array_get(keys, (size_t)j), n->group_types[j], ar);
+  group_t *g = group_new(n, kv);
+  g->windowed = json_is_true(json_object_get(o, "w"));
+  g->wstart = json_integer_value(json_object_get(o, "ws"));
+  g->wend = json_integer_value(json_object_get(o, "we"));
+  g->ts = json_integer_value(json_object_get(o, "ts"));
+  g->emitted_final = json_is_true(json_object_get(o, "f"));
+  json_t *accs = json_object_get(o, "a");
+  for (int i = 0; i < n->nagg; i++)
+    acc_load(&g->acc[i], &n->aggs[i], json_array_get(accs, (size_t)i), ar);
+  if (g->windowed && g->ts > st->stream_time) st->stream_time = g->ts;
+  sl_map_put(st->groups, k, g);
+  json_decref(o);
+  return 0;
+}
+
 static void aggregate_end(sl_operator_t *op) {
   agg_state_t *st = op->state;
   if (!st) return;
@@ -597,4 +737,5 @@ void sl_exec_aggregate_init(sl_operator_t *op) {
   op->state = st;
   op->push = aggregate_push;
   op->end = aggregate_end;
+  op->restore = aggregate_restore;
 }

@@ -18,6 +18,8 @@ struct sl_operator {
   sl_task_t *task;
   int (*push)(sl_operator_t *op, sl_row_t *row);
   void (*end)(sl_operator_t *op);
+  /* Applies one record of the operator's changelog topic (restore). */
+  int (*restore)(sl_operator_t *op, const sl_record_t *rec);
   void *state;            /* per-task state of the operator, if any */
 };
 
@@ -54,6 +56,11 @@ int sl_exec_join_punctuate(sl_operator_t *op, int64_t now_ms);
 void sl_exec_aggregate_init(sl_operator_t *op);
 /* Emits results that wall-clock or stream-time progress made due (EMIT FINAL). */
 int sl_exec_aggregate_punctuate(sl_operator_t *op, int64_t now_ms);
+
+/* Writes a store change (value NULL: the key was removed) to the operator's
+ * changelog topic, in the task's partition. */
+int sl_exec_changelog(sl_operator_t *op, const char *key, size_t klen, const char *value,
+                      size_t vlen);
 
 /* Heap deep copies for operator state. */
 sl_value_t sl_value_heap_copy(const sl_value_t *v);

@@ -156,7 +156,28 @@ const char *sl_query_property(const sl_query_t *q, const char *name) {
 }
 
 int sl_task_restore(sl_task_t *t, const sl_record_t *rec) {
-  (void)t;
-  (void)rec;
-  return 0;
+  int rc = 0;
+  for (int i = 0; i < t->ops.len && rc == 0; i++) {
+    sl_operator_t *op = t->ops.items[i];
+    if (op->restore && op->node->changelog_topic && rec->topic &&
+        !strcmp(op->node->changelog_topic, rec->topic))
+      rc = op->restore(op, rec);
+  }
+  sl_arena_reset(&t->batch);
+  return rc;
+}
+
+int sl_exec_changelog(sl_operator_t *op, const char *key, size_t klen, const char *value,
+                      size_t vlen) {
+  sl_task_t *t = op->task;
+  if (!op->node->changelog_topic || !t->io.emit) return 0;
+  sl_record_t rec = {.topic = op->node->changelog_topic,
+                     .partition = t->partition,
+                     .offset = -1,
+                     .timestamp = sl_now_ms(),
+                     .key = key,
+                     .key_len = klen,
+                     .value = value,
+                     .value_len = value ? vlen : 0};
+  return t->io.emit(t->io.emit_ctx, &rec);
 }
