@@ -700,7 +700,7 @@ static int repl(shell_t *sh) {
     char *arg = NULL;
     sl_cli_cmd_t cmd = pending.len ? SL_CLI_CMD_NONE : sl_cli_local_command(line, &arg);
     if (cmd != SL_CLI_CMD_NONE) {
-      history_add(sh, line);
+      if (cmd != SL_CLI_CMD_EXIT) history_add(sh, line); /* recalling "exit" helps no one */
       if (run_command(sh, cmd, arg)) rc = 1;
       free(arg);
       free(line);
