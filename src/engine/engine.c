@@ -366,12 +366,62 @@ static int restore(sl_engine_t *e, sl_error_t *err) {
   return rc;
 }
 
+/* Every processing-log entry also becomes a JSON record of the
+ * SLUICE_PROCESSING_LOG stream's topic, so bad records can be queried. */
+static void engine_plog(void *ctx, const sl_plog_entry_t *en) {
+  sl_engine_t *e = ctx;
+  e->user_plog(e->user_plog_ctx, en);
+  if (!e->plog_topic) return;
+  json_t *o = json_pack("{s:s, s:I, s:s?, s:s?, s:s?, s:s?, s:i, s:I}", "LEVEL", "ERROR", "TIME",
+                        (json_int_t)sl_now_ms(), "QUERYID", en->query_id, "TYPE", en->kind,
+                        "MESSAGE", en->message, "ERRORTOPIC", en->topic, "ERRORPARTITION",
+                        (int)en->partition, "ERROROFFSET", (json_int_t)en->offset);
+  char *txt = o ? json_dumps(o, JSON_COMPACT) : NULL;
+  json_decref(o);
+  if (!txt) return;
+  sl_record_t rec = {.topic = e->plog_topic, .partition = -1, .offset = -1,
+                     .timestamp = sl_now_ms(), .value = txt, .value_len = strlen(txt)};
+  sl_error_t err;
+  sl_error_clear(&err);
+  pthread_mutex_lock(&e->plog_lock);
+  e->driver->produce(e->driver->ctx, &rec, &err);
+  pthread_mutex_unlock(&e->plog_lock);
+  free(txt);
+}
+
+/* Declares the processing-log stream (and its topic) unless turned off. */
+static void open_processing_log(sl_engine_t *e) {
+  const char *on = sl_map_get(e->props, "sluice.processing.log.stream");
+  if (on && sl_streq_ci(on, "false")) return;
+  char topic[512], sql[1024];
+  snprintf(topic, sizeof topic, "%sksql_processing_log", e->service_id);
+  snprintf(sql, sizeof sql,
+           "CREATE STREAM IF NOT EXISTS SLUICE_PROCESSING_LOG (LEVEL STRING, TIME BIGINT, "
+           "QUERYID STRING, TYPE STRING, MESSAGE STRING, ERRORTOPIC STRING, ERRORPARTITION INT, "
+           "ERROROFFSET BIGINT) WITH (KAFKA_TOPIC='%s', VALUE_FORMAT='JSON', PARTITIONS=1);",
+           topic);
+  sl_session_t s;
+  sl_session_init(&s);
+  sl_exec_result_t res;
+  sl_error_t err;
+  if (sl_engine_execute(e, sql, &s, &res, &err) == 0) {
+    e->plog_topic = sl_strdup(topic);
+  } else {
+    SL_WARN("processing log stream not available: %s", err.msg);
+  }
+  sl_exec_result_free(&res);
+  sl_session_free(&s);
+}
+
 int sl_engine_open(const sl_engine_config_t *cfg, sl_engine_t **out, sl_error_t *err) {
   sl_error_clear(err);
   sl_engine_t *e = sl_xcalloc(1, sizeof *e);
   e->driver = cfg->driver;
-  e->plog = cfg->plog ? cfg->plog : sl_plog_default;
-  e->plog_ctx = cfg->plog_ctx;
+  e->user_plog = cfg->plog ? cfg->plog : sl_plog_default;
+  e->user_plog_ctx = cfg->plog_ctx;
+  e->plog = engine_plog;
+  e->plog_ctx = e;
+  pthread_mutex_init(&e->plog_lock, NULL);
   e->start_queries = cfg->start_queries;
   e->service_id = sl_strdup(cfg->service_id ? cfg->service_id : "default_");
   e->props = sl_map_new(false);
@@ -399,6 +449,7 @@ int sl_engine_open(const sl_engine_config_t *cfg, sl_engine_t **out, sl_error_t 
     sl_engine_close(e);
     return rc;
   }
+  open_processing_log(e);
   *out = e;
   return 0;
 }
@@ -444,6 +495,8 @@ void sl_engine_close(sl_engine_t *e) {
   }
   free_map_values(e->props);
   if (e->catalog) sl_catalog_close(e->catalog);
+  free(e->plog_topic);
+  pthread_mutex_destroy(&e->plog_lock);
   free(e->service_id);
   free(e);
 }

@@ -17,8 +17,12 @@ struct sl_engine {
   sl_topic_driver_t *driver;
   sl_map_t *props;          /* server properties: name -> malloc'd value */
   char *service_id;
-  sl_plog_fn plog;
+  sl_plog_fn plog;          /* what tasks call: user_plog plus the processing-log topic */
   void *plog_ctx;
+  sl_plog_fn user_plog;     /* the configured sink (stderr/file by default) */
+  void *user_plog_ctx;
+  char *plog_topic;         /* topic behind SLUICE_PROCESSING_LOG, or NULL */
+  pthread_mutex_t plog_lock;
   bool start_queries;
   sl_map_t *sources;        /* name -> sl_source_t* (insertion order = creation order) */
   sl_map_t *queries;        /* id -> sl_query_t* */

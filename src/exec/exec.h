@@ -33,6 +33,9 @@ struct sl_task {
   sl_buf_t kbuf, vbuf;    /* encode buffers reused by sinks */
   const sl_record_t *cur; /* input record being processed (for the processing log) */
   char failure[512];      /* why the query failed, when a push returned non-zero */
+  int64_t last_input_wall; /* wall clock of the last input record (0: none yet) */
+  int64_t max_event_ts;   /* highest record time seen */
+  int64_t idle_ms;        /* sluice.stream.time.idle.ms, 0 = off */
 };
 
 /* Reports a processing-log entry about the current input record. */

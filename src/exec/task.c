@@ -43,6 +43,9 @@ int sl_task_new(sl_query_t *q, int partition, const sl_task_io_t *io, sl_task_t 
     t->io.plog_ctx = q->plog ? q->plog_ctx : NULL;
   }
   sl_arena_init(&t->batch, 16384);
+  const char *idle = sl_query_property(q, "sluice.stream.time.idle.ms");
+  t->idle_ms = idle ? atoll(idle) : 0;
+  t->max_event_ts = INT64_MIN;
   sl_buf_init(&t->kbuf);
   sl_buf_init(&t->vbuf);
   build(t, q->plan->root, NULL, 0);
@@ -61,6 +64,10 @@ int sl_task_new(sl_query_t *q, int partition, const sl_task_io_t *io, sl_task_t 
 int sl_task_process(sl_task_t *t, const sl_record_t *rec) {
   int rc = 0;
   t->cur = rec;
+  if (t->idle_ms > 0) {
+    t->last_input_wall = sl_now_ms();
+    if (rec->timestamp > t->max_event_ts) t->max_event_ts = rec->timestamp;
+  }
   for (int i = 0; i < t->sources.len; i++) {
     sl_operator_t *op = t->sources.items[i];
     if (rec->topic && strcmp(op->node->topic, rec->topic) != 0) continue;
@@ -74,6 +81,12 @@ int sl_task_process(sl_task_t *t, const sl_record_t *rec) {
 
 int sl_task_punctuate(sl_task_t *t, int64_t now_ms) {
   int rc = 0;
+  /* Only with sluice.stream.time.idle.ms: once no record came for that long,
+   * stream time runs on with the wall clock from the last record's time. */
+  if (t->idle_ms <= 0 || t->last_input_wall == 0) return 0;
+  int64_t idle_for = now_ms - t->last_input_wall;
+  if (idle_for < t->idle_ms) return 0;
+  now_ms = t->max_event_ts + idle_for;
   for (int i = 0; i < t->ops.len && rc == 0; i++) {
     sl_operator_t *op = t->ops.items[i];
     if (op->node->kind == SL_PN_AGGREGATE) rc = sl_exec_aggregate_punctuate(op, now_ms);
