@@ -184,3 +184,85 @@ SL_TEST(engine_aggregate_state_restores_from_changelog) {
   sl_engine_close(e);
   sl_memdriver_free(md);
 }
+
+SL_TEST(engine_idle_stream_time_closes_windows) {
+  sl_memdriver_t *md = sl_memdriver_new();
+  sl_topic_driver_t *drv = sl_memdriver_driver(md);
+  sl_engine_config_t cfg = {.driver = drv, .start_queries = true};
+  sl_engine_t *e;
+  sl_error_t err;
+  CHECK_INT(sl_engine_open(&cfg, &e, &err), 0);
+  sl_session_t s;
+  sl_session_init(&s);
+  sl_map_put(s.props, "auto.offset.reset", sl_strdup("earliest"));
+  sl_map_put(s.props, "sluice.stream.time.idle.ms", sl_strdup("100"));
+  CHECK_INT(exec(e, &s,
+                 "CREATE STREAM S (ID INT KEY, V INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', "
+                 "PARTITIONS=1);"),
+            0);
+  CHECK_INT(exec(e, &s,
+                 "CREATE TABLE W AS SELECT ID, COUNT(*) AS N FROM S WINDOW TUMBLING (SIZE 10 "
+                 "SECONDS, GRACE PERIOD 0 SECONDS) GROUP BY ID EMIT FINAL;"),
+            0);
+  CHECK_INT(exec(e, &s, "INSERT INTO S (ROWTIME, ID, V) VALUES (1000, 1, 10);"), 0);
+  CHECK_INT(exec(e, &s, "INSERT INTO S (ROWTIME, ID, V) VALUES (2000, 1, 20);"), 0);
+  sl_memdriver_pump(md, &err);
+  CHECK_INT(sl_memdriver_record_count(md, "W"), 0); /* the window is still open */
+  /* No more traffic: punctuation with a wall clock 20 s later closes it. */
+  CHECK_INT(sl_memdriver_punctuate(md, sl_now_ms() + 20000, &err), 0);
+  sl_memdriver_pump(md, &err);
+  CHECK_INT(sl_memdriver_record_count(md, "W"), 1);
+  /* Without the property nothing happens when traffic stops (ksqlDB's behaviour). */
+  free(sl_map_remove(s.props, "sluice.stream.time.idle.ms"));
+  CHECK_INT(exec(e, &s,
+                 "CREATE TABLE W2 AS SELECT ID, COUNT(*) AS N FROM S WINDOW TUMBLING (SIZE 10 "
+                 "SECONDS, GRACE PERIOD 0 SECONDS) GROUP BY ID EMIT FINAL;"),
+            0);
+  sl_memdriver_pump(md, &err);
+  CHECK_INT(sl_memdriver_punctuate(md, sl_now_ms() + 20000, &err), 0);
+  sl_memdriver_pump(md, &err);
+  CHECK_INT(sl_memdriver_record_count(md, "W2"), 0);
+  sl_session_free(&s);
+  sl_engine_close(e);
+  sl_memdriver_free(md);
+}
+
+SL_TEST(engine_bad_records_reach_processing_log_stream) {
+  sl_memdriver_t *md = sl_memdriver_new();
+  sl_topic_driver_t *drv = sl_memdriver_driver(md);
+  sl_engine_config_t cfg = {.driver = drv, .start_queries = true, .plog = NULL};
+  sl_engine_t *e;
+  sl_error_t err;
+  CHECK_INT(sl_engine_open(&cfg, &e, &err), 0);
+  CHECK(sl_engine_find_source(e, "SLUICE_PROCESSING_LOG") != NULL);
+  sl_session_t s;
+  sl_session_init(&s);
+  sl_map_put(s.props, "auto.offset.reset", sl_strdup("earliest"));
+  CHECK_INT(exec(e, &s,
+                 "CREATE STREAM S (ID INT KEY, V INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', "
+                 "PARTITIONS=1);"),
+            0);
+  CHECK_INT(exec(e, &s, "CREATE STREAM O AS SELECT ID, V * 2 AS V2 FROM S;"), 0);
+  const char *bad = "{not json";
+  sl_record_t rec = {.topic = "s", .partition = -1, .timestamp = 5, .value = bad,
+                     .value_len = strlen(bad)};
+  CHECK_INT(drv->produce(drv->ctx, &rec, &err), 0);
+  CHECK_INT(exec(e, &s, "INSERT INTO S (ID, V) VALUES (1, 21);"), 0);
+  sl_memdriver_pump(md, &err);
+  CHECK_INT(sl_memdriver_record_count(md, "O"), 1); /* the query went on */
+  rows_t r = {.got = json_array()};
+  sl_tquery_t *tq;
+  sl_tquery_info_t info;
+  CHECK_INT(sl_engine_query_start(e, "SELECT TYPE, ERRORTOPIC FROM SLUICE_PROCESSING_LOG;", &s,
+                                  on_row, on_done, &r, &tq, &info, &err),
+            0);
+  wait_done(&r);
+  char *j = json_dumps(r.got, JSON_COMPACT);
+  CHECK_STR(j, "[[\"DESERIALIZATION_ERROR\",\"s\"]]");
+  free(j);
+  sl_tquery_close(tq);
+  json_decref(r.got);
+  sl_session_free(&s);
+  sl_engine_close(e);
+  sl_memdriver_free(md);
+}
