@@ -11,6 +11,7 @@
  * dataflow advances and the result never depends on thread timing.
  */
 #include "sluice/memdriver.h"
+#include "sluice/plan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,7 +286,10 @@ static void md_plog(void *ctx, const sl_plog_entry_t *e) {
   mem_query_t *mq = ctx;
   free(mq->last_plog);
   mq->last_plog = sl_strdup(e->message ? e->message : "");
-  if (mq->d->plog) mq->d->plog(mq->d->plog_ctx, e);
+  /* The query's own log (the engine's: stderr/file plus SLUICE_PROCESSING_LOG)
+   * comes first; the driver-level hook is for callers without an engine. */
+  if (mq->q && mq->q->plog) mq->q->plog(mq->q->plog_ctx, e);
+  else if (mq->d->plog) mq->d->plog(mq->d->plog_ctx, e);
 }
 
 static void query_free(mem_query_t *mq) {
