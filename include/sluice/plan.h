@@ -181,6 +181,7 @@ typedef struct sl_row {
   int64_t offset;
   bool tombstone;               /* a table delete: key slots valid, value slots NULL */
   bool retract;                 /* pre-aggregation row to subtract (table aggregation) */
+  bool quiet;                   /* apply without emitting: an add for the same group follows */
   bool windowed;                /* wstart/wend are set */
   bool null_key;                /* the input record had a null key (kept while keys pass through) */
   int port;                     /* which input of a two-input operator (0 left, 1 right) */

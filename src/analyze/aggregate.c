@@ -182,7 +182,13 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
     const char *what = NULL;
     for (int i = 0; i < sel->items.len && !what; i++) {
       const sl_select_item_t *it = sel->items.items[i];
-      if (an_has_aggregate(it->expr)) what = an_expr_text(it->expr, a);
+      if (an_has_aggregate(it->expr)) {
+        what = an_expr_text(it->expr, a);
+        /* ksqlDB spells COUNT(*) as COUNT(ROWTIME) here. */
+        const char *star = strstr(what, "(*)");
+        if (star)
+          what = sl_arena_sprintf(a, "%.*s(ROWTIME)%s", (int)(star - what), what, star + 3);
+      }
     }
     return sl_error_set(err, SL_ESEMANTIC, sel->offset,
                         "%s statement does not support aggregate function [%s] without a GROUP "
@@ -236,6 +242,19 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
   }
   if (sel->having && (rc = collect_aggs(sel->having, a, &calls, err))) goto out;
   if (calls.len == 0) {
+    /* An unknown function is the better message. */
+    for (int i = 0; i < sel->items.len; i++) {
+      const sl_expr_t *e = ((sl_select_item_t *)sel->items.items[i])->expr;
+      sl_cexpr_t *x;
+      sl_error_t cerr;
+      sl_error_clear(&cerr);
+      if (e->kind != SL_EX_STAR && an_compile(e, sc, ax, a, "SELECT", &x, &cerr) != 0 &&
+          strstr(cerr.msg, "Can't find any functions")) {
+        *err = cerr;
+        rc = cerr.code;
+        goto out;
+      }
+    }
     rc = sl_error_set(err, SL_ESEMANTIC, sel->offset,
                       "GROUP BY requires aggregate functions in either the SELECT or HAVING "
                       "clause.");

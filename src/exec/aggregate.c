@@ -137,6 +137,16 @@ static void acc_add(acc_t *a, const sl_agg_call_t *c, const sl_value_t *args, in
     }
     return;
   }
+  if (fn_is(c, "SUM_LIST")) {
+    if (!x || x->kind != SL_T_ARRAY) return;
+    for (uint32_t i = 0; i < x->u.arr.n; i++) {
+      const sl_value_t *e = &x->u.arr.items[i];
+      if (e->kind == SL_T_INT) a->l += sign * e->u.i;
+      else if (e->kind == SL_T_BIGINT) a->l += sign * e->u.l;
+      else if (e->kind == SL_T_DOUBLE) a->d += sign * e->u.d;
+    }
+    return;
+  }
   if (fn_is(c, "AVG") || fn_is(c, "STDDEV_SAMP") || fn_is(c, "STDDEV_SAMPLE")) {
     if (!x || sl_is_null(x)) return;
     double d = num_d(x);
@@ -271,7 +281,7 @@ static void acc_result(const acc_t *a, const sl_agg_call_t *c, sl_arena_t *ar, s
   *out = sl_null();
   if (fn_is(c, "COUNT")) {
     *out = sl_val_bigint(a->count);
-  } else if (fn_is(c, "SUM")) {
+  } else if (fn_is(c, "SUM") || fn_is(c, "SUM_LIST")) {
     switch (c->ret->kind) {
     case SL_T_INT: *out = sl_val_int((int32_t)a->l); break;
     case SL_T_BIGINT: *out = sl_val_bigint(a->l); break;
@@ -531,7 +541,7 @@ static int update(sl_operator_t *op, const char *skey, const sl_row_t *row, int6
   g->ts = row->ts;
   g->dirty = true;
   changelog_group(op, skey, g);
-  if (n->window.emit_final) return 0;
+  if (n->window.emit_final || row->quiet) return 0;
   return emit_group(op, g, row, false);
 }
 

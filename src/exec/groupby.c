@@ -28,12 +28,14 @@ static void prev_free(prev_row_t *p) {
   free(p);
 }
 
-static int emit_pre(sl_operator_t *op, const sl_row_t *in, sl_value_t *vals, bool retract) {
+static int emit_pre(sl_operator_t *op, const sl_row_t *in, sl_value_t *vals, bool retract,
+                    bool quiet) {
   sl_row_t r = *in;
   r.v = vals;
   r.n = op->node->nslots;
   r.tombstone = false;
   r.retract = retract;
+  r.quiet = quiet;
   return sl_exec_forward(op, &r);
 }
 
@@ -72,7 +74,7 @@ static int groupby_push(sl_operator_t *op, sl_row_t *row) {
   if (!n->from_table) {
     if (row->tombstone) return 0; /* a null-valued stream record aggregates nothing */
     if (!compute(op, row, out)) return 0;
-    return emit_pre(op, row, out, false);
+    return emit_pre(op, row, out, false, false);
   }
   /* Table source: identify the source row by its key bytes. */
   const sl_pnode_t *s = st->source;
@@ -85,20 +87,25 @@ static int groupby_push(sl_operator_t *op, sl_row_t *row) {
   if (sl_serde_encode(s->key_serde, kv, &st->kb, &err) != 0) return 0;
   sl_base64_encode(st->kb.data ? st->kb.data : "", st->kb.len, &st->b64);
   const char *k = st->b64.data ? st->b64.data : "";
-  prev_row_t *prev = sl_map_remove(st->prev, k);
+  char *kcopy = sl_arena_strdup(&op->task->batch, k);
+  prev_row_t *prev = sl_map_remove(st->prev, kcopy);
+  bool has_new = !row->tombstone && compute(op, row, out);
   int rc = 0;
   if (prev) {
-    rc = emit_pre(op, row, prev->v, true);
+    /* Kafka Streams applies subtract and add of one update to a group as one
+     * change: if both hit the same group, only the add reports. */
+    bool same = has_new;
+    for (int j = 0; same && j < n->ngroup; j++) same = sl_value_equal(&prev->v[j], &out[j]);
+    rc = emit_pre(op, row, prev->v, true, same);
     prev_free(prev);
     if (rc) return rc;
   }
-  if (row->tombstone) return 0;
-  if (!compute(op, row, out)) return 0;
+  if (!has_new) return 0;
   prev_row_t *p = sl_xmalloc(sizeof(prev_row_t) + sizeof(sl_value_t) * (size_t)n->nslots);
   p->n = n->nslots;
   for (int i = 0; i < n->nslots; i++) p->v[i] = sl_value_heap_copy(&out[i]);
-  sl_map_put(st->prev, k, p);
-  return emit_pre(op, row, out, false);
+  sl_map_put(st->prev, kcopy, p);
+  return emit_pre(op, row, out, false, false);
 }
 
 static void groupby_end(sl_operator_t *op) {

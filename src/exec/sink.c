@@ -74,9 +74,10 @@ static int sink_push(sl_operator_t *op, sl_row_t *row) {
       .value = row->tombstone ? NULL : (t->vbuf.data ? t->vbuf.data : ""),
       .value_len = row->tombstone ? 0 : t->vbuf.len,
   };
+  sl_header_t marks[2] = {retract, {.key = "sluice.quiet", .value = "1", .len = 1}};
   if (n->internal && row->retract) {
-    rec.headers = &retract;
-    rec.nheaders = 1;
+    rec.headers = marks;
+    rec.nheaders = row->quiet ? 2 : 1;
   }
   int rc = t->io.emit(t->io.emit_ctx, &rec);
   sl_buf_free(&wk);

@@ -133,13 +133,16 @@ int sl_exec_source_record(sl_operator_t *op, const sl_record_t *rec) {
     v[n->slot_wstart] = sl_val_bigint(wstart);
     v[n->slot_wend] = sl_val_bigint(wend);
   }
-  bool retract = false;
+  bool retract = false, quiet = false;
   if (n->internal)
-    for (int h = 0; h < rec->nheaders; h++)
+    for (int h = 0; h < rec->nheaders; h++) {
       if (!strcmp(rec->headers[h].key, "sluice.retract")) retract = true;
+      if (!strcmp(rec->headers[h].key, "sluice.quiet")) quiet = true;
+    }
   sl_row_t row = {.v = v,
                   .null_key = rec->key == NULL,
                   .retract = retract,
+                  .quiet = quiet,
                   .windowed = n->window_type != SL_WIN_NONE,
                   .wstart = wstart,
                   .wend = wend,
