@@ -317,6 +317,22 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
     atypes[i] = ag->ret;
   }
 
+  /* Keys that are or contain maps are refused, named as the result names them. */
+  for (int j = 0; j < ng; j++) {
+    if (!an_type_has_map(gtypes[j])) continue;
+    const char *name = NULL;
+    for (int i = 0; i < sel->items.len && !name; i++) {
+      const sl_select_item_t *it = sel->items.items[i];
+      if (it->expr->kind == SL_EX_STAR || !an_expr_eq(it->expr, gast[j])) continue;
+      name = it->alias ? it->alias->name
+             : (it->expr->kind == SL_EX_COLUMN || it->expr->kind == SL_EX_DEREF)
+                 ? it->expr->name->name
+                 : "KSQL_COL_0";
+    }
+    rc = an_map_key_error(name ? name : "KSQL_COL_0", gtypes[j], gast[j]->offset, err);
+    goto out;
+  }
+
   /* Pre-aggregation: [group keys..., arguments...]. */
   sl_pnode_t *gb = sl_arena_alloc(a, sizeof *gb);
   gb->kind = SL_PN_GROUPBY;

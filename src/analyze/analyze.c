@@ -207,6 +207,30 @@ int sl_plan_source_node(const sl_source_t *s, sl_arena_t *a, sl_pnode_t **out, s
   return 0;
 }
 
+bool an_type_has_map(const sl_type_t *t) {
+  if (!t) return false;
+  if (t->kind == SL_T_MAP) return true;
+  if (t->kind == SL_T_ARRAY) return an_type_has_map(t->elem);
+  if (t->kind == SL_T_STRUCT)
+    for (int i = 0; i < t->nfields; i++)
+      if (an_type_has_map(t->fields[i].type)) return true;
+  return false;
+}
+
+int an_map_key_error(const char *name, const sl_type_t *t, int offset, sl_error_t *err) {
+  sl_buf_t b;
+  sl_buf_init(&b);
+  sl_type_format(t, &b);
+  int rc = sl_error_set(err, SL_ESEMANTIC, offset,
+                        "Map keys, including types that contain maps, are not supported as they "
+                        "may lead to unexpected behavior due to inconsistent serialization. Key "
+                        "column name: `%s`. Column type: %s. See "
+                        "https://github.com/confluentinc/ksql/issues/6621 for more.",
+                        name, b.data ? b.data : "");
+  sl_buf_free(&b);
+  return rc;
+}
+
 /* ---------------- projections ---------------- */
 
 bool an_is_reserved_output(const char *name) {
@@ -583,6 +607,23 @@ int an_fill_sink_spec(const sl_stmt_t *st, const sl_source_t *src, const sl_anal
 
 /* ---------------- the whole query ---------------- */
 
+/* The first column reference named name in e, or NULL. */
+static const sl_expr_t *find_column(const sl_expr_t *e, const char *name) {
+  if (!e) return NULL;
+  if (e->kind == SL_EX_COLUMN && e->name && !strcmp(e->name->name, name)) return e;
+  const sl_expr_t *f;
+  if ((f = find_column(e->left, name)) || (f = find_column(e->right, name)) ||
+      (f = find_column(e->third, name)))
+    return f;
+  for (int i = 0; i < e->args.len; i++)
+    if ((f = find_column(e->args.items[i], name))) return f;
+  for (int i = 0; i < e->whens.len; i++) {
+    const sl_when_t *w = e->whens.items[i];
+    if ((f = find_column(w->when, name)) || (f = find_column(w->then, name))) return f;
+  }
+  return NULL;
+}
+
 /* ROWTIME, WINDOWSTART, ... may not name a result column, aliased or not. */
 static int check_reserved_names(const sl_select_t *sel, bool windowed_agg, sl_error_t *err) {
   for (int i = 0; i < sel->items.len; i++) {
@@ -631,6 +672,24 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
     return sl_error_set(err, SL_ESEMANTIC, stmt->offset, "Statement has no SELECT");
   int rc0 = check_reserved_names(sel, sel->window != NULL && sel->group_by.len > 0, err);
   if (rc0) return rc0;
+  /* Window bounds where they cannot be: named before any other problem. */
+  {
+    const sl_expr_t *wb = find_column(sel->where, "WINDOWSTART");
+    if (!wb) wb = find_column(sel->where, "WINDOWEND");
+    if (wb && sel->joins.len == 0) {
+      const sl_source_t *fs = ax->find_source(ax->ctx, sel->from->name.name);
+      if (fs && fs->window_type == SL_WIN_NONE)
+        return sl_error_set(err, SL_ESEMANTIC, wb->offset,
+                            "Error in WHERE expression: Unknown column %s.", wb->name->name);
+    }
+    wb = find_column(sel->having, "WINDOWSTART");
+    if (!wb) wb = find_column(sel->having, "WINDOWEND");
+    if (wb)
+      return sl_error_set(err, SL_ESEMANTIC, wb->offset,
+                          "Window bounds column %s can only be used in the SELECT clause of "
+                          "windowed aggregations",
+                          wb->name->name);
+  }
   if (sel->joins.len > 0) return an_join(stmt, target, ax, spec, plan_out, err);
 
   const sl_source_t *src = ax->find_source(ax->ctx, sel->from->name.name);

@@ -36,6 +36,9 @@ int an_sink_node(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
 int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_source_t *src,
                  scope_t *sc, sl_pnode_t *top, const sl_analyze_ctx_t *ax, sl_plan_t *plan,
                  sl_sink_spec_t *spec, sl_error_t *err);
+bool an_type_has_map(const sl_type_t *t);
+/* ksqlDB's refusal of keys that are or contain maps. */
+int an_map_key_error(const char *name, const sl_type_t *t, int offset, sl_error_t *err);
 /* Binds a join query. */
 int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_ctx_t *ax,
             sl_sink_spec_t *spec, sl_plan_t **plan_out, sl_error_t *err);

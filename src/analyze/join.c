@@ -133,6 +133,25 @@ static int sides_of(const sl_expr_t *e, jscope_t *js, const sl_analyze_ctx_t *ax
   return (js->refs[0] ? 1 : 0) | (js->refs[1] ? 2 : 0);
 }
 
+/* The first qualifier naming neither side, or NULL. */
+static const sl_ident_t *bad_qualifier(const sl_expr_t *e, side_t *l, side_t *r) {
+  if (!e) return NULL;
+  if ((e->kind == SL_EX_COLUMN || e->kind == SL_EX_STAR) && e->qualifier &&
+      !side_named(l, e->qualifier->name) && !side_named(r, e->qualifier->name))
+    return e->qualifier;
+  const sl_ident_t *q;
+  if ((q = bad_qualifier(e->left, l, r)) || (q = bad_qualifier(e->right, l, r)) ||
+      (q = bad_qualifier(e->third, l, r)))
+    return q;
+  for (int i = 0; i < e->args.len; i++)
+    if ((q = bad_qualifier(e->args.items[i], l, r))) return q;
+  for (int i = 0; i < e->whens.len; i++) {
+    const sl_when_t *w = e->whens.items[i];
+    if ((q = bad_qualifier(w->when, l, r)) || (q = bad_qualifier(w->then, l, r))) return q;
+  }
+  return NULL;
+}
+
 static const char *join_word(sl_join_kind_t k) {
   switch (k) {
   case SL_JOIN_LEFT: return "LEFT [OUTER]";
@@ -286,6 +305,20 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
   int nrow = L.node->nslots + R.node->nslots + 1;
   jscope_t js = {.s = {&L, &R}, .only = -1, .key_slot = nrow - 1};
 
+  /* Unknown qualifiers first, wherever they are, as ksqlDB reports them. */
+  {
+    const sl_ident_t *bq = bad_qualifier(jn->on, &L, &R);
+    for (int i = 0; !bq && i < sel->items.len; i++)
+      bq = bad_qualifier(((sl_select_item_t *)sel->items.items[i])->expr, &L, &R);
+    if (!bq) bq = bad_qualifier(sel->where, &L, &R);
+    if (bq) {
+      rc = sl_error_set(err, SL_ESEMANTIC, bq->offset,
+                        "Failed to prepare statement: '%s' is not a valid stream/table name or "
+                        "alias.",
+                        bq->name);
+      goto fail;
+    }
+  }
   /* ON: one equality, each side over exactly one source. */
   const sl_expr_t *on = jn->on;
   if (!on || on->kind != SL_EX_BINARY || on->op != SL_OP_EQ) {
@@ -352,6 +385,12 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
     goto fail;
   }
   js.key_type = lt ? lt : rt;
+  if (an_type_has_map(js.key_type)) {
+    const char *kn = le->kind == SL_EX_COLUMN ? sl_arena_sprintf(a, "%s_%s", la, le->name->name)
+                                              : "ROWKEY";
+    rc = an_map_key_error(kn, js.key_type, on->offset, err);
+    goto fail;
+  }
   bool l_is_key = le->kind == SL_EX_COLUMN && L.node->nkey == 1 &&
                   sl_schema_find(L.node->schema, le->name->name) == L.node->key_slots[0];
   bool r_is_key = re->kind == SL_EX_COLUMN && R.node->nkey == 1 &&

@@ -120,6 +120,11 @@ static bool on_error(run_t *r, bool runtime, int stmt, const char *msg, const er
     sl_buf_reset(&b);
     sl_buf_printf(&b, "line %d:%d: %s\nStatement: %s", pos->line, pos->col, msg, pos->stmt);
     ok = ok || strstr(b.data, emsg) != NULL;
+    /* ksqlDB's wrapper for errors found while planning a statement. */
+    sl_buf_reset(&b);
+    sl_buf_printf(&b, "Exception while preparing statement: Line: %d, Col: %d: %s", pos->line,
+                  pos->col, msg);
+    ok = ok || strstr(b.data, emsg) != NULL;
     sl_buf_free(&b);
   }
   if (!ok)
