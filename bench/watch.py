@@ -19,7 +19,10 @@ that emits updates, say): the run is over once the topic has not grown for
 
 It prints one JSON object: records seen, seconds until the expected count was
 reached (null when it never was), seconds until the first output record,
-records per second, extra records, and the command's exit status. With
+records per second, extra records, the CPU seconds the command used (all
+its threads, user and system), the CPU seconds of each --observe process
+during the run, how many cores the whole machine kept busy, and the
+command's exit status. With
 --perf it attaches `perf record -g` to the command once the first output
 record appears and stops it when the expected count is reached, so the
 profile covers the steady state only.
@@ -51,6 +54,8 @@ def parse_args():
                    help="with --expect 0: the run is over after this long without growth")
     p.add_argument("--perf", help="write a perf profile of the command here")
     p.add_argument("--log", help="the command's stdout and stderr go here")
+    p.add_argument("--observe", type=int, action="append", default=[], metavar="PID",
+                   help="also report the CPU seconds this process (the broker) used")
     p.add_argument("command", nargs=argparse.REMAINDER)
     a = p.parse_args()
     if a.command and a.command[0] == "--":
@@ -58,6 +63,36 @@ def parse_args():
     if not a.command:
         p.error("no command given")
     return a
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid):
+    """CPU seconds (user + system, all threads) a live process has used."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def machine_busy():
+    """CPU seconds the whole machine has spent busy (all cores)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)  # idle + iowait
+    return (sum(v[:8]) - idle) / TICK
+
+
+def exited(proc):
+    """True once the command has ended, without reaping it (its resource
+    usage is collected when it is reaped)."""
+    try:
+        return os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
 
 
 class Watermarks:
@@ -89,14 +124,26 @@ class Watermarks:
 
 
 def stop(proc, sig=signal.SIGTERM, wait=60):
-    if proc.poll() is not None:
-        return proc.returncode
-    proc.send_signal(sig)
-    try:
-        return proc.wait(wait)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        return proc.wait()
+    """Stops the command (unless it has ended) and reaps it. Returns its exit
+    status and the CPU seconds (user + system) it used, threads included."""
+    if proc.returncode is None:
+        try:
+            # Not proc.send_signal: it polls first, which would reap the
+            # child and lose its resource usage.
+            os.kill(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + wait
+    while True:
+        pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            os.kill(proc.pid, signal.SIGKILL)
+            deadline = float("inf")
+        time.sleep(0.05)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, ru.ru_utime + ru.ru_stime
 
 
 def main():
@@ -104,6 +151,8 @@ def main():
     wm = Watermarks(a.bootstrap, a.topic)
     base = wm.total() or 0  # a reused topic may already hold records
     log = open(a.log, "wb") if a.log else subprocess.DEVNULL
+    observed0 = [proc_cpu(pid) for pid in a.observe]
+    busy0 = machine_busy()
     t0 = time.monotonic()
     proc = subprocess.Popen(a.command, stdout=log, stderr=subprocess.STDOUT)
     perf = None
@@ -119,7 +168,9 @@ def main():
         if seen > 0 and t_first is None:
             t_first, first_count = now, seen
             if a.perf:
-                perf = subprocess.Popen(["perf", "record", "-g", "-q", "-o", a.perf,
+                # DWARF unwinding: the build keeps no frame pointers.
+                perf = subprocess.Popen(["perf", "record", "-F", "499", "--call-graph",
+                                         "dwarf,16384", "-q", "-o", a.perf,
                                          "-p", str(proc.pid)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if a.expect > 0 and seen >= a.expect:
@@ -128,14 +179,14 @@ def main():
         if a.expect <= 0 and seen > 0 and now - last_growth > a.settle:
             t_done = last_growth
             break
-        if proc.poll() is not None:
+        if exited(proc):
             # The command ended; give the broker a moment, then look once more.
             time.sleep(0.5)
             n = wm.total()
             if a.expect > 0 and n is not None and n - base >= a.expect:
                 seen, t_done = n - base, time.monotonic()
             else:
-                why = f"the command exited with status {proc.returncode}"
+                why = "the command exited early"
             break
         if now - last_growth > a.stall:
             why = f"no new output for {a.stall:.0f}s"
@@ -143,6 +194,9 @@ def main():
         if now - t0 > a.timeout:
             why = f"timed out after {a.timeout:.0f}s"
             break
+    t_end = time.monotonic()
+    busy = machine_busy() - busy0
+    observed = [proc_cpu(pid) for pid in a.observe]
     if perf is not None:
         perf.send_signal(signal.SIGINT)
         perf.wait()
@@ -150,7 +204,7 @@ def main():
     # or a wrong result; the benchmark reports it rather than hiding it.
     time.sleep(1.0)
     final = wm.total()
-    rc = stop(proc)
+    rc, cpu = stop(proc)
     if log is not subprocess.DEVNULL:
         log.close()
     final = (final - base) if final is not None else seen
@@ -168,6 +222,12 @@ def main():
             round((expect - first_count) / (t_done - t_first))
             if t_done and t_first and t_done > t_first
             else None,
+        "cpu_seconds": round(cpu, 3),
+        "observed_cpu_seconds": [round(b - a0, 3) if a0 is not None and b is not None else None
+                                 for a0, b in zip(observed0, observed)],
+        # Busy cores, machine-wide, while the run was timed: everything else
+        # on a shared machine shows up here.
+        "machine_busy_cores": round(busy / (t_end - t0), 2),
         "exit": rc,
         "error": why,
     }
