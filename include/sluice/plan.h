@@ -105,6 +105,7 @@ struct sl_pnode {
   sl_serde_t *group_serde;     /* encodes group keys into store keys */
   const sl_type_t **group_types; /* types of the grouping keys (changelog restore) */
   const char *changelog_topic; /* where this operator's store changes go, or NULL */
+  const char *changelog_topic2; /* a second store's changelog (the right side of a join) */
 
   /* SL_PN_JOIN: input is the left side, input2 the right; output slots are
    * [left row..., right row..., join key] */

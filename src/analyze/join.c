@@ -163,14 +163,14 @@ static const char *join_word(sl_join_kind_t k) {
 
 /* A stream side whose join expression is not its only key column goes
  * through an internal topic keyed by the join expression. */
-static int repartition_side(side_t *s, const sl_expr_t *on, const char *which,
+static int repartition_side(side_t *s, const sl_expr_t *on, const char *which, bool force,
                             const sl_analyze_ctx_t *ax, sl_plan_t *plan, jscope_t *js, int idx,
                             sl_pnode_t **out, sl_error_t *err) {
   sl_arena_t *a = &plan->arena;
   const sl_pnode_t *n = s->node;
   bool by_key = n->nkey == 1 && on->kind == SL_EX_COLUMN &&
                 sl_schema_find(n->schema, on->name->name) == n->key_slots[0];
-  if (by_key || s->src->is_table) {
+  if ((by_key && !force) || s->src->is_table) {
     *out = s->node;
     return 0;
   }
@@ -206,9 +206,13 @@ static int repartition_side(side_t *s, const sl_expr_t *on, const char *which,
     pj->out_schema->cols[i + 1] = c;
     inner->cols[i] = c;
   }
-  const char *topic = sl_arena_sprintf(a, "_confluent-ksql-%squery_%s-Join-%s-repartition",
-                                       ax->service_id ? ax->service_id : "default_",
-                                       ax->query_id ? ax->query_id : "transient", which);
+  const char *topic =
+      which ? sl_arena_sprintf(a, "_confluent-ksql-%squery_%s-Join-%s-repartition",
+                               ax->service_id ? ax->service_id : "default_",
+                               ax->query_id ? ax->query_id : "transient", which)
+            : sl_arena_sprintf(a, "_confluent-ksql-%squery_%s-Join-repartition",
+                               ax->service_id ? ax->service_id : "default_",
+                               ax->query_id ? ax->query_id : "transient");
   sl_serde_opts_t kopts = {.delimiter = ','}, vopts = {.delimiter = ',', .wrap_single = true};
   sl_pnode_t *rs = sl_arena_alloc(a, sizeof *rs);
   rs->kind = SL_PN_SINK;
@@ -464,8 +468,13 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
 
   /* Inputs of the join, repartitioned where needed. */
   sl_pnode_t *lin, *rin;
-  if ((rc = repartition_side(&L, le, "left", ax, plan, &js, 0, &lin, err)) ||
-      (rc = repartition_side(&R, re, "right", ax, plan, &js, 1, &rin, err)))
+  /* Stream-stream joins on keys of different formats rewrite the right side
+   * so both are serialized alike, as ksqlDB does. */
+  bool fmt_differs = shape == SL_JOIN_SS && l_is_key && r_is_key && ls->key_format &&
+                     rsrc->key_format && !sl_streq_ci(ls->key_format, rsrc->key_format);
+  if ((rc = repartition_side(&L, le, shape == SL_JOIN_ST ? NULL : "left", false, ax, plan, &js, 0,
+                             &lin, err)) ||
+      (rc = repartition_side(&R, re, "right", fmt_differs, ax, plan, &js, 1, &rin, err)))
     goto fail;
   sl_pnode_t *j = sl_arena_alloc(a, sizeof *j);
   j->kind = SL_PN_JOIN;
@@ -479,6 +488,27 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
   j->right_nslots = R.node->nslots;
   j->nslots = nrow;
   j->is_table = shape == SL_JOIN_TT;
+  /* Table sides keep their rows in stores backed by changelog topics. */
+  if (ax->query_id && plan->nchangelog < 3) {
+    const char *svc = ax->service_id ? ax->service_id : "default_";
+    if (shape == SL_JOIN_TT) {
+      j->changelog_topic = sl_arena_sprintf(a, "_confluent-ksql-%squery_%s-KafkaTopic_Left-Reduce-changelog",
+                                            svc, ax->query_id);
+      plan->changelog_topics[plan->nchangelog++] = j->changelog_topic;
+    }
+    if (shape != SL_JOIN_SS) {
+      j->changelog_topic2 = sl_arena_sprintf(
+          a, "_confluent-ksql-%squery_%s-KafkaTopic_Right-Reduce-changelog", svc, ax->query_id);
+      plan->changelog_topics[plan->nchangelog++] = j->changelog_topic2;
+    } else {
+      j->changelog_topic = sl_arena_sprintf(
+          a, "_confluent-ksql-%squery_%s-KSTREAM-JOINTHIS-store-changelog", svc, ax->query_id);
+      j->changelog_topic2 = sl_arena_sprintf(
+          a, "_confluent-ksql-%squery_%s-KSTREAM-JOINOTHER-store-changelog", svc, ax->query_id);
+      plan->changelog_topics[plan->nchangelog++] = j->changelog_topic;
+      plan->changelog_topics[plan->nchangelog++] = j->changelog_topic2;
+    }
+  }
   if (jn->has_within) {
     j->before_ms = sl_duration_ms(&jn->within_before);
     j->after_ms = sl_duration_ms(&jn->within_after);
@@ -624,7 +654,8 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
                         "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\n"
                         "The query used to build `%s` must include the join expression ROWKEY in "
                         "its projection (eg, SELECT ROWKEY...).\nROWKEY was added as a synthetic "
-                        "key column because the join criteria did not match any source column.",
+                        "key column because the join criteria did not match any source column. This "
+                        "expression must be included in the projection and may be aliased.",
                         sink_name);
     } else {
       sl_buf_t b;

@@ -64,6 +64,8 @@ int sl_exec_aggregate_punctuate(sl_operator_t *op, int64_t now_ms);
  * changelog topic, in the task's partition. */
 int sl_exec_changelog(sl_operator_t *op, const char *key, size_t klen, const char *value,
                       size_t vlen);
+int sl_exec_changelog_to(sl_operator_t *op, const char *topic, const char *key, size_t klen,
+                         const char *value, size_t vlen);
 
 /* Heap deep copies for operator state. */
 sl_value_t sl_value_heap_copy(const sl_value_t *v);

@@ -8,12 +8,17 @@
  * Table-table joins keep both tables and emit the joined row, or a tombstone,
  * whenever either side changes.
  */
+#include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "sluice/serde.h"
 
 #include "exec.h"
 
 typedef struct jrow {
+  char *skey;       /* store key in the changelog */
   int64_t ts;
   bool matched;     /* joined at least once (stream-stream) */
   bool done;        /* unmatched result already emitted */
@@ -24,6 +29,7 @@ typedef struct jrow {
 typedef struct join_state {
   sl_map_t *store[2]; /* key text -> sl_ptrvec_t* of jrow_t* (SS) or jrow_t* (ST, TT) */
   int64_t stream_time;
+  int64_t seq;        /* makes stream-stream store keys unique */
   sl_buf_t kb;
 } join_state_t;
 
@@ -38,7 +44,53 @@ static jrow_t *jrow_new(const sl_row_t *r, int n) {
 static void jrow_free(jrow_t *j) {
   if (!j) return;
   for (int i = 0; i < j->n; i++) sl_value_heap_free(&j->v[i]);
+  free(j->skey);
   free(j);
+}
+
+/* ---- durable stores: each stored row is one changelog entry ---- */
+
+static const sl_pnode_t *side_source(const sl_pnode_t *n) {
+  while (n && n->kind != SL_PN_SOURCE) n = n->input;
+  return n;
+}
+
+/* Type of slot i of a side row (source columns, then pseudo columns). */
+static const sl_type_t *slot_type(const sl_pnode_t *src, int i) {
+  if (i < src->schema->ncols) return src->schema->cols[i].type;
+  if (i == src->slot_rowpartition) return &sl_type_int;
+  return &sl_type_bigint;
+}
+
+static const char *side_topic(const sl_pnode_t *n, int p) {
+  return p == 0 ? n->changelog_topic : n->changelog_topic2;
+}
+
+static void jrow_changelog(sl_operator_t *op, int p, const char *ktext, const jrow_t *j,
+                           bool removed) {
+  const sl_pnode_t *n = op->node;
+  const char *topic = side_topic(n, p);
+  if (!topic || !j->skey) return;
+  if (removed) {
+    sl_exec_changelog_to(op, topic, j->skey, strlen(j->skey), NULL, 0);
+    return;
+  }
+  const sl_pnode_t *src = side_source(p == 0 ? n->input : n->input2);
+  json_t *vals = json_array();
+  sl_buf_t b;
+  sl_buf_init(&b);
+  for (int i = 0; i < j->n; i++) {
+    sl_buf_reset(&b);
+    sl_value_to_json_text(&j->v[i], slot_type(src, i), &b);
+    json_array_append_new(vals, json_stringn(b.data ? b.data : "null", b.len ? b.len : 4));
+  }
+  sl_buf_free(&b);
+  json_t *o = json_pack("{s:s, s:I, s:b, s:b, s:o}", "k", ktext, "ts", (json_int_t)j->ts, "m",
+                        j->matched, "d", j->done, "v", vals);
+  char *txt = json_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  sl_exec_changelog_to(op, topic, j->skey, strlen(j->skey), txt, strlen(txt));
+  free(txt);
 }
 
 static const char *key_text(join_state_t *st, const sl_value_t *k) {
@@ -100,6 +152,7 @@ static int ss_sweep(sl_operator_t *op, const sl_row_t *tmpl) {
         if (n->has_grace && outer_side(n, p) && !j->matched && !j->done &&
             st->stream_time > j->ts + reach + n->grace_ms) {
           j->done = true;
+          jrow_changelog(op, p, k, j, false);
           const sl_value_t *kv = &j->v[0];
           sl_value_t key;
           sl_eval_ctx_t ec = {.slots = j->v, .arena = &op->task->batch};
@@ -111,6 +164,7 @@ static int ss_sweep(sl_operator_t *op, const sl_row_t *tmpl) {
         }
         if (j->ts + keep < st->stream_time && (j->done || j->matched || !n->has_grace ||
                                                 !outer_side(n, p))) {
+          jrow_changelog(op, p, k, j, true);
           jrow_free(j);
         } else {
           b->items[w++] = j;
@@ -151,7 +205,10 @@ static int ss_push(sl_operator_t *op, sl_row_t *row, int p, const sl_value_t *ke
         int64_t hi = p == 0 ? row->ts + n->after_ms : row->ts + n->before_ms;
         if (o->ts < lo || o->ts > hi) continue;
         me->matched = true;
-        o->matched = true;
+        if (!o->matched) {
+          o->matched = true;
+          jrow_changelog(op, 1 - p, ktext, o, false);
+        }
         rc = emit(op, p == 0 ? me->v : o->v, p == 0 ? o->v : me->v, key, max64(row->ts, o->ts),
                   false, row);
       }
@@ -161,6 +218,10 @@ static int ss_push(sl_operator_t *op, sl_row_t *row, int p, const sl_value_t *ke
     me->done = true;
     if (rc == 0) rc = emit(op, p == 0 ? me->v : NULL, p == 1 ? me->v : NULL, key, row->ts, false, row);
   }
+  char sk[64];
+  snprintf(sk, sizeof sk, "%lld", (long long)st->seq++);
+  me->skey = sl_strdup(sk);
+  jrow_changelog(op, p, ktext, me, false);
   sl_ptrvec_t *mine = bucket(st->store[p], ktext, true);
   /* Keep rows sorted by time (stable). */
   int pos = mine->len;
@@ -178,8 +239,14 @@ static int st_push(sl_operator_t *op, sl_row_t *row, int p, const sl_value_t *ke
   join_state_t *st = op->state;
   if (p == 1) {
     jrow_t *old = sl_map_remove(st->store[1], ktext);
+    if (old && row->tombstone) jrow_changelog(op, 1, ktext, old, true);
     jrow_free(old);
-    if (!row->tombstone) sl_map_put(st->store[1], ktext, jrow_new(row, n->right_nslots));
+    if (!row->tombstone) {
+      jrow_t *j = jrow_new(row, n->right_nslots);
+      j->skey = sl_strdup(ktext);
+      jrow_changelog(op, 1, ktext, j, false);
+      sl_map_put(st->store[1], ktext, j);
+    }
     return 0;
   }
   if (row->tombstone) return 0;
@@ -195,10 +262,13 @@ static int tt_push(sl_operator_t *op, sl_row_t *row, int p, const sl_value_t *ke
   join_state_t *st = op->state;
   jrow_t *prev = sl_map_remove(st->store[p], ktext);
   bool had = prev != NULL;
+  if (prev && row->tombstone) jrow_changelog(op, p, ktext, prev, true);
   jrow_free(prev);
   jrow_t *me = NULL;
   if (!row->tombstone) {
     me = jrow_new(row, p == 0 ? n->left_nslots : n->right_nslots);
+    me->skey = sl_strdup(ktext);
+    jrow_changelog(op, p, ktext, me, false);
     sl_map_put(st->store[p], ktext, me);
   }
   jrow_t *other = sl_map_get(st->store[1 - p], ktext);
@@ -249,6 +319,73 @@ static int join_push(sl_operator_t *op, sl_row_t *row) {
   }
 }
 
+static int join_restore(sl_operator_t *op, const sl_record_t *rec) {
+  const sl_pnode_t *n = op->node;
+  join_state_t *st = op->state;
+  int p = n->changelog_topic && !strcmp(rec->topic, n->changelog_topic) ? 0 : 1;
+  if (!rec->key) return 0;
+  char *skey = sl_arena_strndup(&op->task->batch, rec->key, rec->key_len);
+  const sl_pnode_t *src = side_source(p == 0 ? n->input : n->input2);
+  int nside = p == 0 ? n->left_nslots : n->right_nslots;
+  json_t *o = rec->value ? json_loadb(rec->value, rec->value_len, 0, NULL) : NULL;
+  const char *ktext = o ? json_string_value(json_object_get(o, "k")) : NULL;
+  if (n->join_shape != SL_JOIN_SS) {
+    const char *kt = ktext ? ktext : skey;
+    jrow_free(sl_map_remove(st->store[p], kt));
+    if (!o) return 0;
+  }
+  if (n->join_shape == SL_JOIN_SS) {
+    /* Find and drop an earlier version of this row. */
+    int it = 0;
+    void *bv;
+    while (sl_map_next(st->store[p], &it, NULL, &bv)) {
+      sl_ptrvec_t *b = bv;
+      for (int i = 0; i < b->len; i++) {
+        jrow_t *j = b->items[i];
+        if (j->skey && !strcmp(j->skey, skey)) {
+          jrow_free(j);
+          memmove(b->items + i, b->items + i + 1, sizeof(void *) * (size_t)(b->len - i - 1));
+          b->len--;
+          break;
+        }
+      }
+    }
+    long long sq = atoll(skey);
+    if (sq >= st->seq) st->seq = sq + 1;
+    if (!o) return 0;
+  }
+  jrow_t *j = sl_xcalloc(1, sizeof(jrow_t) + sizeof(sl_value_t) * (size_t)nside);
+  j->n = nside;
+  j->skey = sl_strdup(skey);
+  j->ts = json_integer_value(json_object_get(o, "ts"));
+  j->matched = json_is_true(json_object_get(o, "m"));
+  j->done = json_is_true(json_object_get(o, "d"));
+  json_t *vals = json_object_get(o, "v");
+  for (int i = 0; i < nside; i++) {
+    json_t *e = json_array_get(vals, (size_t)i);
+    sl_value_t v = sl_null();
+    sl_error_t err;
+    sl_error_clear(&err);
+    if (json_is_string(e))
+      sl_json_text_to_value(json_string_value(e), json_string_length(e), slot_type(src, i),
+                            &op->task->batch, &v, &err);
+    j->v[i] = sl_value_heap_copy(&v);
+  }
+  if (n->join_shape == SL_JOIN_SS) {
+    sl_ptrvec_t *b = bucket(st->store[p], ktext ? ktext : "", true);
+    int pos = b->len;
+    while (pos > 0 && ((jrow_t *)b->items[pos - 1])->ts > j->ts) pos--;
+    sl_ptrvec_push(b, NULL);
+    memmove(b->items + pos + 1, b->items + pos, sizeof(void *) * (size_t)(b->len - 1 - pos));
+    b->items[pos] = j;
+    if (j->ts > st->stream_time) st->stream_time = j->ts;
+  } else {
+    sl_map_put(st->store[p], ktext ? ktext : skey, j);
+  }
+  json_decref(o);
+  return 0;
+}
+
 int sl_exec_join_punctuate(sl_operator_t *op, int64_t now_ms) {
   join_state_t *st = op->state;
   if (op->node->join_shape != SL_JOIN_SS) return 0;
@@ -288,4 +425,5 @@ void sl_exec_join_init(sl_operator_t *op) {
   op->state = st;
   op->push = join_push;
   op->end = join_end;
+  op->restore = join_restore;
 }

@@ -172,8 +172,10 @@ int sl_task_restore(sl_task_t *t, const sl_record_t *rec) {
   int rc = 0;
   for (int i = 0; i < t->ops.len && rc == 0; i++) {
     sl_operator_t *op = t->ops.items[i];
-    if (op->restore && op->node->changelog_topic && rec->topic &&
-        !strcmp(op->node->changelog_topic, rec->topic))
+    const sl_pnode_t *n = op->node;
+    if (op->restore && rec->topic &&
+        ((n->changelog_topic && !strcmp(n->changelog_topic, rec->topic)) ||
+         (n->changelog_topic2 && !strcmp(n->changelog_topic2, rec->topic))))
       rc = op->restore(op, rec);
   }
   sl_arena_reset(&t->batch);
@@ -182,9 +184,14 @@ int sl_task_restore(sl_task_t *t, const sl_record_t *rec) {
 
 int sl_exec_changelog(sl_operator_t *op, const char *key, size_t klen, const char *value,
                       size_t vlen) {
+  return sl_exec_changelog_to(op, op->node->changelog_topic, key, klen, value, vlen);
+}
+
+int sl_exec_changelog_to(sl_operator_t *op, const char *topic, const char *key, size_t klen,
+                         const char *value, size_t vlen) {
   sl_task_t *t = op->task;
-  if (!op->node->changelog_topic || !t->io.emit) return 0;
-  sl_record_t rec = {.topic = op->node->changelog_topic,
+  if (!topic || !t->io.emit) return 0;
+  sl_record_t rec = {.topic = topic,
                      .partition = t->partition,
                      .offset = -1,
                      .timestamp = sl_now_ms(),
