@@ -70,9 +70,15 @@ static int term_width(void) {
   return cols && atoi(cols) > 0 ? atoi(cols) : 0;
 }
 
+static bool output_closed; /* stdout's reader went away (e.g. `| head`) */
+
 static void flush_buf(sl_buf_t *b) {
   if (b->len) fwrite(b->data, 1, b->len, stdout);
-  fflush(stdout);
+  if (fflush(stdout) != 0 && errno == EPIPE) {
+    /* Nobody reads what a push query would print: stop it as Ctrl-C would. */
+    output_closed = true;
+    sl_cli_interrupted = 1;
+  }
   sl_buf_reset(b);
 }
 
@@ -286,7 +292,8 @@ static int run_query(shell_t *sh, const char *stmt, const char *shown, bool push
       print_error("The query stream broke: %s", r.error);
       rc = -1;
     }
-    if (stopped) sl_cli_interrupted = 0; /* handled: back to the prompt */
+    /* At a prompt the Ctrl-C is handled: back to it. A script stops. */
+    if (stopped && sh->interactive && !output_closed) sl_cli_interrupted = 0;
   } else {
     rc = report_failure(sh, &r, shown);
   }
@@ -866,6 +873,7 @@ int sl_cmd_shell(int argc, char **argv) {
     }
     close_editor(&sh);
   }
+  if (!sh.interactive && sl_cli_interrupted && !output_closed) rc = 130; /* as shells report SIGINT */
   free(sh.server_version);
   sl_cli_conn_free(&sh.conn);
   sl_session_free(&sh.session);

@@ -253,8 +253,9 @@ class FakeKsql:
     writes a row every 0.1 s until the client goes or LIMIT 3, a pull query
     of three rows) and /close-query. Remembers what it was asked."""
 
-    def __init__(self):
+    def __init__(self, auth=None):
         self.requests = []
+        self.auth = auth  # "Basic ..." header value every request must carry
         self.closed = []
         self.disconnected = threading.Event()
         fake = self
@@ -273,7 +274,16 @@ class FakeKsql:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def _refused(self):
+                if fake.auth and self.headers.get("Authorization") != fake.auth:
+                    self._json(401, {"@type": "generic_error", "error_code": 40100,
+                                     "message": "Unauthorized"})
+                    return True
+                return False
+
             def do_GET(self):
+                if self._refused():
+                    return
                 if self.path == "/info":
                     self._json(200, {"KsqlServerInfo": {"version": "9.9.9",
                                                         "serverStatus": "RUNNING"}})
@@ -288,6 +298,8 @@ class FakeKsql:
             def do_POST(self):
                 n = int(self.headers.get("Content-Length", 0))
                 req = json.loads(self.rfile.read(n) or b"{}")
+                if self._refused():
+                    return
                 fake.requests.append((self.path, req))
                 if self.path == "/close-query":
                     fake.closed.append(req.get("queryId"))
@@ -438,3 +450,28 @@ def test_shell_json_output_mode(fake, tmux_shell):
     assert json.loads(body)["queries"][0]["id"] == "CSAS_LONG_1"
     t.type("output tabular")
     t.wait_for("Output format set to TABULAR")
+
+
+def test_shell_basic_auth_and_config_file(sluice_bin, tmp_path):
+    """-u/-p send HTTP Basic credentials; a refusal is explained; properties
+    from --config-file ride along with every request, as SET's do."""
+    import base64
+    f = FakeKsql(auth="Basic " + base64.b64encode(b"alice:s3cret").decode())
+    try:
+        def run(*args):
+            return subprocess.run([sluice_bin, "shell", f.url, *args], capture_output=True,
+                                  text=True, timeout=30, stdin=subprocess.DEVNULL)
+
+        r = run("-e", "SHOW QUERIES;")
+        assert r.returncode == 1
+        assert "refused the credentials (HTTP 401)" in r.stderr, r.stderr
+        r = run("-u", "alice", "-p", "wrong", "-e", "SHOW QUERIES;")
+        assert r.returncode == 1
+        cfg = tmp_path / "shell.properties"
+        cfg.write_text("# client properties\nauto.offset.reset=earliest\n")
+        r = run("-u", "alice", "-p", "s3cret", "--config-file", str(cfg), "-e", "SHOW QUERIES;")
+        assert r.returncode == 0, r.stderr
+        assert "CSAS_LONG_1" in r.stdout
+        assert f.requests[-1][1]["streamsProperties"] == {"auto.offset.reset": "earliest"}
+    finally:
+        f.close()
