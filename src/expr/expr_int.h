@@ -126,6 +126,11 @@ static inline sl_value_t sl_str_dup(sl_arena_t *a, const char *p, size_t n) {
   return v;
 }
 
+/* A C.UTF-8 ctype locale for the *_l wide-character functions (case
+ * mapping, classes) that does not depend on the process locale. */
+#include <locale.h>
+locale_t sl_expr_utf8_locale(void);
+
 /* Uniform [0, 1) and 32 random bits from a per-thread generator (RANDOM, UUID). */
 double sl_expr_random(void);
 uint32_t sl_expr_random32(void);
@@ -143,6 +148,14 @@ extern const sl_function_t sl_fn_collections_table[];
 extern const int sl_fn_collections_count;
 extern const sl_function_t sl_fn_aggregate_table[];
 extern const int sl_fn_aggregate_count;
+extern const sl_function_t sl_fn_json_table[];
+extern const int sl_fn_json_count;
+extern const sl_function_t sl_fn_url_table[];
+extern const int sl_fn_url_count;
+extern const sl_function_t sl_fn_regex_table[];
+extern const int sl_fn_regex_count;
+extern const sl_function_t sl_fn_conversions_table[];
+extern const int sl_fn_conversions_count;
 extern const sl_function_t sl_fn_test_table[];
 extern const int sl_fn_test_count;
 

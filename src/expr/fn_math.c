@@ -4,6 +4,7 @@
  * ksqlDB's odd mix (Math.round for doubles, BigDecimal rounding that keeps
  * the column's scale for decimals), everything transcendental is DOUBLE.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -407,6 +408,62 @@ static int f_least(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t 
   return greatest_least(a, n, ret, ar, out, err, -1);
 }
 
+/* GEO_DISTANCE(lat1, lon1, lat2, lon2 [, unit]): the haversine great-circle
+ * distance on a sphere of radius 6371 km or 3959 miles. */
+static int ty_geo(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_type_t **ret,
+                  sl_error_t *err) {
+  SL_UNUSED(ar);
+  if (n < 4 || n > 5 || (n == 5 && !sl_ty_is(a[4], SL_T_STRING))) return sl_fn_reject(err);
+  for (int i = 0; i < 4; i++)
+    if (!sl_ty_numeric(a[i])) return sl_fn_reject(err);
+  *ret = &sl_type_double;
+  return 0;
+}
+
+static int f_geo_distance(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,
+                          sl_value_t *out, sl_error_t *err) {
+  SL_UNUSED(ret), SL_UNUSED(ar);
+  double lat1 = sl_num_d(&a[0]), lon1 = sl_num_d(&a[1]), lat2 = sl_num_d(&a[2]),
+         lon2 = sl_num_d(&a[3]);
+  if (lat1 < -90 || lat2 < -90 || lat1 > 90 || lat2 > 90)
+    return sl_error_set(err, SL_EEVAL, -1,
+                        "valid latitude values for GeoDistance function are in the range of -90 "
+                        "to 90 decimal degrees");
+  if (lon1 < -180 || lon2 < -180 || lon1 > 180 || lon2 > 180)
+    return sl_error_set(err, SL_EEVAL, -1,
+                        "valid longitude values for GeoDistance function are in the range of "
+                        "-180 to +180 decimal degrees");
+  double radius = 6371;
+  if (n == 5) {
+    /* trimmed, case-insensitive unit name */
+    const char *u = a[4].u.s.ptr;
+    size_t len = a[4].u.s.len;
+    while (len && (unsigned char)*u <= ' ') u++, len--;
+    while (len && (unsigned char)u[len - 1] <= ' ') len--;
+    char unit[16];
+    if (len >= sizeof unit) len = sizeof unit - 1;
+    for (size_t i = 0; i < len; i++) unit[i] = (char)tolower((unsigned char)u[i]);
+    unit[len] = 0;
+    static const char *const miles[] = {"mi", "mile", "miles"};
+    static const char *const kms[] = {"km", "kilometer", "kilometers", "kilometre", "kilometres"};
+    bool ok = len == 0;
+    for (size_t i = 0; i < SL_ARRAY_LEN(miles); i++)
+      if (strcmp(unit, miles[i]) == 0) radius = 3959, ok = true;
+    for (size_t i = 0; i < SL_ARRAY_LEN(kms); i++)
+      if (strcmp(unit, kms[i]) == 0) ok = true;
+    if (!ok)
+      return sl_error_set(err, SL_EEVAL, -1,
+                          "GeoDistance function units parameter must be one of mi, mile, miles, "
+                          "km, kilometer, kilometers, kilometre or kilometres. Values are "
+                          "case-insensitive.");
+  }
+  const double rad = 3.141592653589793 / 180.0;
+  double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
+  double h = pow(sin(dlat / 2), 2) + pow(sin(dlon / 2), 2) * cos(lat1 * rad) * cos(lat2 * rad);
+  *out = sl_val_double(2 * asin(sqrt(h)) * radius);
+  return 0;
+}
+
 #define MATH "MATHEMATICAL"
 #define UN(NAME, FN, DESC)                                                                       \
   {NAME, SL_FN_SCALAR, MATH, DESC,                                                             \
@@ -438,6 +495,12 @@ const sl_function_t sl_fn_math_table[] = {
      "Returns the largest integer less than or equal to the specified numeric expression.",
      "FLOOR(INTEGER value)\nFLOOR(BIGINT value)\nFLOOR(DOUBLE value)\nFLOOR(DECIMAL value)",
      ty_num_same, f_floor, true, false, false},
+    {"GEO_DISTANCE", SL_FN_SCALAR, MATH,
+     "Compute the distance between two points on the surface of the earth, according to the "
+     "Haversine formula for \"great circle distance\".",
+     "GEO_DISTANCE(DOUBLE lat1, DOUBLE lon1, DOUBLE lat2, DOUBLE lon2) -> DOUBLE\n"
+     "GEO_DISTANCE(DOUBLE lat1, DOUBLE lon1, DOUBLE lat2, DOUBLE lon2, STRING units) -> DOUBLE",
+     ty_geo, f_geo_distance, true, false, false},
     {"GREATEST", SL_FN_SCALAR, MATH,
      "Returns the highest non-null value among a variable number of comparable columns.",
      "GREATEST(T val, T... vals) -> T", ty_greatest, f_greatest, false, false, false},

@@ -5,9 +5,12 @@
  * in the per-batch arena.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <wctype.h>
 
 #include "expr_int.h"
 
@@ -181,13 +184,69 @@ static int ty_uuid(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_ty
 
 #define UNUSED_ARGS SL_UNUSED(n), SL_UNUSED(ret), SL_UNUSED(ar), SL_UNUSED(err)
 
-static int change_case(const sl_value_t *a, sl_arena_t *ar, sl_value_t *out, bool upper) {
-  char *p;
-  *out = sl_str_alloc(ar, a[0].u.s.len, &p);
-  for (uint32_t i = 0; i < a[0].u.s.len; i++) {
-    unsigned char c = (unsigned char)a[0].u.s.ptr[i];
-    p[i] = (char)(c < 0x80 ? (upper ? toupper(c) : tolower(c)) : c);
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+static locale_t utf8_loc;
+
+static void utf8_init(void) {
+  utf8_loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+  if (!utf8_loc) utf8_loc = newlocale(LC_CTYPE_MASK, "C.utf8", (locale_t)0);
+  if (!utf8_loc) utf8_loc = newlocale(LC_CTYPE_MASK, "C", (locale_t)0);
+}
+
+locale_t sl_expr_utf8_locale(void) {
+  pthread_once(&utf8_once, utf8_init);
+  return utf8_loc;
+}
+
+static uint32_t u8_decode(const char *s, size_t n, size_t i, size_t *next) {
+  size_t j = u8_step(s, n, i);
+  unsigned char c = (unsigned char)s[i];
+  uint32_t cp = j - i == 1 ? c : j - i == 2 ? (c & 0x1Fu) : j - i == 3 ? (c & 0x0Fu) : (c & 0x07u);
+  for (size_t k = i + 1; k < j; k++) {
+    if (((unsigned char)s[k] & 0xC0) != 0x80) {
+      *next = i + 1;
+      return c;
+    }
+    cp = cp << 6 | ((unsigned char)s[k] & 0x3Fu);
   }
+  *next = j;
+  return cp;
+}
+
+static size_t put_utf8(char *p, uint32_t cp);
+
+/* Maps one character's case; ASCII stays on the fast path. */
+static uint32_t map_case(uint32_t cp, bool upper) {
+  if (cp < 0x80) return (uint32_t)(upper ? toupper((int)cp) : tolower((int)cp));
+  locale_t l = sl_expr_utf8_locale();
+  return (uint32_t)(upper ? towupper_l((wint_t)cp, l) : towlower_l((wint_t)cp, l));
+}
+
+/* mode 0: lower, 1: upper, 2: INITCAP (upper after whitespace, else lower). */
+static void case_into(const char *s, size_t n, sl_buf_t *b, int mode) {
+  bool start = true;
+  for (size_t i = 0; i < n;) {
+    size_t next;
+    uint32_t cp = u8_decode(s, n, i, &next);
+    bool ws = cp == ' ' || cp == '\t' || cp == '\n' || cp == 0x0B || cp == '\f' || cp == '\r';
+    uint32_t m = ws ? cp : map_case(cp, mode == 1 || (mode == 2 && start));
+    if (next - i == 1 && cp >= 0x80) {
+      sl_buf_putc(b, s[i]); /* not valid UTF-8: keep the byte */
+    } else {
+      char tmp[4];
+      sl_buf_append(b, tmp, put_utf8(tmp, m));
+    }
+    start = ws;
+    i = next;
+  }
+}
+
+static int change_case(const sl_value_t *a, sl_arena_t *ar, sl_value_t *out, bool upper) {
+  sl_buf_t b;
+  sl_buf_init(&b);
+  case_into(a[0].u.s.ptr, a[0].u.s.len, &b, upper ? 1 : 0);
+  *out = sl_str_dup(ar, b.data ? b.data : "", b.len);
+  sl_buf_free(&b);
   return 0;
 }
 
@@ -539,23 +598,19 @@ MASKFN(f_mask_right, 2)
 MASKFN(f_mask_keep_left, 3)
 MASKFN(f_mask_keep_right, 4)
 
-/* INITCAP: first letter of each whitespace-separated word upper case, the rest lower. */
+/* INITCAP: ksqlDB matches words as [^\s]+\s* on the lower-cased input and
+ * upper-cases each word's first character, so leading whitespace is dropped. */
 static int f_initcap(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,
                      sl_value_t *out, sl_error_t *err) {
   UNUSED_ARGS;
-  char *p;
-  *out = sl_str_alloc(ar, a[0].u.s.len, &p);
-  bool start = true;
-  for (uint32_t i = 0; i < a[0].u.s.len; i++) {
-    unsigned char c = (unsigned char)a[0].u.s.ptr[i];
-    if (isspace(c)) {
-      p[i] = (char)c;
-      start = true;
-      continue;
-    }
-    p[i] = (char)(c < 0x80 ? (start ? toupper(c) : tolower(c)) : c);
-    start = false;
-  }
+  const char *s = a[0].u.s.ptr;
+  size_t len = a[0].u.s.len, i = 0;
+  while (i < len && strchr(" \t\n\v\f\r", s[i]) && s[i]) i++;
+  sl_buf_t b;
+  sl_buf_init(&b);
+  case_into(s + i, len - i, &b, 2);
+  *out = sl_str_dup(ar, b.data ? b.data : "", b.len);
+  sl_buf_free(&b);
   return 0;
 }
 
@@ -717,6 +772,224 @@ static int f_uuid(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *
   return 0;
 }
 
+/* ---------------- ENCODE ---------------- */
+
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int enc_kind(const sl_value_t *v) {
+  static const char *const names[] = {"hex", "utf8", "ascii", "base64"};
+  for (int i = 0; i < 4; i++)
+    if (v->u.s.len == strlen(names[i]) && strncasecmp(v->u.s.ptr, names[i], v->u.s.len) == 0)
+      return i;
+  return -1;
+}
+
+/* Decodes text in encoding k into bytes (commons-codec / Java rules). */
+static int enc_decode(const char *s, size_t n, int k, sl_buf_t *b, sl_error_t *err) {
+  if (k == 0) {
+    /* "0x..." (odd length gets a leading 0) and "X'...'" wrappers are stripped */
+    char pad = 0;
+    if (n >= 2 && s[0] == '0' && s[1] == 'x') {
+      if (n % 2) pad = '0';
+      s += 2, n -= 2;
+    } else if (n >= 3 && (s[0] == 'x' || s[0] == 'X') && s[1] == '\'' && s[n - 1] == '\'') {
+      s += 2, n -= 3;
+    }
+    if ((n + (pad ? 1 : 0)) % 2)
+      return sl_error_set(err, SL_EEVAL, -1, "Odd number of characters.");
+    size_t i = 0;
+    if (pad) {
+      int l = hexval(s[0]);
+      if (l < 0) return sl_error_set(err, SL_EEVAL, -1, "Illegal hexadecimal character %c at index 0", s[0]);
+      sl_buf_putc(b, (char)l);
+      i = 1;
+    }
+    for (; i + 1 < n + 1 && i < n; i += 2) {
+      int h = hexval(s[i]), l = hexval(s[i + 1]);
+      if (h < 0 || l < 0)
+        return sl_error_set(err, SL_EEVAL, -1, "Illegal hexadecimal character %c at index %zu",
+                            h < 0 ? s[i] : s[i + 1], h < 0 ? i : i + 1);
+      sl_buf_putc(b, (char)(h * 16 + l));
+    }
+    return 0;
+  }
+  if (k == 3) {
+    /* lenient like Base64.decodeBase64: characters outside the alphabet are skipped */
+    uint32_t acc = 0, bits = 0;
+    for (size_t i = 0; i < n && s[i] != '='; i++) {
+      int v = b64val((unsigned char)s[i]);
+      if (v < 0) continue;
+      acc = (acc << 6) | (uint32_t)v;
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        sl_buf_putc(b, (char)((acc >> bits) & 0xFF));
+      }
+    }
+    return 0;
+  }
+  if (k == 2) {
+    /* String.getBytes(US_ASCII): every non-ASCII character becomes '?' */
+    for (size_t i = 0; i < n;) {
+      size_t j = u8_step(s, n, i);
+      sl_buf_putc(b, (unsigned char)s[i] < 0x80 ? s[i] : '?');
+      i = j;
+    }
+    return 0;
+  }
+  sl_buf_append(b, s, n);
+  return 0;
+}
+
+/* Encodes bytes into text in encoding k; undecodable bytes become U+FFFD. */
+static void enc_encode(const unsigned char *p, size_t n, int k, sl_buf_t *b) {
+  static const char hx[] = "0123456789abcdef";
+  if (k == 0) {
+    for (size_t i = 0; i < n; i++) {
+      sl_buf_putc(b, hx[p[i] >> 4]);
+      sl_buf_putc(b, hx[p[i] & 15]);
+    }
+  } else if (k == 3) {
+    for (size_t i = 0; i < n; i += 3) {
+      uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
+                   (i + 2 < n ? p[i + 2] : 0);
+      sl_buf_putc(b, B64[v >> 18]);
+      sl_buf_putc(b, B64[(v >> 12) & 63]);
+      sl_buf_putc(b, i + 1 < n ? B64[(v >> 6) & 63] : '=');
+      sl_buf_putc(b, i + 2 < n ? B64[v & 63] : '=');
+    }
+  } else {
+    for (size_t i = 0; i < n;) {
+      size_t next;
+      uint32_t cp = u8_decode((const char *)p, n, i, &next);
+      bool bad = (k == 2 && p[i] >= 0x80) || (p[i] >= 0x80 && next - i == 1);
+      if (bad) {
+        sl_buf_puts(b, "\xEF\xBF\xBD");
+        i++;
+      } else {
+        SL_UNUSED(cp);
+        sl_buf_append(b, p + i, next - i);
+        i = next;
+      }
+    }
+  }
+}
+
+static int f_encode(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,
+                    sl_value_t *out, sl_error_t *err) {
+  SL_UNUSED(n), SL_UNUSED(ret);
+  int in = enc_kind(&a[1]), to = enc_kind(&a[2]);
+  if (in < 0 || to < 0 || in == to)
+    return sl_error_set(err, SL_EEVAL, -1,
+                        "Supported input and output encodings are: hex, utf8, ascii and base64");
+  sl_buf_t raw, text;
+  sl_buf_init(&raw);
+  sl_buf_init(&text);
+  int rc = enc_decode(a[0].u.s.ptr, a[0].u.s.len, in, &raw, err);
+  if (!rc) {
+    enc_encode((const unsigned char *)(raw.data ? raw.data : ""), raw.len, to, &text);
+    *out = sl_str_dup(ar, text.data ? text.data : "", text.len);
+  }
+  sl_buf_free(&raw);
+  sl_buf_free(&text);
+  return rc;
+}
+
+/* ---------------- ELT, FIELD, SPLIT_TO_MAP ---------------- */
+
+static int ty_elt(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_type_t **ret,
+                  sl_error_t *err) {
+  SL_UNUSED(ar);
+  if (n < 1 || !sl_ty_is(a[0], SL_T_INT) || !all_strings(a, 1, n)) return sl_fn_reject(err);
+  *ret = &sl_type_string;
+  return 0;
+}
+
+static int ty_field(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_type_t **ret,
+                    sl_error_t *err) {
+  SL_UNUSED(ar);
+  if (n < 1 || !all_strings(a, 0, n)) return sl_fn_reject(err);
+  *ret = &sl_type_int;
+  return 0;
+}
+
+static int ty_split_to_map(const sl_type_t *const *a, int n, sl_arena_t *ar,
+                           const sl_type_t **ret, sl_error_t *err) {
+  if (n != 3 || !all_strings(a, 0, 3)) return sl_fn_reject(err);
+  *ret = sl_type_map(ar, &sl_type_string, &sl_type_string);
+  return 0;
+}
+
+static int f_elt(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,
+                 sl_value_t *out, sl_error_t *err) {
+  SL_UNUSED(ret), SL_UNUSED(ar), SL_UNUSED(err);
+  if (a[0].kind == SL_T_NULL || a[0].u.i < 1 || a[0].u.i > n - 1) *out = sl_null();
+  else *out = a[a[0].u.i];
+  return 0;
+}
+
+static int f_field(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,
+                   sl_value_t *out, sl_error_t *err) {
+  SL_UNUSED(ret), SL_UNUSED(ar), SL_UNUSED(err);
+  *out = sl_val_int(0);
+  if (a[0].kind == SL_T_NULL) return 0;
+  for (int i = 1; i < n; i++)
+    if (a[i].kind != SL_T_NULL && a[i].u.s.len == a[0].u.s.len &&
+        memcmp(a[i].u.s.ptr, a[0].u.s.ptr, a[0].u.s.len) == 0) {
+      *out = sl_val_int(i);
+      return 0;
+    }
+  return 0;
+}
+
+/* Entries split on the entry delimiter (empty ones skipped); an entry
+ * without the key/value delimiter is ignored; the value is the text between
+ * the first and second key/value delimiter; a later key wins. */
+static int f_split_to_map(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,
+                          sl_value_t *out, sl_error_t *err) {
+  SL_UNUSED(n), SL_UNUSED(ret), SL_UNUSED(err);
+  const char *s = a[0].u.s.ptr, *ed = a[1].u.s.ptr, *kd = a[2].u.s.ptr;
+  size_t sn = a[0].u.s.len, en = a[1].u.s.len, kn = a[2].u.s.len;
+  *out = sl_null();
+  if (en == 0 || kn == 0 || (en == kn && memcmp(ed, kd, en) == 0)) return 0;
+  uint32_t cap = 8, k = 0;
+  sl_value_t *items = sl_arena_alloc(ar, sizeof *items * 2 * cap);
+  for (size_t i = 0; i <= sn;) {
+    const char *f = memfind(s + i, sn - i, ed, en);
+    size_t e = f ? (size_t)(f - s) : sn;
+    const char *entry = s + i;
+    size_t elen = e - i;
+    const char *kv = elen ? memfind(entry, elen, kd, kn) : NULL;
+    if (kv) {
+      sl_value_t key = sl_val_string(entry, (uint32_t)(kv - entry));
+      const char *vs = kv + kn;
+      size_t vrest = elen - (size_t)(vs - entry);
+      const char *ve = memfind(vs, vrest, kd, kn);
+      sl_value_t val = sl_val_string(vs, (uint32_t)(ve ? (size_t)(ve - vs) : vrest));
+      uint32_t j;
+      for (j = 0; j < k; j++)
+        if (sl_value_equal(&items[2 * j], &key)) break;
+      if (j == k) {
+        if (k == cap) {
+          sl_value_t *bigger = sl_arena_alloc(ar, sizeof *items * 4 * cap);
+          memcpy(bigger, items, sizeof *items * 2 * cap);
+          items = bigger;
+          cap *= 2;
+        }
+        k++;
+      }
+      items[2 * j] = key;
+      items[2 * j + 1] = val;
+    }
+    if (!f) break;
+    i = e + en;
+  }
+  out->kind = SL_T_MAP;
+  out->u.arr.items = items;
+  out->u.arr.n = k;
+  return 0;
+}
+
 #define STR "STRING"
 const sl_function_t sl_fn_string_table[] = {
     {"CHR", SL_FN_SCALAR, STR, "Returns a single-character string for the given code point.",
@@ -730,6 +1003,19 @@ const sl_function_t sl_fn_string_table[] = {
      "skipped, a NULL separator gives NULL.",
      "CONCAT_WS(STRING separator, STRING... inputs)\nCONCAT_WS(BYTES separator, BYTES... inputs)",
      ty_concat_ws, f_concat_ws, false, false, false},
+    {"ELT", SL_FN_SCALAR, STR,
+     "Returns the Nth element of the list of strings, or NULL if N is less than 1 or greater "
+     "than the number of strings (1-indexed).",
+     "ELT(INTEGER n, STRING... args) -> STRING", ty_elt, f_elt, false, false, false},
+    {"ENCODE", SL_FN_SCALAR, STR,
+     "Takes an input string s, which is encoded as input_encoding, and encodes it as "
+     "output_encoding. The accepted encodings are: hex, utf8, ascii and base64.",
+     "ENCODE(STRING str, STRING inputEncoding, STRING outputEncoding) -> STRING", ty_str3_str,
+     f_encode, true, false, false},
+    {"FIELD", SL_FN_SCALAR, STR,
+     "Returns the position (1-indexed) of str in args, or 0 if not found (a NULL str is never "
+     "found).",
+     "FIELD(STRING str, STRING... args) -> INTEGER", ty_field, f_field, false, false, false},
     {"FROM_BYTES", SL_FN_SCALAR, STR,
      "Converts a BYTES value to STRING in the given encoding (hex, utf8, ascii, base64).",
      "FROM_BYTES(BYTES bytes, STRING encoding)", ty_from_bytes, f_from_bytes, true, false, false},
@@ -783,6 +1069,12 @@ const sl_function_t sl_fn_string_table[] = {
     {"SPLIT", SL_FN_SCALAR, STR, "Splits a string or bytes value into an array on a delimiter.",
      "SPLIT(STRING string, STRING delimiter)\nSPLIT(BYTES bytes, BYTES delimiter)", ty_split,
      f_split, true, false, false},
+    {"SPLIT_TO_MAP", SL_FN_SCALAR, STR,
+     "Splits a string into key-value pairs and creates a map from them; a later value for the "
+     "same key wins.",
+     "SPLIT_TO_MAP(STRING input, STRING entryDelimiter, STRING kvDelimiter) -> MAP<STRING, "
+     "STRING>",
+     ty_split_to_map, f_split_to_map, true, false, false},
     {"SUBSTRING", SL_FN_SCALAR, STR,
      "Returns the portion of the string or bytes passed in value.",
      "SUBSTRING(STRING str, INTEGER pos)\nSUBSTRING(STRING str, INTEGER pos, INTEGER length)\n"

@@ -28,6 +28,10 @@ __attribute__((constructor)) static void registry_init(void) {
       {sl_fn_datetime_table, sl_fn_datetime_count},
       {sl_fn_collections_table, sl_fn_collections_count},
       {sl_fn_aggregate_table, sl_fn_aggregate_count},
+      {sl_fn_json_table, sl_fn_json_count},
+      {sl_fn_url_table, sl_fn_url_count},
+      {sl_fn_regex_table, sl_fn_regex_count},
+      {sl_fn_conversions_table, sl_fn_conversions_count},
       {sl_fn_test_table, sl_fn_test_count},
   };
   int total = 0;

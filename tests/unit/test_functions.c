@@ -440,3 +440,209 @@ SL_TEST(fn_datetime_zones_and_units) {
   CHECK(strstr(f("TIMESTAMPADD(SECONDS, 1, FROM_DAYS(1))"), "does not accept") != NULL);
   fteardown();
 }
+
+SL_TEST(fn_json) {
+  fsetup();
+  const char *doc = "'{\"log\": {\"cloud\": \"gcp836Csd\", \"app\": \"ksProcessor\", "
+                    "\"instance\": 4, \"tags\": [\"a\", {\"b\": null}]}}'";
+  char q[512];
+  snprintf(q, sizeof q, "EXTRACTJSONFIELD(%s, '$.log.cloud')", doc);
+  CHECK_STR(f(q), "gcp836Csd");
+  snprintf(q, sizeof q, "EXTRACTJSONFIELD(%s, '$.log.instance')", doc);
+  CHECK_STR(f(q), "4");
+  snprintf(q, sizeof q, "EXTRACTJSONFIELD(%s, '$.log.tags[1]')", doc);
+  CHECK_STR(f(q), "{\"b\":null}");
+  snprintf(q, sizeof q, "EXTRACTJSONFIELD(%s, '$.log.tags[1].b')", doc);
+  CHECK_STR(f(q), "null");
+  CHECK_INT(fout[0], 'n'); /* the text "null", not SQL NULL: Jackson's NullNode */
+  snprintf(q, sizeof q, "EXTRACTJSONFIELD(%s, '$[''log''][''app'']')", doc);
+  CHECK_STR(f(q), "ksProcessor");
+  snprintf(q, sizeof q, "EXTRACTJSONFIELD(%s, '$.log.missing')", doc);
+  CHECK_STR(f(q), "null");
+  CHECK_INT(ferr.code, 0);
+  CHECK_STR(f("EXTRACTJSONFIELD('{\"a\": \"x\\u0041\"}', '$.a')"), "xA");
+  CHECK_STR(f("EXTRACTJSONFIELD('not json', '$.a')"), "null");
+  CHECK_INT(ferr.code, SL_EEVAL);
+  CHECK_STR(f("EXTRACTJSONFIELD(NS, '$.a')"), "null");
+  CHECK_STR(f("IS_JSON_STRING('[1, 2, 3]')"), "true");
+  CHECK_STR(f("IS_JSON_STRING('\"abc\"')"), "true");
+  CHECK_STR(f("IS_JSON_STRING('null')"), "true");
+  CHECK_STR(f("IS_JSON_STRING('')"), "false");
+  CHECK_STR(f("IS_JSON_STRING('abc')"), "false");
+  CHECK_STR(f("IS_JSON_STRING('{\"a\": 01}')"), "false");
+  CHECK_STR(f("IS_JSON_STRING(NS)"), "false");
+  CHECK_STR(f("JSON_ARRAY_LENGTH('[1, [1, [2]], 3]')"), "3");
+  CHECK_STR(f("JSON_ARRAY_LENGTH('[]')"), "0");
+  CHECK_STR(f("JSON_ARRAY_LENGTH('{}')"), "null");
+  CHECK_STR(f("JSON_ARRAY_LENGTH('abc')"), "null");
+  CHECK_INT(ferr.code, SL_EEVAL);
+  CHECK_STR(f("JSON_KEYS('{\"a\": \"abc\", \"b\": { \"c\": \"a\" }, \"d\": 1}')"), "[a, b, d]");
+  CHECK_STR(f("JSON_KEYS('{}')"), "[]");
+  CHECK_STR(f("JSON_KEYS('[]')"), "null");
+  CHECK_STR(f("JSON_KEYS('')"), "null");
+  CHECK_STR(f("JSON_RECORDS('{\"a\": \"abc\", \"b\": { \"c\": \"a\" }, \"d\": 1}')"),
+            "{a=\"abc\", b={\"c\":\"a\"}, d=1}");
+  CHECK_STR(ftype, "MAP<STRING, STRING>");
+  CHECK_STR(f("JSON_RECORDS('123')"), "null");
+  CHECK_STR(f("JSON_CONCAT('{\"a\": 1}', '{\"b\": 2}')"), "{\"a\":1,\"b\":2}");
+  CHECK_STR(f("JSON_CONCAT('{\"a\": {\"5\": 6}}', '{\"a\": {\"3\": 4}}')"), "{\"a\":{\"3\":4}}");
+  CHECK_STR(f("JSON_CONCAT('[1, [2]]', '[[[3]], [[[4]]]]')"), "[1,[2],[[3]],[[[4]]]]");
+  CHECK_STR(f("JSON_CONCAT('null', 'null')"), "[null,null]");
+  CHECK_STR(f("JSON_CONCAT('[1, 2]', '{\"a\": 1}')"), "[1,2,{\"a\":1}]");
+  CHECK_STR(f("JSON_CONCAT('1', '2')"), "[1,2]");
+  CHECK_STR(f("JSON_CONCAT('abc', '[1]')"), "null");
+  CHECK_STR(f("JSON_CONCAT(NS, '[1]')"), "null");
+  CHECK_STR(f("JSON_ARRAY_CONTAINS('[1, 2, 3]', 3)"), "true");
+  CHECK_STR(f("JSON_ARRAY_CONTAINS('[1.0, 2]', 1.0E0)"), "true");
+  CHECK_STR(f("JSON_ARRAY_CONTAINS('[1.0, 2]', 1)"), "false");
+  CHECK_STR(f("JSON_ARRAY_CONTAINS('[\"a\", null]', 'a')"), "true");
+  CHECK_STR(f("JSON_ARRAY_CONTAINS('[1, 2', 1)"), "true");
+  CHECK_STR(f("JSON_ARRAY_CONTAINS('{\"a\": 1}', 1)"), "false");
+  CHECK_STR(f("JSON_ARRAY_CONTAINS('[true]', false)"), "false");
+  CHECK_STR(f("TO_JSON_STRING(1)"), "1");
+  CHECK_STR(f("TO_JSON_STRING('abc')"), "\"abc\"");
+  CHECK_STR(f("TO_JSON_STRING(NS)"), "null");
+  CHECK_STR(f("TO_JSON_STRING(DEC)"), "12.35");
+  CHECK_STR(f("TO_JSON_STRING(D)"), "2.5");
+  CHECK_STR(f("TO_JSON_STRING(TS)"), "\"2020-01-02T00:00:00.123\"");
+  CHECK_STR(f("TO_JSON_STRING(PARSE_DATE('2021-10-11', 'yyyy-MM-dd'))"), "\"2021-10-11\"");
+  CHECK_STR(f("TO_JSON_STRING(BYT)"), "\"c29tZV9zdHJpbmc=\"");
+  CHECK_STR(f("TO_JSON_STRING(ARR)"), "[3,1,2,1,null]");
+  CHECK_STR(f("TO_JSON_STRING(M)"), "{\"b\":2,\"a\":1}");
+  CHECK_STR(f("TO_JSON_STRING(STRUCT(id := 1, name := 'A\"\n'))"), "{\"ID\":1,\"NAME\":\"A\\\"\\n\"}");
+  fteardown();
+}
+
+SL_TEST(fn_url) {
+  fsetup();
+  CHECK_STR(f("URL_ENCODE_PARAM('?foo $bar')"), "%3Ffoo+%24bar");
+  CHECK_STR(f("URL_ENCODE_PARAM('hello&world é')"), "hello%26world+%C3%A9");
+  CHECK_STR(f("URL_DECODE_PARAM('%3Ffoo+%24bar')"), "?foo $bar");
+  CHECK_STR(f("URL_DECODE_PARAM('bad%zz')"), "null");
+  CHECK_INT(ferr.code, SL_EEVAL);
+  CHECK_STR(f("URL_EXTRACT_FRAGMENT('http://www.test.com/?query#fragment')"), "fragment");
+  CHECK_STR(f("URL_EXTRACT_FRAGMENT('http://test.com#frag%20space')"), "frag space");
+  CHECK_STR(f("URL_EXTRACT_FRAGMENT('http://www.nofragment.com')"), "null");
+  CHECK_STR(f("URL_EXTRACT_HOST('http://test@confluent.io:8080')"), "confluent.io");
+  CHECK_STR(f("URL_EXTRACT_HOST('http://www.test.com/?query#fragment')"), "www.test.com");
+  CHECK_STR(f("URL_EXTRACT_PARAMETER('http://www.test.com/?one=a&two=b&three', 'two')"), "b");
+  CHECK_STR(f("URL_EXTRACT_PARAMETER('http://www.test.com/?one=a&two=b&three', 'three')"), "");
+  CHECK_STR(f("URL_EXTRACT_PARAMETER('http://www.test.com/?one=a', 'four')"), "null");
+  CHECK_STR(f("URL_EXTRACT_PARAMETER('http://test.com?a%20b=c%20d', 'a b')"), "c d");
+  CHECK_STR(f("URL_EXTRACT_PATH('http://www.test.com?query#fragment')"), "");
+  CHECK_STR(f("URL_EXTRACT_PATH('http://test@confluent.io:8080/nested/path?query&jobs')"),
+            "/nested/path");
+  CHECK_STR(f("URL_EXTRACT_PORT('http://test@confluent.io')"), "null");
+  CHECK_STR(f("URL_EXTRACT_PORT('http://localhost:8080/path')"), "8080");
+  CHECK_STR(ftype, "INTEGER");
+  CHECK_STR(f("URL_EXTRACT_PROTOCOL('https://test@confluent.io:8080/nested/path?query&jobs')"),
+            "https");
+  CHECK_STR(f("URL_EXTRACT_PROTOCOL('www.confluent.io')"), "null");
+  CHECK_STR(f("URL_EXTRACT_QUERY('http://test.com?a=foo%20bar&b=baz')"), "a=foo bar&b=baz");
+  CHECK_STR(f("URL_EXTRACT_QUERY('http://test@confluent.io:8080/path')"), "null");
+  CHECK_STR(f("URL_EXTRACT_HOST('http://bad host.com/')"), "null");
+  CHECK_INT(ferr.code, SL_EEVAL);
+  CHECK_STR(f("URL_EXTRACT_HOST(NS)"), "null");
+  fteardown();
+}
+
+SL_TEST(fn_regex) {
+  fsetup();
+  CHECK_STR(f("REGEXP_EXTRACT('(.*) (.*)', 'hello there', 2)"), "there");
+  CHECK_STR(f("REGEXP_EXTRACT('.*', 'hello')"), "hello");
+  CHECK_STR(f("REGEXP_EXTRACT('(([AEIOU]).)', 'ksqlDB is Awesome', 2)"), "A");
+  CHECK_STR(f("REGEXP_EXTRACT('x(y)?', 'x', 1)"), "null");
+  CHECK_STR(f("REGEXP_EXTRACT('(a)', 'a', 2)"), "null");
+  CHECK_STR(f("REGEXP_EXTRACT('nope', 'hello')"), "null");
+  CHECK_STR(f("REGEXP_EXTRACT('\\d+', 'ab123cd45')"), "123");
+  CHECK_STR(f("REGEXP_EXTRACT('a+?', 'aaa')"), "a");
+  CHECK_STR(f("REGEXP_EXTRACT('(?i)HELLO', 'say hello')"), "hello");
+  CHECK_STR(f("REGEXP_EXTRACT('(a|ab)(c|bcd)', 'abcd')"), "abcd");
+  CHECK_STR(f("REGEXP_EXTRACT('(\\w)\\1', 'abccd')"), "cc");
+  CHECK_STR(f("REGEXP_EXTRACT('\\bis\\b', 'this is')"), "is");
+  CHECK_STR(f("REGEXP_EXTRACT('foo(?=bar)', 'foobaz foobar')"), "foo");
+  CHECK_STR(f("REGEXP_EXTRACT('(?<=\\$)\\d+', 'cost $42')"), "42");
+  CHECK_STR(f("REGEXP_EXTRACT('a{2,3}', 'aaaa')"), "aaa");
+  CHECK_STR(f("REGEXP_EXTRACT('a*+a', 'aaa')"), "null");
+  CHECK_STR(f("REGEXP_EXTRACT('[^a-c]+', 'abcdef')"), "def");
+  CHECK_STR(f("REGEXP_EXTRACT('\\p{L}+', '123héllo')"), "héllo");
+  CHECK_STR(f("REGEXP_EXTRACT('h.llo', 'héllo')"), "héllo");
+  CHECK_STR(f("REGEXP_EXTRACT('(', 'x')"), "null");
+  CHECK_INT(ferr.code, SL_EEVAL);
+  CHECK_STR(f("REGEXP_EXTRACT(NS, 'x')"), "null");
+  CHECK_STR(f("REGEXP_EXTRACT_ALL('(\\w+) (\\w+)', 'hello there nice day', 2)"), "[there, day]");
+  CHECK_STR(ftype, "ARRAY<STRING>");
+  CHECK_STR(f("REGEXP_EXTRACT_ALL('\\d', 'a1b2c3')"), "[1, 2, 3]");
+  CHECK_STR(f("REGEXP_EXTRACT_ALL('x*', 'ab')"), "[, , ]");
+  CHECK_STR(f("REGEXP_EXTRACT_ALL('z', 'ab')"), "[]");
+  CHECK_STR(f("REGEXP_REPLACE('foobar', 'o+', 'X')"), "fXbar");
+  CHECK_STR(f("REGEXP_REPLACE('John Smith', '(\\w+) (\\w+)', '$2, $1')"), "Smith, John");
+  CHECK_STR(f("REGEXP_REPLACE('abc', '', '-')"), "-a-b-c-");
+  CHECK_STR(f("REGEXP_REPLACE('a.b', '\\.', '\\$')"), "a$b");
+  CHECK_STR(f("REGEXP_REPLACE('ab', 'a', '$1')"), "null");
+  CHECK_INT(ferr.code, SL_EEVAL);
+  CHECK_STR(f("REGEXP_REPLACE(S, NS, 'x')"), "null");
+  CHECK_STR(f("REGEXP_SPLIT_TO_ARRAY('a-b--c', '-')"), "[a, b, , c]");
+  CHECK_STR(f("REGEXP_SPLIT_TO_ARRAY('-a-b-', '-')"), "[, a, b, ]");
+  CHECK_STR(f("REGEXP_SPLIT_TO_ARRAY('abc', '')"), "[a, b, c]");
+  CHECK_STR(f("REGEXP_SPLIT_TO_ARRAY('abc', 'x*')"), "[a, b, c]");
+  CHECK_STR(f("REGEXP_SPLIT_TO_ARRAY('abc', 'z')"), "[abc]");
+  CHECK_STR(f("REGEXP_SPLIT_TO_ARRAY('aXbXXc', 'X+')"), "[a, b, c]");
+  CHECK_STR(f("REGEXP_SPLIT_TO_ARRAY('', 'a')"), "[]");
+  CHECK_STR(f("REGEXP_EXTRACT('(a*)*b', 'aaab')"), "aaab");
+  CHECK_STR(f("REGEXP_EXTRACT('(x+x+)+y', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx')"), "null");
+  CHECK_INT(ferr.code, SL_EEVAL); /* the step budget, not a hang */
+  fteardown();
+}
+
+SL_TEST(fn_string_more) {
+  fsetup();
+  CHECK_STR(f("UCASE('straße éa')"), "STRAßE ÉA");
+  CHECK_STR(f("LCASE('ÀÉÎ Ω')"), "àéî ω");
+  CHECK_STR(f("INITCAP('  éLAN vital\tÜBER')"), "Élan Vital\tÜber");
+  CHECK_STR(f("INITCAP('')"), "");
+  CHECK_STR(f("ENCODE('4b50', 'hex', 'utf8')"), "KP");
+  CHECK_STR(f("ENCODE('0x4b50', 'hex', 'ascii')"), "KP");
+  CHECK_STR(f("ENCODE('X''4b50''', 'hex', 'base64')"), "S1A=");
+  CHECK_STR(f("ENCODE('KP', 'utf8', 'hex')"), "4b50");
+  CHECK_STR(f("ENCODE('S1A=', 'base64', 'utf8')"), "KP");
+  CHECK_STR(f("ENCODE('é', 'ascii', 'hex')"), "3f");
+  CHECK_STR(f("ENCODE('c3a9', 'hex', 'ascii')"), "\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK_STR(f("ENCODE('x', 'utf8', 'utf8')"), "null");
+  CHECK_INT(ferr.code, SL_EEVAL);
+  CHECK_STR(f("ENCODE('4g', 'hex', 'utf8')"), "null");
+  CHECK_STR(f("ENCODE(NS, 'hex', 'utf8')"), "null");
+  CHECK_STR(f("ELT(2, 'a', 'b', 'c')"), "b");
+  CHECK_STR(f("ELT(0, 'a')"), "null");
+  CHECK_STR(f("ELT(4, 'a', 'b', 'c')"), "null");
+  CHECK_STR(f("ELT(1, NS, 'b')"), "null");
+  CHECK_STR(f("ELT(NI, 'a')"), "null");
+  CHECK_STR(f("FIELD('b', 'a', 'b', 'c')"), "2");
+  CHECK_STR(f("FIELD('z', 'a', 'b')"), "0");
+  CHECK_STR(f("FIELD(NS, 'a', NS)"), "0");
+  CHECK_STR(f("SPLIT_TO_MAP('apple:=green/cherry:=red', '/', ':=')"),
+            "{apple=green, cherry=red}");
+  CHECK_STR(ftype, "MAP<STRING, STRING>");
+  CHECK_STR(f("SPLIT_TO_MAP('a=1//b=2/c/a=3=4', '/', '=')"), "{a=3, b=2}");
+  CHECK_STR(f("SPLIT_TO_MAP('a=1', '', '=')"), "null");
+  CHECK_STR(f("SPLIT_TO_MAP('a=1', '=', '=')"), "null");
+  CHECK_STR(f("SPLIT_TO_MAP(NS, '/', '=')"), "null");
+  CHECK_STR(f("INT_FROM_BYTES(TO_BYTES('AAAH5Q==', 'base64'))"), "2021");
+  CHECK_STR(f("INT_FROM_BYTES(TO_BYTES('e5070000', 'hex'), 'LITTLE_ENDIAN')"), "2021");
+  CHECK_STR(f("INT_FROM_BYTES(TO_BYTES('e507', 'hex'))"), "null");
+  CHECK_INT(ferr.code, SL_EEVAL);
+  CHECK_STR(f("INT_FROM_BYTES(TO_BYTES('e5070000', 'hex'), 'MIDDLE_ENDIAN')"), "null");
+  CHECK_STR(f("BIGINT_FROM_BYTES(TO_BYTES('AAAAASoF8gA=', 'base64'), 'BIG_ENDIAN')"),
+            "5000000000");
+  CHECK_STR(f("DOUBLE_FROM_BYTES(TO_BYTES('QICm/ZvJ9YI=', 'base64'))"), "532.8738323");
+  CHECK_STR(ftype, "DOUBLE");
+  CHECK_STR(f("INT_FROM_BYTES(CAST(NULL AS BYTES))"), "null");
+  CHECK_STR(f("ROUND(GEO_DISTANCE(37.4439, -122.1663, 51.5257, -0.1122), 5)"), "8634.6598");
+  CHECK_STR(f("ROUND(GEO_DISTANCE(37.4439, -122.1663, 51.5257, -0.1122, 'MI'), 5)"),
+            "5365.65973");
+  CHECK_STR(f("GEO_DISTANCE(91, 0, 0, 0)"), "null");
+  CHECK_INT(ferr.code, SL_EEVAL);
+  CHECK_STR(f("GEO_DISTANCE(1, 0, 0, 0, 'parsecs')"), "null");
+  CHECK_STR(f("GEO_DISTANCE(1, 0, 0, NI)"), "null");
+  fteardown();
+}
