@@ -28,7 +28,8 @@ typedef struct jrow {
 
 typedef struct join_state {
   sl_map_t *store[2]; /* key text -> sl_ptrvec_t* of jrow_t* (SS) or jrow_t* (ST, TT) */
-  int64_t stream_time;
+  int64_t stream_time; /* highest record time of both sides */
+  int64_t side_time[2]; /* highest record time put into each side's store */
   int64_t seq;        /* makes stream-stream store keys unique */
   sl_buf_t kb;
 } join_state_t;
@@ -134,13 +135,26 @@ static sl_ptrvec_t *bucket(sl_map_t *m, const char *k, bool create) {
 }
 
 /* Stream-stream: emits closed unmatched rows (with GRACE) and drops expired rows. */
+/* Stream-stream joins follow Kafka Streams: each side's window store keeps
+ * rows for before + after + grace behind the newest row put into it (its own
+ * observed time); an outer side's row without a match is reported at once
+ * without GRACE, or with GRACE once its window has closed against the time
+ * both sides have reached (at once if it had already closed on arrival). */
+static int64_t retention(const sl_pnode_t *n) { return n->before_ms + n->after_ms + n->grace_ms; }
+
+static int64_t side_reach(const sl_pnode_t *n, int p) { return p == 0 ? n->after_ms : n->before_ms; }
+
+/* True if a row of time ts has fallen out of a store that has seen time t. */
+static bool expired(const sl_pnode_t *n, int64_t ts, int64_t t) {
+  return t != INT64_MIN && ts < t - retention(n);
+}
+
 static int ss_sweep(sl_operator_t *op, const sl_row_t *tmpl) {
   const sl_pnode_t *n = op->node;
   join_state_t *st = op->state;
   int rc = 0;
   for (int p = 0; p < 2; p++) {
-    int64_t reach = p == 0 ? n->after_ms : n->before_ms;
-    int64_t keep = n->before_ms + n->after_ms + n->grace_ms;
+    int64_t reach = side_reach(n, p);
     int it = 0;
     const char *k;
     void *bv;
@@ -153,17 +167,15 @@ static int ss_sweep(sl_operator_t *op, const sl_row_t *tmpl) {
             st->stream_time > j->ts + reach + n->grace_ms) {
           j->done = true;
           jrow_changelog(op, p, k, j, false);
-          const sl_value_t *kv = &j->v[0];
           sl_value_t key;
           sl_eval_ctx_t ec = {.slots = j->v, .arena = &op->task->batch};
           sl_error_clear(&ec.err);
           sl_cexpr_eval(p == 0 ? n->left_key : n->right_key, &ec, &key);
-          kv = &key;
           if (rc == 0)
-            rc = emit(op, p == 0 ? j->v : NULL, p == 1 ? j->v : NULL, kv, j->ts, false, tmpl);
+            rc = emit(op, p == 0 ? j->v : NULL, p == 1 ? j->v : NULL, &key, j->ts, false, tmpl);
         }
-        if (j->ts + keep < st->stream_time && (j->done || j->matched || !n->has_grace ||
-                                                !outer_side(n, p))) {
+        bool pending = n->has_grace && outer_side(n, p) && !j->matched && !j->done;
+        if (expired(n, j->ts, st->side_time[p]) && !pending) {
           jrow_changelog(op, p, k, j, true);
           jrow_free(j);
         } else {
@@ -180,56 +192,48 @@ static int ss_push(sl_operator_t *op, sl_row_t *row, int p, const sl_value_t *ke
                    const char *ktext) {
   const sl_pnode_t *n = op->node;
   join_state_t *st = op->state;
-  if (row->ts > st->stream_time) st->stream_time = row->ts;
-  int64_t keep = n->before_ms + n->after_ms + n->grace_ms;
-  int64_t reach = p == 0 ? n->after_ms : n->before_ms;
-  bool closed = n->has_grace ? row->ts + reach + n->grace_ms < st->stream_time
-                             : row->ts + keep < st->stream_time;
-  if (closed) {
-    /* Its window closed before it arrived: an outer side still reports it. */
-    if (n->has_grace && outer_side(n, p))
-      return emit(op, p == 0 ? row->v : NULL, p == 1 ? row->v : NULL, key, row->ts, false, row);
-    sl_exec_plog(op->task, "RECORD_PROCESSING_ERROR", "Skipping record for expired join window");
-    return 0;
-  }
+  int64_t ts = row->ts;
+  if (ts > st->stream_time) st->stream_time = ts;
+  if (ts > st->side_time[p]) st->side_time[p] = ts;
+  int64_t lo = p == 0 ? ts - n->before_ms : ts - n->after_ms;
+  int64_t hi = ts + side_reach(n, p);
   int nside = p == 0 ? n->left_nslots : n->right_nslots;
   jrow_t *me = jrow_new(row, nside);
   sl_ptrvec_t *other = bucket(st->store[1 - p], ktext, false);
   int rc = 0;
-  if (other) {
-    /* Match in time order. */
-    for (int pass = 0; pass < 1; pass++) {
-      for (int i = 0; i < other->len && rc == 0; i++) {
-        jrow_t *o = other->items[i];
-        int64_t lo = p == 0 ? row->ts - n->before_ms : row->ts - n->after_ms;
-        int64_t hi = p == 0 ? row->ts + n->after_ms : row->ts + n->before_ms;
-        if (o->ts < lo || o->ts > hi) continue;
-        me->matched = true;
-        if (!o->matched) {
-          o->matched = true;
-          jrow_changelog(op, 1 - p, ktext, o, false);
-        }
-        rc = emit(op, p == 0 ? me->v : o->v, p == 0 ? o->v : me->v, key, max64(row->ts, o->ts),
-                  false, row);
-      }
+  for (int i = 0; other && i < other->len && rc == 0; i++) {
+    jrow_t *o = other->items[i];
+    if (o->ts < lo || o->ts > hi) continue;
+    if (expired(n, o->ts, st->side_time[1 - p])) continue; /* gone from its store */
+    me->matched = true;
+    if (!o->matched) {
+      o->matched = true;
+      jrow_changelog(op, 1 - p, ktext, o, false);
     }
+    rc = emit(op, p == 0 ? me->v : o->v, p == 0 ? o->v : me->v, key, max64(ts, o->ts), false,
+              row);
   }
-  if (!me->matched && outer_side(n, p) && !n->has_grace) {
+  if (!me->matched && outer_side(n, p) && (!n->has_grace || hi < st->stream_time)) {
     me->done = true;
-    if (rc == 0) rc = emit(op, p == 0 ? me->v : NULL, p == 1 ? me->v : NULL, key, row->ts, false, row);
+    if (rc == 0) rc = emit(op, p == 0 ? me->v : NULL, p == 1 ? me->v : NULL, key, ts, false, row);
   }
-  char sk[64];
-  snprintf(sk, sizeof sk, "%lld", (long long)st->seq++);
-  me->skey = sl_strdup(sk);
-  jrow_changelog(op, p, ktext, me, false);
-  sl_ptrvec_t *mine = bucket(st->store[p], ktext, true);
-  /* Keep rows sorted by time (stable). */
-  int pos = mine->len;
-  while (pos > 0 && ((jrow_t *)mine->items[pos - 1])->ts > me->ts) pos--;
-  sl_ptrvec_push(mine, NULL);
-  memmove(mine->items + pos + 1, mine->items + pos, sizeof(void *) * (size_t)(mine->len - 1 - pos));
-  mine->items[pos] = me;
-  if (rc == 0) rc = ss_sweep(op, row);
+  /* The store keeps the row unless it is already older than its retention. */
+  if (expired(n, ts, st->side_time[p])) {
+    jrow_free(me);
+  } else {
+    char sk[64];
+    snprintf(sk, sizeof sk, "%lld", (long long)st->seq++);
+    me->skey = sl_strdup(sk);
+    jrow_changelog(op, p, ktext, me, false);
+    sl_ptrvec_t *mine = bucket(st->store[p], ktext, true);
+    int pos = mine->len; /* sorted by time, stable */
+    while (pos > 0 && ((jrow_t *)mine->items[pos - 1])->ts > me->ts) pos--;
+    sl_ptrvec_push(mine, NULL);
+    memmove(mine->items + pos + 1, mine->items + pos,
+            sizeof(void *) * (size_t)(mine->len - 1 - pos));
+    mine->items[pos] = me;
+  }
+  if (rc == 0 && ts == st->stream_time) rc = ss_sweep(op, row);
   return rc;
 }
 
@@ -379,6 +383,7 @@ static int join_restore(sl_operator_t *op, const sl_record_t *rec) {
     memmove(b->items + pos + 1, b->items + pos, sizeof(void *) * (size_t)(b->len - 1 - pos));
     b->items[pos] = j;
     if (j->ts > st->stream_time) st->stream_time = j->ts;
+    if (j->ts > st->side_time[p]) st->side_time[p] = j->ts;
   } else {
     sl_map_put(st->store[p], ktext ? ktext : skey, j);
   }
@@ -421,6 +426,7 @@ void sl_exec_join_init(sl_operator_t *op) {
   st->store[0] = sl_map_new(false);
   st->store[1] = sl_map_new(false);
   st->stream_time = INT64_MIN;
+  st->side_time[0] = st->side_time[1] = INT64_MIN;
   sl_buf_init(&st->kb);
   op->state = st;
   op->push = join_push;
