@@ -31,6 +31,7 @@ typedef struct jscope {
   int key_slot;         /* slot of the synthetic join key (ROWKEY) */
   const sl_type_t *key_type;
   bool synthetic;
+  const char *key_name;  /* name of the synthetic key: ROWKEY, or ROWKEY_n if taken */
   const char *clause;
   int refs[2];          /* columns referenced per side (for ON analysis) */
 } jscope_t;
@@ -81,7 +82,8 @@ static int jresolve(void *ctx, const sl_expr_t *e, int *slot, const sl_type_t **
     js->refs[js->only == 0 ? 1 : 0]++;
     return sl_error_set(err, SL_ESEMANTIC, e->offset, "wrong side");
   }
-  if (!strcmp(name, "\x01JOINKEY") || (!strcmp(name, "ROWKEY") && js->only < 0 && js->synthetic)) {
+  if (!strcmp(name, "\x01JOINKEY") ||
+      (js->synthetic && js->only < 0 && !strcmp(name, js->key_name))) {
     *slot = js->key_slot;
     *type = js->key_type;
     return 0;
@@ -551,6 +553,14 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
     if (synthetic) ncand = 0;
   }
   js.synthetic = synthetic;
+  /* The synthetic key is ROWKEY, or the first ROWKEY_n no source column uses. */
+  js.key_name = "ROWKEY";
+  for (int n = 1;; n++) {
+    if (sl_schema_find(L.node->schema, js.key_name) < 0 &&
+        sl_schema_find(R.node->schema, js.key_name) < 0)
+      break;
+    js.key_name = sl_arena_sprintf(a, "ROWKEY_%d", n);
+  }
 
   /* Projection. */
   int cap = sel->items.len + L.node->schema->ncols + R.node->schema->ncols + 2;
@@ -562,10 +572,10 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
     if (e->kind == SL_EX_STAR) {
       if (!e->qualifier && synthetic) {
         jitem_t *o = &items[ni++];
-        o->name = "ROWKEY";
+        o->name = js.key_name;
         o->offset = e->offset;
         o->key_idx = 99;
-        sl_expr_t *ke = an_column_ast(a, "ROWKEY", e->offset);
+        sl_expr_t *ke = an_column_ast(a, js.key_name, e->offset);
         if ((rc = jcompile(ke, &js, "SELECT", -1, ax, a, nrow, &o->cx, err))) goto fail;
       }
       for (int k = 0; k < 2; k++) {
@@ -598,7 +608,7 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
     if ((rc = jcompile(e, &js, "SELECT", -1, ax, a, nrow, &o->cx, err))) goto fail;
     if (e->kind == SL_EX_COLUMN) {
       const char *cn = e->name->name;
-      if (!strcmp(cn, "ROWKEY") && synthetic) o->key_idx = 99;
+      if (synthetic && !strcmp(cn, js.key_name)) o->key_idx = 99;
       int sl;
       const sl_type_t *t;
       side_t *owner = NULL;
@@ -652,11 +662,11 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
     if (synthetic) {
       rc = sl_error_set(err, SL_ESEMANTIC, sel->offset,
                         "Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\n"
-                        "The query used to build `%s` must include the join expression ROWKEY in "
-                        "its projection (eg, SELECT ROWKEY...).\nROWKEY was added as a synthetic "
+                        "The query used to build `%s` must include the join expression %s in "
+                        "its projection (eg, SELECT %s...).\n%s was added as a synthetic "
                         "key column because the join criteria did not match any source column. This "
                         "expression must be included in the projection and may be aliased.",
-                        sink_name);
+                        sink_name, js.key_name, js.key_name, js.key_name);
     } else {
       sl_buf_t b;
       sl_buf_init(&b);
@@ -677,7 +687,7 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
       x = y;
       y = t;
     }
-    const char *keyname = items[key_item].key_idx == 99 ? "ROWKEY" : items[key_item].name;
+    const char *keyname = items[key_item].key_idx == 99 ? js.key_name : items[key_item].name;
     if (items[key_item].key_idx >= 0 && items[key_item].key_idx < ncand) {
       const sl_expr_t *ke = items[key_item].key_idx == 0 && cands[0].slot < R.base ? le : re;
       (void)ke;
