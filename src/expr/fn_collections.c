@@ -178,10 +178,12 @@ static int ty_series(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_
                      sl_error_t *err) {
   if (n < 2 || n > 3) return sl_fn_reject(err);
   bool big = false;
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < 2; i++) {
     if (!sl_ty_integral(a[i])) return sl_fn_reject(err);
     if (a[i] && a[i]->kind == SL_T_BIGINT) big = true;
   }
+  /* the step is an INT in both overloads */
+  if (n == 3 && !sl_ty_is(a[2], SL_T_INT)) return sl_fn_reject(err);
   *ret = sl_type_array(ar, big ? &sl_type_bigint : &sl_type_int);
   return 0;
 }
@@ -457,10 +459,8 @@ FN(f_generate_series) {
   int64_t start = sl_num_l(&a[0]), end = sl_num_l(&a[1]), step = n > 2 ? sl_num_l(&a[2]) : 1;
   if (n <= 2 && end < start) step = -1;
   if (step == 0) return sl_error_set(err, SL_EEVAL, -1, "GENERATE_SERIES step cannot be zero");
-  if ((end - start) / step < 0) {
-    *out = make_array(NULL, 0);
-    return 0;
-  }
+  if ((end > start && step < 0) || (end < start && step > 0))
+    return sl_error_set(err, SL_EEVAL, -1, "GENERATE_SERIES step has wrong sign");
   uint64_t cnt = (uint64_t)((end - start) / step) + 1;
   if (cnt > 10000000)
     return sl_error_set(err, SL_EEVAL, -1, "GENERATE_SERIES would produce too many elements");
@@ -524,7 +524,7 @@ const sl_function_t sl_fn_collections_table[] = {
     {"GENERATE_SERIES", SL_FN_SCALAR, ARR,
      "Constructs an array of values between start and end (inclusive), with an optional step.",
      "GENERATE_SERIES(INTEGER start, INTEGER end [, INTEGER step])\n"
-     "GENERATE_SERIES(BIGINT start, BIGINT end [, BIGINT step])",
+     "GENERATE_SERIES(BIGINT start, BIGINT end [, INTEGER step])",
      ty_series, f_generate_series, true, false, false},
     {"MAP_KEYS", SL_FN_SCALAR, MAPC, "Returns an array of the keys of a map.",
      "MAP_KEYS(MAP<K, V> map)", ty_map_keys, f_map_keys, true, false, false},

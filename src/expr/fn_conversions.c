@@ -86,6 +86,20 @@ FN(f_double_from_bytes) {
   return 0;
 }
 
+static int ty_int_from_boolean(const sl_type_t *const *a, int n, sl_arena_t *ar,
+                               const sl_type_t **ret, sl_error_t *err) {
+  SL_UNUSED(ar);
+  if (n != 1 || !sl_ty_is(a[0], SL_T_BOOLEAN)) return sl_fn_reject(err);
+  *ret = &sl_type_int;
+  return 0;
+}
+
+FN(f_int_from_boolean) {
+  SL_UNUSED(n), SL_UNUSED(ret), SL_UNUSED(ar), SL_UNUSED(err);
+  *out = sl_val_int(a[0].u.b ? 1 : 0);
+  return 0;
+}
+
 #define CONV "CONVERSIONS"
 const sl_function_t sl_fn_conversions_table[] = {
     {"BIGINT_FROM_BYTES", SL_FN_SCALAR, CONV, "Converts a BYTES value to a BIGINT type.",
@@ -96,6 +110,9 @@ const sl_function_t sl_fn_conversions_table[] = {
      "DOUBLE_FROM_BYTES(BYTES value) -> DOUBLE\n"
      "DOUBLE_FROM_BYTES(BYTES value, STRING byteOrder) -> DOUBLE",
      ty_double, f_double_from_bytes, true, false, false},
+    {"INT_FROM_BOOLEAN", SL_FN_SCALAR, CONV, "Converts a Boolean value to an Integer value.",
+     "INT_FROM_BOOLEAN(BOOLEAN bool) -> INTEGER", ty_int_from_boolean, f_int_from_boolean, true,
+     false, false},
     {"INT_FROM_BYTES", SL_FN_SCALAR, CONV, "Converts a BYTES value to an INT type.",
      "INT_FROM_BYTES(BYTES value) -> INTEGER\nINT_FROM_BYTES(BYTES value, STRING byteOrder) -> "
      "INTEGER",

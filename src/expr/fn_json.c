@@ -566,6 +566,27 @@ FN(f_json_concat) {
   return 0;
 }
 
+/* JSON_ITEMS: the elements of a JSON array of objects as JSON text; NULL
+ * when an element is not an object. */
+FN(f_json_items) {
+  SL_UNUSED(n), SL_UNUSED(ret);
+  bool empty;
+  const jnode_t *j = jparse(a[0].u.s.ptr, a[0].u.s.len, ar, &empty);
+  *out = sl_null();
+  if (!j || j->kind != J_ARR)
+    return sl_error_set(err, SL_EEVAL, -1, "Invalid JSON array format:%.*s", (int)a[0].u.s.len,
+                        a[0].u.s.ptr);
+  sl_value_t *items = j->cnt ? sl_arena_alloc(ar, sizeof *items * j->cnt) : NULL;
+  for (uint32_t i = 0; i < j->cnt; i++) {
+    if (j->items[i]->kind != J_OBJ) return 0;
+    items[i] = jtext(ar, j->items[i]);
+  }
+  out->kind = SL_T_ARRAY;
+  out->u.arr.items = items;
+  out->u.arr.n = j->cnt;
+  return 0;
+}
+
 /* Compares one parsed array element with the searched value the way
  * Jackson's token-typed comparison does (an integer token never equals a
  * DOUBLE, a float token never equals an INT). */
@@ -738,6 +759,10 @@ const sl_function_t sl_fn_json_table[] = {
      "concatenation (objects merge their keys, anything else becomes array concatenation).",
      "JSON_CONCAT(STRING... jsonStrings) -> STRING", ty_concat, f_json_concat, false, false,
      false},
+    {"JSON_ITEMS", SL_FN_SCALAR, JS,
+     "Given a string with a JSON array of objects, returns an array of the objects as JSON "
+     "strings; NULL if an item is not an object.",
+     "JSON_ITEMS(STRING jsonItems) -> ARRAY<STRING>", ty_keys, f_json_items, true, false, false},
     {"JSON_KEYS", SL_FN_SCALAR, JS,
      "Given a STRING, parses it as a JSON object and returns an ARRAY of STRING keys.",
      "JSON_KEYS(STRING input) -> ARRAY<STRING>", ty_keys, f_json_keys, true, false, false},

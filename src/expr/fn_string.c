@@ -12,6 +12,8 @@
 #include <strings.h>
 #include <wctype.h>
 
+#include <openssl/evp.h>
+
 #include "expr_int.h"
 
 /* ---------------- UTF-8 helpers ---------------- */
@@ -895,6 +897,24 @@ static int f_encode(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t
   return rc;
 }
 
+/* MD5: the lower-case hex digest of the string's UTF-8 bytes. */
+static int f_md5(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,
+                 sl_value_t *out, sl_error_t *err) {
+  SL_UNUSED(n), SL_UNUSED(ret);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int mdlen = 0;
+  if (!EVP_Digest(a[0].u.s.ptr, a[0].u.s.len, md, &mdlen, EVP_md5(), NULL))
+    return sl_error_set(err, SL_EEVAL, -1, "MD5 is not available");
+  static const char hx[] = "0123456789abcdef";
+  char *p;
+  *out = sl_str_alloc(ar, mdlen * 2, &p);
+  for (unsigned int i = 0; i < mdlen; i++) {
+    p[2 * i] = hx[md[i] >> 4];
+    p[2 * i + 1] = hx[md[i] & 15];
+  }
+  return 0;
+}
+
 /* ---------------- ELT, FIELD, SPLIT_TO_MAP ---------------- */
 
 static int ty_elt(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_type_t **ret,
@@ -1057,6 +1077,8 @@ const sl_function_t sl_fn_string_table[] = {
      "MASK_RIGHT(STRING input, INTEGER numChars [, STRING upper, STRING lower, STRING digit, "
      "STRING other])",
      ty_mask_n, f_mask_right, false, false, false},
+    {"MD5", SL_FN_SCALAR, STR, "Computes the hex-encoded md5 hash of the given string.",
+     "MD5(STRING input) -> STRING", ty_str_str, f_md5, true, false, false},
     {"REPLACE", SL_FN_SCALAR, STR, "Replaces all occurrences of a substring.",
      "REPLACE(STRING str, STRING substring, STRING replacement)", ty_str3_str, f_replace, true,
      false, false},

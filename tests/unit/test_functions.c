@@ -362,6 +362,10 @@ SL_TEST(fn_collections) {
   CHECK_STR(f("ENTRIES(M, true)"), "[Struct{K=a,V=1}, Struct{K=b,V=2}]");
   CHECK_STR(f("GENERATE_SERIES(1, 5, 2)"), "[1, 3, 5]");
   CHECK_STR(f("GENERATE_SERIES(3, 1)"), "[3, 2, 1]");
+  CHECK_STR(f("GENERATE_SERIES(1, 2, -1)"), "null");
+  CHECK_STR(ferr.msg, "GENERATE_SERIES step has wrong sign");
+  CHECK_STR(f("GENERATE_SERIES(10000000000, 10000000002)"), "[10000000000, 10000000001, 10000000002]");
+  CHECK(strstr(f("GENERATE_SERIES(1, 2, 10000000000)"), "does not accept") != NULL);
   CHECK_STR(f("GENERATE_SERIES(1, 2, 0)"), "null");
   CHECK_INT(ferr.code, SL_EEVAL);
   fteardown();
@@ -644,5 +648,20 @@ SL_TEST(fn_string_more) {
   CHECK_INT(ferr.code, SL_EEVAL);
   CHECK_STR(f("GEO_DISTANCE(1, 0, 0, 0, 'parsecs')"), "null");
   CHECK_STR(f("GEO_DISTANCE(1, 0, 0, NI)"), "null");
+  fteardown();
+}
+
+SL_TEST(fn_newer_additions) {
+  fsetup();
+  CHECK_STR(f("MD5('hello')"), "5d41402abc4b2a76b9719d911017c592");
+  CHECK_STR(f("MD5('')"), "d41d8cd98f00b204e9800998ecf8427e");
+  CHECK_STR(f("MD5(NS)"), "null");
+  CHECK_STR(f("INT_FROM_BOOLEAN(true)"), "1");
+  CHECK_STR(f("INT_FROM_BOOLEAN(false)"), "0");
+  CHECK_STR(f("INT_FROM_BOOLEAN(CAST(NULL AS BOOLEAN))"), "null");
+  CHECK_STR(f("JSON_ITEMS('[{\"a\": 1}, {\"b\": [2]}]')"), "[{\"a\":1}, {\"b\":[2]}]");
+  CHECK_STR(f("JSON_ITEMS('[{\"a\": 1}, 2]')"), "null");
+  CHECK_STR(f("JSON_ITEMS('{}')"), "null");
+  CHECK_INT(ferr.code, SL_EEVAL);
   fteardown();
 }
