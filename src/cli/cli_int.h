@@ -135,6 +135,7 @@ typedef struct sl_cli_conn {
   char *user;      /* HTTP Basic user, or NULL */
   char *password;  /* its password, or NULL */
   void *curl;      /* reused easy handle (keeps the connection alive) */
+  bool http2;      /* HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1 */
 } sl_cli_conn_t;
 
 typedef struct sl_cli_response {
@@ -146,6 +147,8 @@ typedef struct sl_cli_response {
 
 void sl_cli_conn_init(sl_cli_conn_t *c, const char *url, const char *user, const char *password);
 void sl_cli_conn_set_url(sl_cli_conn_t *c, const char *url);
+/* True when this libcurl can speak HTTP/2. */
+bool sl_cli_http2_available(void);
 void sl_cli_conn_free(sl_cli_conn_t *c);
 void sl_cli_response_free(sl_cli_response_t *r);
 /* GET path. Returns 0 when the server answered (any status), -1 when not. */

@@ -32,6 +32,11 @@ void sl_cli_conn_init(sl_cli_conn_t *c, const char *url, const char *user, const
   c->curl = curl_easy_init();
 }
 
+bool sl_cli_http2_available(void) {
+  global_init();
+  return (curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_HTTP2) != 0;
+}
+
 void sl_cli_conn_set_url(sl_cli_conn_t *c, const char *url) {
   free(c->url);
   /* "host:port" alone is taken as http://host:port, as curl would. */
@@ -87,6 +92,18 @@ static struct curl_slist *setup(sl_cli_conn_t *c, CURL *h, const char *path, con
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress_cb);
+  /* h2c with prior knowledge on http:// (what ksqlDB's newer clients speak);
+   * over https:// libcurl negotiates HTTP/2 through ALPN instead. */
+  if (c->http2) {
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+                     strncmp(c->url, "https:", 6) ? (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
+                                                  : (long)CURL_HTTP_VERSION_2TLS);
+    /* A new connection per request: sluice serve (h2o) does not answer a
+     * second stream on a reused h2c connection yet, and one request per
+     * statement costs little. */
+    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+  }
   if (c->user) {
     curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
     curl_easy_setopt(h, CURLOPT_USERNAME, c->user);

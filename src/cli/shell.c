@@ -739,7 +739,7 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: sluice shell [URL] [-e SQL] [-f FILE] [--output JSON|TABULAR]\n"
           "                    [-u USER [-p PASSWORD]] [--config-file FILE]\n"
-          "                    [--define NAME=VALUE]...\n"
+          "                    [--define NAME=VALUE]... [--http2]\n"
           "  URL                the server (default " DEFAULT_URL ")\n"
           "  -e, --execute SQL  run the statements and exit\n"
           "  -f, --file FILE    run the statements of FILE and exit\n"
@@ -747,12 +747,14 @@ static void usage(FILE *f) {
           "  -u, --user USER    HTTP Basic user (the password is asked for without -p)\n"
           "  -p, --password PW  its password\n"
           "  --config-file FILE properties sent with every request (as SET does)\n"
-          "  --define NAME=VALUE  a variable, as DEFINE does\n");
+          "  --define NAME=VALUE  a variable, as DEFINE does\n"
+          "  --http2            HTTP/2 (cleartext with prior knowledge) instead of HTTP/1.1\n");
 }
 
 int sl_cmd_shell(int argc, char **argv) {
   const char *url = NULL, *execute = NULL, *file = NULL, *output = NULL, *user = NULL,
              *password = NULL, *config = NULL;
+  bool http2 = false;
   shell_t sh = {0};
   sl_session_init(&sh.session);
   int rc = 0;
@@ -766,6 +768,8 @@ int sl_cmd_shell(int argc, char **argv) {
       usage(stdout);
       sl_session_free(&sh.session);
       return 0;
+    } else if (!strcmp(a, "--http2")) {
+      http2 = true;
     } else if (takes && !v) {
       fprintf(stderr, "sluice shell: %s needs a value\n", a);
       rc = 2;
@@ -826,6 +830,10 @@ int sl_cmd_shell(int argc, char **argv) {
     }
     sl_props_free(props);
   }
+  if (!rc && http2 && !sl_cli_http2_available()) {
+    fprintf(stderr, "sluice shell: this libcurl was built without HTTP/2\n");
+    rc = 2;
+  }
   if (rc) {
     usage(stderr);
     sl_session_free(&sh.session);
@@ -838,6 +846,7 @@ int sl_cmd_shell(int argc, char **argv) {
     password = asked;
   }
   sl_cli_conn_init(&sh.conn, url ? url : DEFAULT_URL, user, password);
+  sh.conn.http2 = http2;
   free(asked);
 
   /* Ctrl-C interrupts (no SA_RESTART): a blocked read at the prompt returns,

@@ -138,6 +138,27 @@ def test_statements_on_stdin(server, shell, new_topic):
     assert "Table Name" not in r.stdout       # after exit
 
 
+def test_http2_prior_knowledge(server, shell, new_topic, produce):
+    """--http2 speaks h2c with prior knowledge, as ksqlDB's newer clients do."""
+    topic, stream = new_topic("h2"), name("H")
+    produce(topic, [("1", {"V": "one"}), ("2", {"V": "two"})])
+    r = shell("--http2", server.url, "-e",
+              f"CREATE STREAM {stream} (id STRING KEY, v STRING) "
+              f"WITH (kafka_topic='{topic}', value_format='json'); SHOW STREAMS;")
+    assert r.returncode == 0, r.stderr
+    assert "Stream created" in r.stdout
+    assert re.search(rf"^ {stream} +\|", r.stdout, re.M), r.stdout
+    r = shell("--http2", server.url, "-e",
+              f"SET 'auto.offset.reset' = 'earliest'; "
+              f"SELECT * FROM {stream} EMIT CHANGES LIMIT 2;")
+    if "not supported" in r.stderr:
+        pytest.skip("the engine does not run transient queries yet")
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"^\|1 +\|one +\|$", r.stdout, re.M), r.stdout
+    assert re.search(r"^\|2 +\|two +\|\n\+[-+]+\+\nQuery terminated$", r.stdout, re.M), \
+        r.stdout
+
+
 def test_unreachable_server(shell):
     r = shell("http://127.0.0.1:1", "-e", "SHOW STREAMS;", timeout=30)
     assert r.returncode == 1

@@ -192,11 +192,12 @@ def test_shell_session_on_real_server(server, tmux_shell, new_topic, tmp_path):
     t.wait_for(r"^Exiting sluice\.\nSHELL-EXIT=0$")
 
 
-def test_shell_push_query_ctrl_c_on_real_server(server, tmux_shell, new_topic, produce):
+@pytest.mark.parametrize("proto", [[], ["--http2"]], ids=["http1", "http2"])
+def test_shell_push_query_ctrl_c_on_real_server(server, tmux_shell, new_topic, produce, proto):
     topic = new_topic("push")
     produce(topic, [(str(i), {"NAME": f"n{i}"}) for i in range(3)])
     stream = f"P_{uuid.uuid4().hex[:8]}".upper()
-    t = tmux_shell(server.url)
+    t = tmux_shell(server.url, *proto)
     t.type(f"CREATE STREAM {stream} (id STRING KEY, name STRING) "
            f"WITH (kafka_topic='{topic}', value_format='json');")
     t.wait_for("Stream created")
