@@ -116,6 +116,7 @@ struct sl_pnode {
   int left_nslots, right_nslots;
   int64_t before_ms, after_ms, grace_ms;
   bool has_grace;              /* WITHIN ... GRACE PERIOD: unmatched rows wait for window close */
+  bool fk_join;                /* table-table on a left expression to the right key */
 
   /* SL_PN_SINK */
   const char *sink_name;

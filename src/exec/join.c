@@ -19,6 +19,7 @@
 
 typedef struct jrow {
   char *skey;       /* store key in the changelog */
+  char *fk;         /* foreign-key joins: the left row's join key text */
   int64_t ts;
   bool matched;     /* joined at least once (stream-stream) */
   bool done;        /* unmatched result already emitted */
@@ -46,6 +47,7 @@ static void jrow_free(jrow_t *j) {
   if (!j) return;
   for (int i = 0; i < j->n; i++) sl_value_heap_free(&j->v[i]);
   free(j->skey);
+  free(j->fk);
   free(j);
 }
 
@@ -299,6 +301,81 @@ static int tt_push(sl_operator_t *op, sl_row_t *row, int p, const sl_value_t *ke
   return 0;
 }
 
+/* Foreign-key table-table join: left rows are stored by their primary key
+ * with the join key they point at; a change on either side re-evaluates the
+ * left rows concerned. The result is keyed by the left primary key. */
+static int fk_emit(sl_operator_t *op, const jrow_t *l, const jrow_t *r, const sl_row_t *tmpl,
+                   bool tombstone) {
+  const sl_pnode_t *src = side_source(op->node->input);
+  sl_value_t pk = src && src->nkey == 1 ? l->v[src->key_slots[0]] : sl_null();
+  int64_t ts = r && r->ts > l->ts ? r->ts : l->ts;
+  if (tmpl->ts > ts) ts = tmpl->ts;
+  return emit(op, tombstone ? NULL : l->v, tombstone ? NULL : (r ? r->v : NULL), &pk, ts,
+              tombstone, tmpl);
+}
+
+static int fk_push(sl_operator_t *op, sl_row_t *row, int p, const char *ktext) {
+  const sl_pnode_t *n = op->node;
+  join_state_t *st = op->state;
+  bool inner = n->join_kind == SL_JOIN_INNER;
+  if (p == 1) {
+    jrow_t *old = sl_map_remove(st->store[1], ktext);
+    if (old && row->tombstone) jrow_changelog(op, 1, ktext, old, true);
+    jrow_free(old);
+    jrow_t *r = NULL;
+    if (!row->tombstone) {
+      r = jrow_new(row, n->right_nslots);
+      r->skey = sl_strdup(ktext);
+      jrow_changelog(op, 1, ktext, r, false);
+      sl_map_put(st->store[1], ktext, r);
+    }
+    int rc = 0, it = 0;
+    void *v;
+    while (rc == 0 && sl_map_next(st->store[0], &it, NULL, &v)) {
+      jrow_t *l = v;
+      if (!l->fk || strcmp(l->fk, ktext) != 0) continue;
+      if (r) rc = fk_emit(op, l, r, row, false);
+      else rc = fk_emit(op, l, NULL, row, inner && old);
+    }
+    return rc;
+  }
+  /* Left: identify the row by its primary key. */
+  const sl_pnode_t *src = side_source(n->input);
+  sl_buf_t pkb;
+  sl_buf_init(&pkb);
+  if (src && src->nkey == 1) {
+    const sl_value_t *pk = &row->v[src->key_slots[0]];
+    sl_buf_printf(&pkb, "%d:", pk->kind);
+    sl_value_format(pk, &pkb);
+  }
+  char *pktext = sl_arena_strdup(&op->task->batch, pkb.data ? pkb.data : "");
+  sl_buf_free(&pkb);
+  jrow_t *prev = sl_map_remove(st->store[0], pktext);
+  int rc = 0;
+  if (row->tombstone) {
+    if (prev) {
+      jrow_changelog(op, 0, pktext, prev, true);
+      bool had_result = !inner || (prev->fk && sl_map_get(st->store[1], prev->fk));
+      if (had_result) rc = fk_emit(op, prev, NULL, row, true);
+    }
+    jrow_free(prev);
+    return rc;
+  }
+  jrow_t *l = jrow_new(row, n->left_nslots);
+  l->skey = sl_strdup(pktext);
+  l->fk = ktext ? sl_strdup(ktext) : NULL;
+  jrow_changelog(op, 0, ktext ? ktext : "", l, false);
+  sl_map_put(st->store[0], pktext, l);
+  jrow_t *r = l->fk ? sl_map_get(st->store[1], l->fk) : NULL;
+  if (r || !inner) {
+    rc = fk_emit(op, l, r, row, false);
+  } else if (prev && prev->fk && sl_map_get(st->store[1], prev->fk)) {
+    rc = fk_emit(op, l, NULL, row, true); /* it joined before and no longer does */
+  }
+  jrow_free(prev);
+  return rc;
+}
+
 static int join_push(sl_operator_t *op, sl_row_t *row) {
   const sl_pnode_t *n = op->node;
   join_state_t *st = op->state;
@@ -310,12 +387,17 @@ static int join_push(sl_operator_t *op, sl_row_t *row) {
   sl_cexpr_eval(p == 0 ? n->left_key : n->right_key, &ec, &key);
   if (ec.err.code)
     sl_exec_plog(op->task, "RECORD_PROCESSING_ERROR", "Error computing join key: %s", ec.err.msg);
+  if (n->fk_join && p == 0 && sl_is_null(&key)) {
+    /* A left row without a foreign key still exists (LEFT joins report it). */
+    return fk_push(op, row, 0, NULL);
+  }
   if (sl_is_null(&key)) return 0; /* rows without a join key join nothing */
   key = sl_value_copy(&op->task->batch, &key);
   key_text(st, &key);
   if (row->windowed)
     sl_buf_printf(&st->kb, "\x01%lld,%lld", (long long)row->wstart, (long long)row->wend);
   char *ktext = sl_arena_strdup(&op->task->batch, st->kb.data ? st->kb.data : "");
+  if (n->fk_join) return fk_push(op, row, p, ktext);
   switch (n->join_shape) {
   case SL_JOIN_SS: return ss_push(op, row, p, &key, ktext);
   case SL_JOIN_ST: return st_push(op, row, p, &key, ktext);
@@ -334,7 +416,7 @@ static int join_restore(sl_operator_t *op, const sl_record_t *rec) {
   json_t *o = rec->value ? json_loadb(rec->value, rec->value_len, 0, NULL) : NULL;
   const char *ktext = o ? json_string_value(json_object_get(o, "k")) : NULL;
   if (n->join_shape != SL_JOIN_SS) {
-    const char *kt = ktext ? ktext : skey;
+    const char *kt = (n->fk_join && p == 0) || !ktext ? skey : ktext;
     jrow_free(sl_map_remove(st->store[p], kt));
     if (!o) return 0;
   }
@@ -384,6 +466,9 @@ static int join_restore(sl_operator_t *op, const sl_record_t *rec) {
     b->items[pos] = j;
     if (j->ts > st->stream_time) st->stream_time = j->ts;
     if (j->ts > st->side_time[p]) st->side_time[p] = j->ts;
+  } else if (n->fk_join && p == 0) {
+    j->fk = ktext ? sl_strdup(ktext) : NULL;
+    sl_map_put(st->store[0], skey, j);
   } else {
     sl_map_put(st->store[p], ktext ? ktext : skey, j);
   }
