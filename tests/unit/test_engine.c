@@ -266,3 +266,79 @@ SL_TEST(engine_bad_records_reach_processing_log_stream) {
   sl_engine_close(e);
   sl_memdriver_free(md);
 }
+
+static int collect_topic(void *arg, const sl_record_t *rec) {
+  json_t *arr = arg;
+  json_array_append_new(arr, rec->value ? json_stringn(rec->value, rec->value_len) : json_null());
+  return 0;
+}
+
+static char *topic_values(sl_topic_driver_t *drv, const char *topic) {
+  json_t *arr = json_array();
+  sl_error_t err;
+  drv->scan_topic(drv->ctx, topic, collect_topic, arr, &err);
+  char *s = json_dumps(arr, JSON_COMPACT);
+  json_decref(arr);
+  return s;
+}
+
+SL_TEST(engine_three_way_and_foreign_key_joins) {
+  sl_memdriver_t *md = sl_memdriver_new();
+  sl_topic_driver_t *drv = sl_memdriver_driver(md);
+  sl_engine_config_t cfg = {.driver = drv, .start_queries = true};
+  sl_engine_t *e;
+  sl_error_t err;
+  CHECK_INT(sl_engine_open(&cfg, &e, &err), 0);
+  sl_session_t s;
+  sl_session_init(&s);
+  sl_map_put(s.props, "auto.offset.reset", sl_strdup("earliest"));
+  CHECK_INT(exec(e, &s,
+                 "CREATE STREAM O (ID INT KEY, CUST INT, AMT INT) WITH (KAFKA_TOPIC='o', "
+                 "VALUE_FORMAT='JSON', PARTITIONS=1);"
+                 "CREATE TABLE C (ID INT PRIMARY KEY, NAME STRING) WITH (KAFKA_TOPIC='c', "
+                 "VALUE_FORMAT='JSON', PARTITIONS=1);"
+                 "CREATE TABLE R (ID INT PRIMARY KEY, REGION STRING) WITH (KAFKA_TOPIC='r', "
+                 "VALUE_FORMAT='JSON', PARTITIONS=1);"),
+            0);
+  /* Three sources in one statement, all on the customer id. */
+  CHECK_INT(exec(e, &s,
+                 "CREATE STREAM ENRICHED AS SELECT O.CUST AS CUST, C.NAME, R.REGION, O.AMT FROM O "
+                 "JOIN C ON O.CUST = C.ID LEFT JOIN R ON O.CUST = R.ID;"),
+            0);
+  CHECK_INT(exec(e, &s,
+                 "INSERT INTO C (ID, NAME) VALUES (7, 'ann'); INSERT INTO R (ID, REGION) VALUES "
+                 "(7, 'north'); INSERT INTO C (ID, NAME) VALUES (8, 'bob');"),
+            0);
+  sl_memdriver_pump(md, &err);
+  CHECK_INT(exec(e, &s,
+                 "INSERT INTO O (ID, CUST, AMT) VALUES (1, 7, 10); INSERT INTO O (ID, CUST, AMT) "
+                 "VALUES (2, 8, 20); INSERT INTO O (ID, CUST, AMT) VALUES (3, 9, 30);"),
+            0);
+  sl_memdriver_pump(md, &err);
+  char *v = topic_values(drv, "ENRICHED");
+  CHECK_STR(v, "[\"{\\\"NAME\\\":\\\"ann\\\",\\\"REGION\\\":\\\"north\\\",\\\"AMT\\\":10}\","
+               "\"{\\\"NAME\\\":\\\"bob\\\",\\\"REGION\\\":null,\\\"AMT\\\":20}\"]");
+  free(v);
+  /* A table joined on a foreign key: renaming a customer updates every order of theirs. */
+  CHECK_INT(exec(e, &s,
+                 "CREATE TABLE OT (ID INT PRIMARY KEY, CUST INT, AMT INT) WITH (KAFKA_TOPIC='ot', "
+                 "VALUE_FORMAT='JSON', PARTITIONS=1);"
+                 "CREATE TABLE OC AS SELECT OT.ID, C.NAME, OT.AMT FROM OT JOIN C ON OT.CUST = C.ID;"),
+            0);
+  sl_memdriver_pump(md, &err);
+  CHECK_INT(exec(e, &s,
+                 "INSERT INTO OT (ID, CUST, AMT) VALUES (100, 7, 1); INSERT INTO OT (ID, CUST, AMT) "
+                 "VALUES (101, 7, 2); INSERT INTO OT (ID, CUST, AMT) VALUES (102, 8, 3);"),
+            0);
+  sl_memdriver_pump(md, &err);
+  CHECK_INT(exec(e, &s, "INSERT INTO C (ID, NAME) VALUES (7, 'anne');"), 0);
+  sl_memdriver_pump(md, &err);
+  v = topic_values(drv, "OC");
+  CHECK_STR(v, "[\"{\\\"NAME\\\":\\\"ann\\\",\\\"AMT\\\":1}\",\"{\\\"NAME\\\":\\\"ann\\\","
+               "\\\"AMT\\\":2}\",\"{\\\"NAME\\\":\\\"bob\\\",\\\"AMT\\\":3}\",\"{\\\"NAME\\\":"
+               "\\\"anne\\\",\\\"AMT\\\":1}\",\"{\\\"NAME\\\":\\\"anne\\\",\\\"AMT\\\":2}\"]");
+  free(v);
+  sl_session_free(&s);
+  sl_engine_close(e);
+  sl_memdriver_free(md);
+}
