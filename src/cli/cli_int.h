@@ -120,8 +120,9 @@ typedef enum {
 /* Recognises a shell command at the start of a line (any case, optional
  * trailing ';'); *arg receives its argument (malloc'd, trimmed) or NULL. */
 sl_cli_cmd_t sl_cli_local_command(const char *line, char **arg);
-/* True when the statement is a SELECT ... EMIT CHANGES (outside quotes and
- * comments), i.e. a push query that streams until stopped. */
+/* True when the statement is a SELECT ... EMIT CHANGES or EMIT FINAL
+ * (outside quotes and comments), i.e. a push query that streams until
+ * stopped. */
 bool sl_cli_is_push_query(const char *stmt);
 
 /* ---------------- client.c: HTTP ---------------- */

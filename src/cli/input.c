@@ -90,7 +90,9 @@ bool sl_cli_is_push_query(const char *s) {
       const char *w = s;
       while (isalnum((unsigned char)*s) || *s == '_') s++;
       size_t n = (size_t)(s - w);
-      if (prev_emit && n == 7 && !strncasecmp(w, "CHANGES", 7)) return true;
+      if (prev_emit && ((n == 7 && !strncasecmp(w, "CHANGES", 7)) ||
+                        (n == 5 && !strncasecmp(w, "FINAL", 5))))
+        return true;
       prev_emit = n == 4 && !strncasecmp(w, "EMIT", 4);
     } else {
       if (!isspace((unsigned char)c)) prev_emit = false;

@@ -187,18 +187,17 @@ static int on_query_line(void *ud, const char *line, size_t len) {
     }
     return 0;
   }
-  /* Delimited rows are one JSON value a line; the application/json framing
-   * wraps them in one array, one element a line: drop its punctuation. */
-  while (len && (line[0] == ' ' || line[0] == '[' || line[0] == '\t')) {
-    if (line[0] == '[' && len > 1 && line[1] != '{' && line[1] != ']') break;
-    line++, len--;
-  }
-  while (len && (line[len - 1] == ',' || line[len - 1] == ' ' ||
-                 (line[len - 1] == ']' && len > 1 && line[len - 2] == ']')))
-    len--;
-  if (len == 1 && line[0] == ']') return 0;
-  if (!len) return 0;
+  while (len && (line[0] == ' ' || line[0] == '\t')) line++, len--;
+  while (len && (line[len - 1] == ' ' || line[len - 1] == '\t')) len--;
+  if (!len) return 0; /* keep-alive */
+  /* Delimited rows are one JSON value a line. The application/json framing
+   * wraps them in one array, an element a line ("[{header},", "[row],",
+   * "[row]]"): when a line does not parse, its punctuation is peeled off. */
   json_t *v = json_loadb(line, len, JSON_DECODE_ANY, NULL);
+  if (!v && line[len - 1] == ',') v = json_loadb(line, --len, JSON_DECODE_ANY, NULL);
+  if (!v && len > 1 && line[0] == '[') v = json_loadb(line + 1, len - 1, JSON_DECODE_ANY, NULL);
+  if (!v && len > 1 && line[len - 1] == ']') v = json_loadb(line, len - 1, JSON_DECODE_ANY, NULL);
+  if (!v && len == 1 && (line[0] == ']' || line[0] == '[')) return 0;
   if (!v) {
     sl_buf_append(&q->out, line, len);
     sl_buf_putc(&q->out, '\n');
@@ -277,7 +276,8 @@ static int run_query(shell_t *sh, const char *stmt, const char *shown, bool push
   if (rc == 1 || (rc == 0 && r.status < 400)) {
     bool stopped = rc == 1;
     if (stopped) close_query(sh, q.query_id);
-    sl_cli_qview_end(&q.view, print ? NULL : (push || stopped) ? "Query terminated" : NULL,
+    sl_cli_qview_end(&q.view,
+                     print || q.error ? NULL : (push || stopped) ? "Query terminated" : NULL,
                      &q.out);
     flush_buf(&q.out);
     rc = 0;
@@ -544,7 +544,7 @@ static int run_statement(shell_t *sh, const char *stmt) {
   } else if (st && st->kind == SL_ST_RUN_SCRIPT) {
     rc = run_script(sh, st->str_value ? st->str_value : "");
   } else if (st ? st->kind == SL_ST_SELECT : first_word_is(shown, "SELECT")) {
-    bool push = st ? st->select && st->select->emit == SL_EMIT_CHANGES : sl_cli_is_push_query(shown);
+    bool push = st ? st->select && st->select->emit != SL_EMIT_NONE : sl_cli_is_push_query(shown);
     rc = run_query(sh, stmt, shown, push, false);
   } else if (st ? st->kind == SL_ST_PRINT : first_word_is(shown, "PRINT")) {
     rc = run_query(sh, stmt, shown, true, true);

@@ -468,6 +468,8 @@ SL_TEST(cli_push_query_detection) {
   CHECK(sl_cli_is_push_query("SELECT * FROM s EMIT CHANGES;"));
   CHECK(sl_cli_is_push_query("select * from s emit\n  changes limit 3;"));
   CHECK(sl_cli_is_push_query("SELECT * FROM s EMIT /* c */ CHANGES;"));
+  CHECK(sl_cli_is_push_query("SELECT K, COUNT(*) FROM s WINDOW TUMBLING (SIZE 1 MINUTE) "
+                             "GROUP BY K EMIT FINAL;"));
   CHECK(!sl_cli_is_push_query("SELECT * FROM t WHERE K = 'EMIT CHANGES';"));
   CHECK(!sl_cli_is_push_query("SELECT * FROM t; -- EMIT CHANGES"));
   CHECK(!sl_cli_is_push_query("SELECT * FROM t WHERE ID = 1;"));
