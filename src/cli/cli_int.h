@@ -21,8 +21,8 @@
 /* ---------------- table.c: text tables ---------------- */
 
 typedef enum {
-  SL_CLI_LIST,  /* ksqlDB's listing style: " A | B ", dashes under the header and at the end */
-  SL_CLI_BOXED  /* query results: "+---+---+" rules and "|a  |b  |" rows */
+  SL_CLI_LIST, /* ksqlDB's listing style: " A | B ", dashes under the header and at the end */
+  SL_CLI_BOXED /* query results: "+---+---+" rules and "|a  |b  |" rows */
 } sl_cli_style_t;
 
 typedef struct sl_cli_table {
@@ -80,14 +80,14 @@ void sl_cli_render_error_body(const json_t *body, const char *stmt, sl_cli_outpu
  * row at once with columns sized from the terminal; pull queries keep their
  * rows and print one table, sized to its content, at the end. */
 typedef struct sl_cli_qview {
-  sl_cli_output_t mode;  /* tabular or JSON */
-  int width;             /* terminal width, 0 = no limit */
-  bool buffer;           /* pull query: keep rows until the end */
-  bool have_header;      /* the header arrived */
-  int ncols;             /* columns in the header */
-  int *widths;           /* push: fixed column widths */
-  sl_cli_table_t table;  /* pull: the rows so far */
-  long nrows;            /* rows seen */
+  sl_cli_output_t mode; /* tabular or JSON */
+  int width;            /* terminal width, 0 = no limit */
+  bool buffer;          /* pull query: keep rows until the end */
+  bool have_header;     /* the header arrived */
+  int ncols;            /* columns in the header */
+  int *widths;          /* push: fixed column widths */
+  sl_cli_table_t table; /* pull: the rows so far */
+  long nrows;           /* rows seen */
 } sl_cli_qview_t;
 
 void sl_cli_qview_init(sl_cli_qview_t *v, sl_cli_output_t mode, int width, bool buffer);
@@ -132,11 +132,11 @@ bool sl_cli_is_push_query(const char *stmt);
 extern volatile sig_atomic_t sl_cli_interrupted;
 
 typedef struct sl_cli_conn {
-  char *url;       /* base address without trailing '/' */
-  char *user;      /* HTTP Basic user, or NULL */
-  char *password;  /* its password, or NULL */
-  void *curl;      /* reused easy handle (keeps the connection alive) */
-  bool http2;      /* HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1 */
+  char *url;      /* base address without trailing '/' */
+  char *user;     /* HTTP Basic user, or NULL */
+  char *password; /* its password, or NULL */
+  void *curl;     /* reused easy handle (keeps the connection alive) */
+  bool http2;     /* HTTP/2 with prior knowledge (h2c) instead of HTTP/1.1 */
 } sl_cli_conn_t;
 
 typedef struct sl_cli_response {

@@ -129,7 +129,7 @@ static struct curl_slist *setup(sl_cli_conn_t *c, CURL *h, const char *path, con
 
 static const char *content_type_for(const char *path) {
   return !strcmp(path, "/ksql") || !strcmp(path, "/query") ? "application/vnd.ksql.v1+json"
-                                                            : "application/json";
+                                                           : "application/json";
 }
 
 static void fail_text(sl_cli_response_t *r, CURLcode rc, const char *errbuf) {
@@ -146,8 +146,7 @@ static int request(sl_cli_conn_t *c, const char *path, const json_t *body, sl_cl
   sl_buf_t got;
   sl_buf_init(&got);
   struct curl_slist *hdrs =
-      setup(c, c->curl, path, text, content_type_for(path), "application/vnd.ksql.v1+json",
-            errbuf);
+      setup(c, c->curl, path, text, content_type_for(path), "application/vnd.ksql.v1+json", errbuf);
   curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, collect_cb);
   curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &got);
   CURLcode rc = curl_easy_perform(c->curl);
@@ -175,11 +174,11 @@ int sl_cli_post(sl_cli_conn_t *c, const char *path, const json_t *body, sl_cli_r
 
 typedef struct stream_ctx {
   CURL *h;
-  sl_buf_t pending;        /* bytes after the last newline */
-  sl_buf_t error_body;     /* the body of a failed response */
+  sl_buf_t pending;    /* bytes after the last newline */
+  sl_buf_t error_body; /* the body of a failed response */
   sl_cli_line_fn on_line;
   void *ctx;
-  bool stopped;            /* on_line asked to stop */
+  bool stopped; /* on_line asked to stop */
 } stream_ctx_t;
 
 static bool failed_status(CURL *h) {

@@ -38,10 +38,10 @@ static const struct {
   sl_cli_cmd_t cmd;
   bool takes_arg;
 } commands[] = {
-    {"help", SL_CLI_CMD_HELP, false},       {"exit", SL_CLI_CMD_EXIT, false},
-    {"quit", SL_CLI_CMD_EXIT, false},       {"history", SL_CLI_CMD_HISTORY, false},
-    {"clear", SL_CLI_CMD_CLEAR, false},     {"server", SL_CLI_CMD_SERVER, true},
-    {"output", SL_CLI_CMD_OUTPUT, true},    {"version", SL_CLI_CMD_VERSION, false},
+    {"help", SL_CLI_CMD_HELP, false},    {"exit", SL_CLI_CMD_EXIT, false},
+    {"quit", SL_CLI_CMD_EXIT, false},    {"history", SL_CLI_CMD_HISTORY, false},
+    {"clear", SL_CLI_CMD_CLEAR, false},  {"server", SL_CLI_CMD_SERVER, true},
+    {"output", SL_CLI_CMD_OUTPUT, true}, {"version", SL_CLI_CMD_VERSION, false},
 };
 
 sl_cli_cmd_t sl_cli_local_command(const char *line, char **arg) {
@@ -76,8 +76,10 @@ bool sl_cli_is_push_query(const char *s) {
       /* A doubled quote inside is an escaped quote and keeps us inside. */
       for (s++; *s; s++)
         if (*s == c) {
-          if (s[1] == c) s++;
-          else break;
+          if (s[1] == c)
+            s++;
+          else
+            break;
         }
       if (*s) s++;
       prev_emit = false;
@@ -90,8 +92,8 @@ bool sl_cli_is_push_query(const char *s) {
       const char *w = s;
       while (isalnum((unsigned char)*s) || *s == '_') s++;
       size_t n = (size_t)(s - w);
-      if (prev_emit && ((n == 7 && !strncasecmp(w, "CHANGES", 7)) ||
-                        (n == 5 && !strncasecmp(w, "FINAL", 5))))
+      if (prev_emit &&
+          ((n == 7 && !strncasecmp(w, "CHANGES", 7)) || (n == 5 && !strncasecmp(w, "FINAL", 5))))
         return true;
       prev_emit = n == 4 && !strncasecmp(w, "EMIT", 4);
     } else {

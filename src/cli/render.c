@@ -23,17 +23,17 @@ static const char *jstr(const json_t *o, const char *key) {
 
 void sl_cli_value_text(const json_t *v, sl_buf_t *out) {
   switch (json_typeof(v)) {
-  case JSON_STRING: sl_buf_append(out, json_string_value(v), json_string_length(v)); break;
-  case JSON_INTEGER: sl_buf_printf(out, "%lld", (long long)json_integer_value(v)); break;
-  case JSON_REAL: sl_format_double(json_real_value(v), out); break;
-  case JSON_TRUE: sl_buf_puts(out, "true"); break;
-  case JSON_FALSE: sl_buf_puts(out, "false"); break;
-  case JSON_NULL: sl_buf_puts(out, "null"); break;
-  default: {
-    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    if (s) sl_buf_puts(out, s);
-    free(s);
-  }
+    case JSON_STRING: sl_buf_append(out, json_string_value(v), json_string_length(v)); break;
+    case JSON_INTEGER: sl_buf_printf(out, "%lld", (long long)json_integer_value(v)); break;
+    case JSON_REAL: sl_format_double(json_real_value(v), out); break;
+    case JSON_TRUE: sl_buf_puts(out, "true"); break;
+    case JSON_FALSE: sl_buf_puts(out, "false"); break;
+    case JSON_NULL: sl_buf_puts(out, "null"); break;
+    default: {
+      char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+      if (s) sl_buf_puts(out, s);
+      free(s);
+    }
   }
 }
 
@@ -104,9 +104,12 @@ static void fields_table(const json_t *fields, int width, sl_buf_t *out) {
     sl_buf_init(&ty);
     sl_cli_schema_text(json_object_get(f, "schema"), &ty);
     const char *kind = jstr(f, "type");
-    if (!strcmp(kind, "KEY")) sl_buf_puts(&ty, "  (key)");
-    else if (!strcmp(kind, "PRIMARY_KEY")) sl_buf_puts(&ty, "  (primary key)");
-    else if (!strcmp(kind, "HEADER")) sl_buf_puts(&ty, "  (header)");
+    if (!strcmp(kind, "KEY"))
+      sl_buf_puts(&ty, "  (key)");
+    else if (!strcmp(kind, "PRIMARY_KEY"))
+      sl_buf_puts(&ty, "  (primary key)");
+    else if (!strcmp(kind, "HEADER"))
+      sl_buf_puts(&ty, "  (header)");
     char *cells[2] = {sl_strdup(jstr(f, "name")), sl_buf_steal(&ty)};
     add_row(&t, cells);
   }
@@ -155,8 +158,9 @@ static void source_description(const json_t *d, int width, sl_buf_t *out) {
   }
   fields_table(json_object_get(d, "fields"), width, out);
   if (!extended) {
-    sl_buf_puts(out, "For runtime statistics and query details run: DESCRIBE <Stream,Table> "
-                     "EXTENDED;\n");
+    sl_buf_puts(out,
+                "For runtime statistics and query details run: DESCRIBE <Stream,Table> "
+                "EXTENDED;\n");
     return;
   }
   const char *kind = jstr(d, "type");
@@ -170,7 +174,8 @@ static void source_description(const json_t *d, int width, sl_buf_t *out) {
   sl_buf_puts(out, "\nLocal runtime statistics\n------------------------\n");
   if (*stats) sl_buf_printf(out, "%s\n", stats);
   if (*errs) sl_buf_printf(out, "%s\n", errs);
-  if (!*stats && !*errs) sl_buf_puts(out, "(Statistics of the local sluice server interaction with the Kafka topic)\n");
+  if (!*stats && !*errs)
+    sl_buf_puts(out, "(Statistics of the local sluice server interaction with the Kafka topic)\n");
 }
 
 static void query_description(const json_t *q, int width, sl_buf_t *out) {
@@ -376,8 +381,8 @@ void sl_cli_render_entity(const json_t *e, sl_cli_output_t mode, int width, sl_b
   const char *type = jstr(e, "@type");
   static const char *const source_hdr[] = {"Stream Name", "Kafka Topic", "Key Format",
                                            "Value Format", "Windowed"};
-  static const char *const table_hdr[] = {"Table Name", "Kafka Topic", "Key Format",
-                                          "Value Format", "Windowed"};
+  static const char *const table_hdr[] = {"Table Name", "Kafka Topic", "Key Format", "Value Format",
+                                          "Windowed"};
   static const char *const query_hdr[] = {"Query ID",  "Query Type",       "Status",
                                           "Sink Name", "Sink Kafka Topic", "Query String"};
   static const char *const topic_hdr[] = {"Kafka Topic", "Partitions", "Partition Replicas"};
@@ -403,8 +408,9 @@ void sl_cli_render_entity(const json_t *e, sl_cli_output_t mode, int width, sl_b
     listing(e, "properties", 4, prop_hdr, property_row, width, out);
   } else if (!strcmp(type, "function_names")) {
     listing(e, "functions", 2, fn_hdr, function_row, width, out);
-    sl_buf_puts(out, "For detailed information on a function run: DESCRIBE FUNCTION <Function "
-                     "Name>;\n");
+    sl_buf_puts(out,
+                "For detailed information on a function run: DESCRIBE FUNCTION <Function "
+                "Name>;\n");
   } else if (!strcmp(type, "variables")) {
     listing(e, "variables", 2, var_hdr, variable_row, width, out);
   } else if (!strcmp(type, "type_list")) {
@@ -525,8 +531,10 @@ void sl_cli_render_error(const char *msg, const char *stmt, sl_buf_t *out) {
    * UTF-8 continuation bytes take no room on screen. */
   for (int i = 0; i < col - 1 && (size_t)i < llen; i++) {
     unsigned char ch = (unsigned char)ls[i];
-    if (ch == '\t') sl_buf_putc(out, '\t');
-    else if ((ch & 0xC0) != 0x80) sl_buf_putc(out, ' ');
+    if (ch == '\t')
+      sl_buf_putc(out, '\t');
+    else if ((ch & 0xC0) != 0x80)
+      sl_buf_putc(out, ' ');
   }
   sl_buf_puts(out, "^\n");
 }
@@ -621,16 +629,20 @@ void sl_cli_qview_row(sl_cli_qview_t *v, const json_t *row, sl_buf_t *out) {
     const json_t *x = json_array_get(row, (size_t)i);
     cells[i] = x ? value_cell(x) : sl_strdup("");
   }
-  if (v->buffer) sl_cli_table_add(&v->table, (const char *const *)cells);
-  else if (n > 0) sl_cli_box_row(v->widths, n, (const char *const *)cells, out);
+  if (v->buffer)
+    sl_cli_table_add(&v->table, (const char *const *)cells);
+  else if (n > 0)
+    sl_cli_box_row(v->widths, n, (const char *const *)cells, out);
   for (int i = 0; i < n; i++) free(cells[i]);
   free(cells);
 }
 
 void sl_cli_qview_end(sl_cli_qview_t *v, const char *note, sl_buf_t *out) {
   if (v->mode == SL_CLI_TABULAR && v->have_header) {
-    if (v->buffer) sl_cli_table_render(&v->table, SL_CLI_BOXED, v->width, out);
-    else if (v->ncols > 0) sl_cli_box_rule(v->widths, v->ncols, out);
+    if (v->buffer)
+      sl_cli_table_render(&v->table, SL_CLI_BOXED, v->width, out);
+    else if (v->ncols > 0)
+      sl_cli_box_rule(v->widths, v->ncols, out);
   }
   if (note && v->mode == SL_CLI_TABULAR) sl_buf_printf(out, "%s\n", note);
 }

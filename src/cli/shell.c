@@ -32,18 +32,18 @@
 #define MAX_SCRIPT_DEPTH 16
 
 typedef struct shell {
-  sl_cli_conn_t conn;      /* the server */
-  sl_cli_output_t mode;    /* OUTPUT TABULAR | JSON */
-  sl_session_t session;    /* SET properties and DEFINE variables, client-side */
-  int64_t command_seq;     /* last commandSequenceNumber seen, sent back as ksqlDB's CLI does */
-  bool interactive;        /* reading a terminal: prompts, history, banner */
-  bool quit;               /* exit was asked for */
-  int depth;               /* RUN SCRIPT nesting */
-  bool continuation;       /* the next prompt continues a statement */
-  EditLine *el;            /* libedit, interactive only */
-  History *hist;           /* its history */
-  char *history_path;      /* where history is kept, or NULL */
-  char *server_version;    /* from /info */
+  sl_cli_conn_t conn;   /* the server */
+  sl_cli_output_t mode; /* OUTPUT TABULAR | JSON */
+  sl_session_t session; /* SET properties and DEFINE variables, client-side */
+  int64_t command_seq;  /* last commandSequenceNumber seen, sent back as ksqlDB's CLI does */
+  bool interactive;     /* reading a terminal: prompts, history, banner */
+  bool quit;            /* exit was asked for */
+  int depth;            /* RUN SCRIPT nesting */
+  bool continuation;    /* the next prompt continues a statement */
+  EditLine *el;         /* libedit, interactive only */
+  History *hist;        /* its history */
+  char *history_path;   /* where history is kept, or NULL */
+  char *server_version; /* from /info */
 } shell_t;
 
 static volatile sig_atomic_t resized;
@@ -114,8 +114,10 @@ static json_t *map_json(const sl_map_t *m) {
 /* Explains a response that is not what was hoped for; returns -1. */
 static int report_failure(shell_t *sh, const sl_cli_response_t *r, const char *stmt) {
   if (r->status == 0) {
-    if (!strcmp(r->error, "interrupted")) print_error("Request interrupted.");
-    else print_error("Could not reach the server at %s: %s", sh->conn.url, r->error);
+    if (!strcmp(r->error, "interrupted"))
+      print_error("Request interrupted.");
+    else
+      print_error("Could not reach the server at %s: %s", sh->conn.url, r->error);
     return -1;
   }
   if (r->status == 401) {
@@ -137,9 +139,9 @@ static int report_failure(shell_t *sh, const sl_cli_response_t *r, const char *s
 }
 
 static int run_ksql(shell_t *sh, const char *stmt, const char *shown) {
-  json_t *req = json_pack("{s:s, s:o, s:o}", "ksql", stmt, "streamsProperties",
-                          map_json(sh->session.props), "sessionVariables",
-                          map_json(sh->session.vars));
+  json_t *req =
+      json_pack("{s:s, s:o, s:o}", "ksql", stmt, "streamsProperties", map_json(sh->session.props),
+                "sessionVariables", map_json(sh->session.vars));
   if (sh->command_seq > 0)
     json_object_set_new(req, "commandSequenceNumber", json_integer(sh->command_seq));
   sl_cli_response_t r;
@@ -170,10 +172,10 @@ typedef struct query_ctx {
   shell_t *sh;
   sl_cli_qview_t view;
   sl_buf_t out;
-  char *query_id;   /* from the header, for /close-query */
-  json_t *error;    /* an error object that arrived in the stream */
-  bool raw;         /* PRINT: lines are shown as they are */
-  bool hint;        /* say how to stop, once the query is known to run */
+  char *query_id; /* from the header, for /close-query */
+  json_t *error;  /* an error object that arrived in the stream */
+  bool raw;       /* PRINT: lines are shown as they are */
+  bool hint;      /* say how to stop, once the query is known to run */
 } query_ctx_t;
 
 static int on_query_line(void *ud, const char *line, size_t len) {
@@ -277,7 +279,9 @@ static int run_query(shell_t *sh, const char *stmt, const char *shown, bool push
     bool stopped = rc == 1;
     if (stopped) close_query(sh, q.query_id);
     sl_cli_qview_end(&q.view,
-                     print || q.error ? NULL : (push || stopped) ? "Query terminated" : NULL,
+                     print || q.error    ? NULL
+                     : (push || stopped) ? "Query terminated"
+                                         : NULL,
                      &q.out);
     flush_buf(&q.out);
     rc = 0;
@@ -315,17 +319,20 @@ static int fetch_info(shell_t *sh, bool show) {
   free(sh->server_version);
   sh->server_version = NULL;
   if (rc != 0) {
-    print_error("Could not reach a sluice server at %s: %s\n"
-                  "Start one with `sluice serve`, or give its address: sluice shell "
-                  "http://HOST:8088 (or use the `server URL` command).",
-                  sh->conn.url, r.error);
+    print_error(
+        "Could not reach a sluice server at %s: %s\n"
+        "Start one with `sluice serve`, or give its address: sluice shell "
+        "http://HOST:8088 (or use the `server URL` command).",
+        sh->conn.url, r.error);
     sl_cli_response_free(&r);
     return -1;
   }
   if (r.status != 200) {
     if (r.status == 401)
-      print_error("The server at %s refused the credentials (HTTP 401): pass -u USER and "
-                  "-p PASSWORD.", sh->conn.url);
+      print_error(
+          "The server at %s refused the credentials (HTTP 401): pass -u USER and "
+          "-p PASSWORD.",
+          sh->conn.url);
     else
       print_error("The server at %s answered HTTP %ld on /info: is it a sluice server?",
                   sh->conn.url, r.status);
@@ -337,8 +344,7 @@ static int fetch_info(shell_t *sh, bool show) {
   sh->server_version = sl_strdup(v ? v : "unknown");
   const char *status = json_string_value(json_object_get(info, "serverStatus"));
   if (show) {
-    printf("CLI v%s, Server v%s located at %s\n", SLUICE_VERSION, sh->server_version,
-           sh->conn.url);
+    printf("CLI v%s, Server v%s located at %s\n", SLUICE_VERSION, sh->server_version, sh->conn.url);
     printf("Server Status: %s\n", status ? status : "RUNNING");
   }
   sl_cli_response_free(&r);
@@ -346,17 +352,19 @@ static int fetch_info(shell_t *sh, bool show) {
 }
 
 static void banner(shell_t *sh) {
-  fputs("\n"
-        "                  ===========================================\n"
-        "                  =         s   l   u   i   c   e         =\n"
-        "                  =   streaming SQL in the ksqlDB dialect   =\n"
-        "                  ===========================================\n"
-        "\n",
-        stdout);
+  fputs(
+      "\n"
+      "                  ===========================================\n"
+      "                  =         s   l   u   i   c   e         =\n"
+      "                  =   streaming SQL in the ksqlDB dialect   =\n"
+      "                  ===========================================\n"
+      "\n",
+      stdout);
   if (fetch_info(sh, true) == 0)
-    fputs("\nHaving trouble? Type 'help' (case-insensitive) for a rundown of how things "
-          "work!\n\n",
-          stdout);
+    fputs(
+        "\nHaving trouble? Type 'help' (case-insensitive) for a rundown of how things "
+        "work!\n\n",
+        stdout);
   else
     fputs("\n", stdout);
   fflush(stdout);
@@ -365,30 +373,31 @@ static void banner(shell_t *sh) {
 /* ---------------- local commands ---------------- */
 
 static void help(void) {
-  fputs("\n"
-        "Statements end with a semicolon and may span several lines. Those sent to the\n"
-        "server: CREATE / DROP STREAM|TABLE|TYPE, INSERT, TERMINATE, SHOW / LIST ...,\n"
-        "DESCRIBE, EXPLAIN, PRINT 'topic' and SELECT (push queries stream until\n"
-        "CTRL-C or their LIMIT; pull queries print a table).\n"
-        "\n"
-        "Handled by the shell itself:\n"
-        "  SET 'property' = 'value';     a property sent with every request\n"
-        "  UNSET 'property';             forget it\n"
-        "  DEFINE name = 'value';        a variable: ${name} in later statements\n"
-        "  UNDEFINE name;                forget it\n"
-        "  SHOW VARIABLES;               the variables defined so far\n"
-        "  RUN SCRIPT 'file.sql';        run the statements of a file\n"
-        "\n"
-        "Shell commands (no semicolon needed):\n"
-        "  help                this text\n"
-        "  output [JSON|TABULAR]  show or change the output format\n"
-        "  server [URL]        show or change the server\n"
-        "  history             the statements entered so far\n"
-        "  clear               clear the screen\n"
-        "  version             the shell's and the server's versions\n"
-        "  exit, quit          leave (CTRL-D does too)\n"
-        "\n",
-        stdout);
+  fputs(
+      "\n"
+      "Statements end with a semicolon and may span several lines. Those sent to the\n"
+      "server: CREATE / DROP STREAM|TABLE|TYPE, INSERT, TERMINATE, SHOW / LIST ...,\n"
+      "DESCRIBE, EXPLAIN, PRINT 'topic' and SELECT (push queries stream until\n"
+      "CTRL-C or their LIMIT; pull queries print a table).\n"
+      "\n"
+      "Handled by the shell itself:\n"
+      "  SET 'property' = 'value';     a property sent with every request\n"
+      "  UNSET 'property';             forget it\n"
+      "  DEFINE name = 'value';        a variable: ${name} in later statements\n"
+      "  UNDEFINE name;                forget it\n"
+      "  SHOW VARIABLES;               the variables defined so far\n"
+      "  RUN SCRIPT 'file.sql';        run the statements of a file\n"
+      "\n"
+      "Shell commands (no semicolon needed):\n"
+      "  help                this text\n"
+      "  output [JSON|TABULAR]  show or change the output format\n"
+      "  server [URL]        show or change the server\n"
+      "  history             the statements entered so far\n"
+      "  clear               clear the screen\n"
+      "  version             the shell's and the server's versions\n"
+      "  exit, quit          leave (CTRL-D does too)\n"
+      "\n",
+      stdout);
   fflush(stdout);
 }
 
@@ -407,43 +416,43 @@ static void show_history(shell_t *sh) {
 /* Runs a shell command; returns 0 or -1 (a failure for -e/-f exit codes). */
 static int run_command(shell_t *sh, sl_cli_cmd_t cmd, const char *arg) {
   switch (cmd) {
-  case SL_CLI_CMD_HELP: help(); return 0;
-  case SL_CLI_CMD_EXIT: sh->quit = true; return 0;
-  case SL_CLI_CMD_HISTORY: show_history(sh); return 0;
-  case SL_CLI_CMD_CLEAR:
-    fputs("\033[H\033[2J", stdout);
-    fflush(stdout);
-    return 0;
-  case SL_CLI_CMD_VERSION:
-    printf("CLI v%s, Server v%s located at %s\n", SLUICE_VERSION,
-           sh->server_version ? sh->server_version : "unknown", sh->conn.url);
-    return 0;
-  case SL_CLI_CMD_OUTPUT:
-    if (!arg) {
-      printf("Output format: %s\n", sh->mode == SL_CLI_JSON ? "JSON" : "TABULAR");
-    } else if (sl_streq_ci(arg, "JSON")) {
-      sh->mode = SL_CLI_JSON;
-      puts("Output format set to JSON");
-    } else if (sl_streq_ci(arg, "TABULAR")) {
-      sh->mode = SL_CLI_TABULAR;
-      puts("Output format set to TABULAR");
-    } else {
-      print_error("Unknown output format '%s': use JSON or TABULAR.", arg);
-      return -1;
-    }
-    fflush(stdout);
-    return 0;
-  case SL_CLI_CMD_SERVER:
-    if (!arg) {
-      printf("Current server: %s\n", sh->conn.url);
+    case SL_CLI_CMD_HELP: help(); return 0;
+    case SL_CLI_CMD_EXIT: sh->quit = true; return 0;
+    case SL_CLI_CMD_HISTORY: show_history(sh); return 0;
+    case SL_CLI_CMD_CLEAR:
+      fputs("\033[H\033[2J", stdout);
       fflush(stdout);
       return 0;
-    }
-    sl_cli_conn_set_url(&sh->conn, arg);
-    printf("Server now: %s\n", sh->conn.url);
-    fflush(stdout);
-    return fetch_info(sh, true);
-  case SL_CLI_CMD_NONE: break;
+    case SL_CLI_CMD_VERSION:
+      printf("CLI v%s, Server v%s located at %s\n", SLUICE_VERSION,
+             sh->server_version ? sh->server_version : "unknown", sh->conn.url);
+      return 0;
+    case SL_CLI_CMD_OUTPUT:
+      if (!arg) {
+        printf("Output format: %s\n", sh->mode == SL_CLI_JSON ? "JSON" : "TABULAR");
+      } else if (sl_streq_ci(arg, "JSON")) {
+        sh->mode = SL_CLI_JSON;
+        puts("Output format set to JSON");
+      } else if (sl_streq_ci(arg, "TABULAR")) {
+        sh->mode = SL_CLI_TABULAR;
+        puts("Output format set to TABULAR");
+      } else {
+        print_error("Unknown output format '%s': use JSON or TABULAR.", arg);
+        return -1;
+      }
+      fflush(stdout);
+      return 0;
+    case SL_CLI_CMD_SERVER:
+      if (!arg) {
+        printf("Current server: %s\n", sh->conn.url);
+        fflush(stdout);
+        return 0;
+      }
+      sl_cli_conn_set_url(&sh->conn, arg);
+      printf("Server now: %s\n", sh->conn.url);
+      fflush(stdout);
+      return fetch_info(sh, true);
+    case SL_CLI_CMD_NONE: break;
   }
   return 0;
 }
@@ -509,9 +518,8 @@ static int run_statement(shell_t *sh, const char *stmt) {
   sl_arena_init(&a, 4096);
   /* Positions in the server's errors count in the statement after variable
    * substitution, so that is the text the caret is drawn against. */
-  const char *shown = sl_map_count(sh->session.vars)
-                          ? sl_substitute_vars(stmt, sh->session.vars, &a)
-                          : stmt;
+  const char *shown =
+      sl_map_count(sh->session.vars) ? sl_substitute_vars(stmt, sh->session.vars, &a) : stmt;
   sl_list_t stmts = {0};
   sl_error_t err;
   sl_error_clear(&err);
@@ -523,13 +531,17 @@ static int run_statement(shell_t *sh, const char *stmt) {
     const char *value = st->str_value ? st->str_value : "";
     free(sl_map_remove(sh->session.props, name));
     sl_map_put(sh->session.props, name, sl_strdup(value));
-    printf("Successfully changed local property '%s' to '%s'. Use the UNSET command to revert "
-           "your change.\n", name, value);
+    printf(
+        "Successfully changed local property '%s' to '%s'. Use the UNSET command to revert "
+        "your change.\n",
+        name, value);
   } else if (st && st->kind == SL_ST_UNSET) {
     const char *name = st->str_name ? st->str_name : st->name.name;
     char *old = sl_map_remove(sh->session.props, name);
-    if (old) printf("Successfully unset local property '%s' (value was '%s').\n", name, old);
-    else printf("WARNING: Cannot unset local property '%s' which was never set.\n", name);
+    if (old)
+      printf("Successfully unset local property '%s' (value was '%s').\n", name, old);
+    else
+      printf("WARNING: Cannot unset local property '%s' which was never set.\n", name);
     free(old);
   } else if (st && st->kind == SL_ST_DEFINE) {
     free(sl_map_remove(sh->session.vars, st->name.name));
@@ -740,7 +752,8 @@ static void usage(FILE *f) {
           "usage: sluice shell [URL] [-e SQL] [-f FILE] [--output JSON|TABULAR]\n"
           "                    [-u USER [-p PASSWORD]] [--config-file FILE]\n"
           "                    [--define NAME=VALUE]... [--http2]\n"
-          "  URL                the server (default " DEFAULT_URL ")\n"
+          "  URL                the server (default " DEFAULT_URL
+          ")\n"
           "  -e, --execute SQL  run the statements and exit\n"
           "  -f, --file FILE    run the statements of FILE and exit\n"
           "  --output FORMAT    TABULAR (default) or JSON\n"
@@ -808,8 +821,10 @@ int sl_cmd_shell(int argc, char **argv) {
     }
   }
   if (!rc && output) {
-    if (sl_streq_ci(output, "JSON")) sh.mode = SL_CLI_JSON;
-    else if (sl_streq_ci(output, "TABULAR")) sh.mode = SL_CLI_TABULAR;
+    if (sl_streq_ci(output, "JSON"))
+      sh.mode = SL_CLI_JSON;
+    else if (sl_streq_ci(output, "TABULAR"))
+      sh.mode = SL_CLI_TABULAR;
     else {
       fprintf(stderr, "sluice shell: --output takes JSON or TABULAR, not '%s'\n", output);
       rc = 2;
@@ -882,7 +897,8 @@ int sl_cmd_shell(int argc, char **argv) {
     }
     close_editor(&sh);
   }
-  if (!sh.interactive && sl_cli_interrupted && !output_closed) rc = 130; /* as shells report SIGINT */
+  if (!sh.interactive && sl_cli_interrupted && !output_closed)
+    rc = 130; /* as shells report SIGINT */
   free(sh.server_version);
   sl_cli_conn_free(&sh.conn);
   sl_session_free(&sh.session);

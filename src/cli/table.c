@@ -110,8 +110,10 @@ void sl_cli_fit_widths(const int *natural, int n, int overhead, int width, int *
       int w = natural[i] < c ? natural[i] : c;
       sum += w > floor ? w : floor;
     }
-    if (sum <= avail) lo = c;
-    else hi = c - 1;
+    if (sum <= avail)
+      lo = c;
+    else
+      hi = c - 1;
   }
   int sum = 0;
   for (int i = 0; i < n; i++) {

@@ -48,10 +48,11 @@ SL_TEST(cli_table_list_style) {
   sl_buf_t b;
   sl_buf_init(&b);
   sl_cli_table_render(&t, SL_CLI_LIST, 0, &b);
-  CHECK_STR(b.data, " Name | Topic   \n"
-                    "----------------\n"
-                    " S    | s_topic \n"
-                    "----------------\n");
+  CHECK_STR(b.data,
+            " Name | Topic   \n"
+            "----------------\n"
+            " S    | s_topic \n"
+            "----------------\n");
   sl_buf_free(&b);
   sl_cli_table_free(&t);
 }
@@ -67,12 +68,13 @@ SL_TEST(cli_table_boxed_style) {
   sl_buf_t b;
   sl_buf_init(&b);
   sl_cli_table_render(&t, SL_CLI_BOXED, 80, &b);
-  CHECK_STR(b.data, "+--+-----+\n"
-                    "|ID|NAME |\n"
-                    "+--+-----+\n"
-                    "|1 |alice|\n"
-                    "|22|     |\n"
-                    "+--+-----+\n");
+  CHECK_STR(b.data,
+            "+--+-----+\n"
+            "|ID|NAME |\n"
+            "+--+-----+\n"
+            "|1 |alice|\n"
+            "|22|     |\n"
+            "+--+-----+\n");
   sl_buf_free(&b);
   sl_cli_table_free(&t);
 }
@@ -93,8 +95,9 @@ SL_TEST(cli_table_wraps_to_width) {
   const char *hdr[] = {"K", "Query String"};
   sl_cli_table_t t;
   sl_cli_table_init(&t, 2, hdr);
-  const char *r1[] = {"CSAS_1", "CREATE STREAM OUT AS SELECT A, B, C FROM IN WHERE A > 10 "
-                                "EMIT CHANGES;"};
+  const char *r1[] = {"CSAS_1",
+                      "CREATE STREAM OUT AS SELECT A, B, C FROM IN WHERE A > 10 "
+                      "EMIT CHANGES;"};
   sl_cli_table_add(&t, r1);
   for (int width = 30; width <= 60; width += 15) {
     sl_buf_t b;
@@ -127,11 +130,12 @@ SL_TEST(cli_table_wrap_breaks_at_spaces) {
   sl_buf_init(&b);
   /* 1 column: overhead 2, so 12 leaves 10 for the cell. */
   sl_cli_table_render(&t, SL_CLI_LIST, 12, &b);
-  CHECK_STR(b.data, " M          \n"
-                    "------------\n"
-                    " alpha beta \n"
-                    " gamma      \n"
-                    "------------\n");
+  CHECK_STR(b.data,
+            " M          \n"
+            "------------\n"
+            " alpha beta \n"
+            " gamma      \n"
+            "------------\n");
   sl_buf_free(&b);
   sl_cli_table_free(&t);
 }
@@ -145,12 +149,13 @@ SL_TEST(cli_table_cell_newlines_and_utf8) {
   sl_buf_t b;
   sl_buf_init(&b);
   sl_cli_table_render(&t, SL_CLI_BOXED, 0, &b);
-  CHECK_STR(b.data, "+-----+---+\n"
-                    "|Ä    |B  |\n"
-                    "+-----+---+\n"
-                    "|héllo|x y|\n"
-                    "|wörld|   |\n"
-                    "+-----+---+\n");
+  CHECK_STR(b.data,
+            "+-----+---+\n"
+            "|Ä    |B  |\n"
+            "+-----+---+\n"
+            "|héllo|x y|\n"
+            "|wörld|   |\n"
+            "+-----+---+\n");
   sl_buf_free(&b);
   sl_cli_table_free(&t);
 }
@@ -163,7 +168,7 @@ SL_TEST(cli_fit_widths) {
   CHECK_INT(out[0] + out[1] + out[2], 55); /* fits as is */
   sl_cli_fit_widths(nat, 3, 8, 40, out);
   CHECK_INT(out[0] + out[1] + out[2] + 8, 40);
-  CHECK_INT(out[0], 5);  /* narrow columns keep their width */
+  CHECK_INT(out[0], 5); /* narrow columns keep their width */
   CHECK_INT(out[2], 10);
   CHECK_INT(out[1], 17); /* the wide one gives */
   sl_cli_fit_widths(nat, 3, 8, 10, out);
@@ -175,11 +180,12 @@ SL_TEST(cli_fit_widths) {
 SL_TEST(cli_render_status_box) {
   sl_buf_t b;
   sl_buf_init(&b);
-  render_json_entity("{\"@type\":\"currentStatus\",\"statementText\":\"CREATE STREAM S ...;\","
-                     "\"commandId\":\"stream/S/create\",\"commandStatus\":{\"status\":\"SUCCESS\","
-                     "\"message\":\"Stream created\",\"queryId\":null},"
-                     "\"commandSequenceNumber\":2,\"warnings\":[]}",
-                     SL_CLI_TABULAR, 80, &b);
+  render_json_entity(
+      "{\"@type\":\"currentStatus\",\"statementText\":\"CREATE STREAM S ...;\","
+      "\"commandId\":\"stream/S/create\",\"commandStatus\":{\"status\":\"SUCCESS\","
+      "\"message\":\"Stream created\",\"queryId\":null},"
+      "\"commandSequenceNumber\":2,\"warnings\":[]}",
+      SL_CLI_TABULAR, 80, &b);
   CHECK_STR(b.data, "\n Message        \n----------------\n Stream created \n----------------\n");
   sl_buf_free(&b);
 }
@@ -187,17 +193,19 @@ SL_TEST(cli_render_status_box) {
 SL_TEST(cli_render_streams_listing) {
   sl_buf_t b;
   sl_buf_init(&b);
-  render_json_entity("{\"@type\":\"streams\",\"statementText\":\"SHOW STREAMS;\",\"streams\":["
-                     "{\"type\":\"STREAM\",\"name\":\"PAGEVIEWS\",\"topic\":\"pageviews\","
-                     "\"keyFormat\":\"KAFKA\",\"valueFormat\":\"JSON\",\"isWindowed\":false}],"
-                     "\"warnings\":[{\"message\":\"careful\"}]}",
-                     SL_CLI_TABULAR, 0, &b);
-  CHECK_STR(b.data, "\n"
-                    " Stream Name | Kafka Topic | Key Format | Value Format | Windowed \n"
-                    "------------------------------------------------------------------\n"
-                    " PAGEVIEWS   | pageviews   | KAFKA      | JSON         | false    \n"
-                    "------------------------------------------------------------------\n"
-                    "WARNING: careful\n");
+  render_json_entity(
+      "{\"@type\":\"streams\",\"statementText\":\"SHOW STREAMS;\",\"streams\":["
+      "{\"type\":\"STREAM\",\"name\":\"PAGEVIEWS\",\"topic\":\"pageviews\","
+      "\"keyFormat\":\"KAFKA\",\"valueFormat\":\"JSON\",\"isWindowed\":false}],"
+      "\"warnings\":[{\"message\":\"careful\"}]}",
+      SL_CLI_TABULAR, 0, &b);
+  CHECK_STR(b.data,
+            "\n"
+            " Stream Name | Kafka Topic | Key Format | Value Format | Windowed \n"
+            "------------------------------------------------------------------\n"
+            " PAGEVIEWS   | pageviews   | KAFKA      | JSON         | false    \n"
+            "------------------------------------------------------------------\n"
+            "WARNING: careful\n");
   sl_buf_free(&b);
 }
 
@@ -216,17 +224,18 @@ SL_TEST(cli_render_describe) {
       "{\"name\":\"ST\",\"schema\":{\"type\":\"STRUCT\",\"fields\":[{\"name\":\"A\",\"schema\":"
       "{\"type\":\"BIGINT\"}}]}}]}}",
       SL_CLI_TABULAR, 0, &b);
-  CHECK_STR(b.data, "\n"
-                    "Name                 : S\n"
-                    " Field | Type                   \n"
-                    "--------------------------------\n"
-                    " ID    | INTEGER  (key)         \n"
-                    " TAGS  | ARRAY<VARCHAR(STRING)> \n"
-                    " P     | DECIMAL(4, 2)          \n"
-                    " ST    | STRUCT<A BIGINT>       \n"
-                    "--------------------------------\n"
-                    "For runtime statistics and query details run: DESCRIBE <Stream,Table> "
-                    "EXTENDED;\n");
+  CHECK_STR(b.data,
+            "\n"
+            "Name                 : S\n"
+            " Field | Type                   \n"
+            "--------------------------------\n"
+            " ID    | INTEGER  (key)         \n"
+            " TAGS  | ARRAY<VARCHAR(STRING)> \n"
+            " P     | DECIMAL(4, 2)          \n"
+            " ST    | STRUCT<A BIGINT>       \n"
+            "--------------------------------\n"
+            "For runtime statistics and query details run: DESCRIBE <Stream,Table> "
+            "EXTENDED;\n");
   sl_buf_free(&b);
 }
 
@@ -241,9 +250,10 @@ SL_TEST(cli_render_unknown_entity_is_json) {
 SL_TEST(cli_json_mode) {
   sl_buf_t b;
   sl_buf_init(&b);
-  render_json_entity("{\"@type\":\"currentStatus\",\"commandStatus\":{\"message\":\"Stream "
-                     "created\"}}",
-                     SL_CLI_JSON, 80, &b);
+  render_json_entity(
+      "{\"@type\":\"currentStatus\",\"commandStatus\":{\"message\":\"Stream "
+      "created\"}}",
+      SL_CLI_JSON, 80, &b);
   /* The server's object, pretty-printed, keys in order, and valid JSON. */
   CHECK(strstr(b.data, "  \"@type\": \"currentStatus\",\n") != NULL);
   CHECK(strstr(b.data, "Message") == NULL);
@@ -256,23 +266,26 @@ SL_TEST(cli_json_mode) {
   /* Query rows in JSON mode: the header then one compact array per row. */
   sl_cli_qview_t v;
   sl_cli_qview_init(&v, SL_CLI_JSON, 80, false);
-  json_t *h = json_loads("{\"queryId\":\"q1\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}",
-                         0, NULL);
+  json_t *h = json_loads(
+      "{\"queryId\":\"q1\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}", 0, NULL);
   json_t *row = json_loads("[1.5]", 0, NULL);
   sl_buf_init(&b);
   sl_cli_qview_header(&v, h, &b);
   sl_cli_qview_row(&v, row, &b);
   sl_cli_qview_end(&v, "Query terminated", &b);
-  CHECK_STR(b.data, "{\"queryId\":\"q1\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}\n"
-                    "[1.5]\n");
+  CHECK_STR(b.data,
+            "{\"queryId\":\"q1\",\"columnNames\":[\"A\"],\"columnTypes\":[\"INTEGER\"]}\n"
+            "[1.5]\n");
   sl_buf_free(&b);
   sl_cli_qview_free(&v);
   json_decref(h);
   json_decref(row);
 
   /* Errors in JSON mode are the server's error object. */
-  json_t *err = json_loads("{\"@type\":\"statement_error\",\"error_code\":40001,\"message\":"
-                           "\"line 1:1: Syntax Error\"}", 0, NULL);
+  json_t *err = json_loads(
+      "{\"@type\":\"statement_error\",\"error_code\":40001,\"message\":"
+      "\"line 1:1: Syntax Error\"}",
+      0, NULL);
   sl_buf_init(&b);
   sl_cli_render_error_body(err, "SELEC 1;", SL_CLI_JSON, &b);
   CHECK(strstr(b.data, "\"error_code\": 40001") != NULL);
@@ -319,12 +332,13 @@ SL_TEST(cli_qview_pull_buffers_and_sizes_to_content) {
   sl_cli_qview_row(&v, r2, &b);
   CHECK_INT((int)b.len, 0); /* nothing until the end */
   sl_cli_qview_end(&v, NULL, &b);
-  CHECK_STR(b.data, "+--+-----+--------------+\n"
-                    "|K |V    |M             |\n"
-                    "+--+-----+--------------+\n"
-                    "|k1|0.1  |{\"a\":[1,null]}|\n"
-                    "|k2|1.0E7|null          |\n"
-                    "+--+-----+--------------+\n");
+  CHECK_STR(b.data,
+            "+--+-----+--------------+\n"
+            "|K |V    |M             |\n"
+            "+--+-----+--------------+\n"
+            "|k1|0.1  |{\"a\":[1,null]}|\n"
+            "|k2|1.0E7|null          |\n"
+            "+--+-----+--------------+\n");
   sl_buf_free(&b);
   sl_cli_qview_free(&v);
   json_decref(h);
@@ -352,9 +366,10 @@ SL_TEST(cli_error_caret) {
   sl_buf_init(&b);
   sl_cli_render_error("line 1:8: Syntax Error\nExpecting {',', 'FROM'}", "SELECT x y z FROM s;",
                       &b);
-  CHECK_STR(b.data, "line 1:8: Syntax Error\nExpecting {',', 'FROM'}\n"
-                    "SELECT x y z FROM s;\n"
-                    "       ^\n");
+  CHECK_STR(b.data,
+            "line 1:8: Syntax Error\nExpecting {',', 'FROM'}\n"
+            "SELECT x y z FROM s;\n"
+            "       ^\n");
   sl_buf_reset(&b);
   /* Second line of a multi-line statement; a tab before the column is kept. */
   sl_cli_render_error("line 2:3: mismatched input", "SELECT *\n\tX bad;", &b);
@@ -413,10 +428,10 @@ SL_TEST(cli_input_complete) {
   CHECK(sl_cli_input_complete("   \n"));
   CHECK(!sl_cli_input_complete("SHOW\nSTREAMS\n"));
   CHECK(!sl_cli_input_complete("SHOW STREAMS; SHOW TABLES"));
-  CHECK(!sl_cli_input_complete("SELECT 'a;b"));             /* open quote */
+  CHECK(!sl_cli_input_complete("SELECT 'a;b")); /* open quote */
   CHECK(sl_cli_input_complete("SELECT 'a;b';"));
-  CHECK(!sl_cli_input_complete("SELECT 'it''s;"));          /* '' is a quote inside */
-  CHECK(!sl_cli_input_complete("SELECT 1 /* done; */"));    /* ';' inside a comment */
+  CHECK(!sl_cli_input_complete("SELECT 'it''s;"));       /* '' is a quote inside */
+  CHECK(!sl_cli_input_complete("SELECT 1 /* done; */")); /* ';' inside a comment */
   CHECK(!sl_cli_input_complete("SELECT 1; /* still open"));
   CHECK(!sl_cli_input_complete("SELECT 1 -- ;\n"));
   CHECK(!sl_cli_input_complete("SELECT `a;"));
@@ -428,8 +443,9 @@ SL_TEST(cli_split_several_on_one_line) {
   sl_arena_init(&a, 1024);
   sl_list_t out = {0};
   sl_error_t err;
-  const char *text = "DEFINE x = 'a;b'; SHOW STREAMS; -- done; not a statement\n"
-                     "SELECT * /* ; */ FROM s;";
+  const char *text =
+      "DEFINE x = 'a;b'; SHOW STREAMS; -- done; not a statement\n"
+      "SELECT * /* ; */ FROM s;";
   CHECK(sl_cli_input_complete(text));
   CHECK_INT(sl_split_statements(text, &a, &out, &err), 0);
   CHECK_INT(out.len, 3);
@@ -468,8 +484,9 @@ SL_TEST(cli_push_query_detection) {
   CHECK(sl_cli_is_push_query("SELECT * FROM s EMIT CHANGES;"));
   CHECK(sl_cli_is_push_query("select * from s emit\n  changes limit 3;"));
   CHECK(sl_cli_is_push_query("SELECT * FROM s EMIT /* c */ CHANGES;"));
-  CHECK(sl_cli_is_push_query("SELECT K, COUNT(*) FROM s WINDOW TUMBLING (SIZE 1 MINUTE) "
-                             "GROUP BY K EMIT FINAL;"));
+  CHECK(
+      sl_cli_is_push_query("SELECT K, COUNT(*) FROM s WINDOW TUMBLING (SIZE 1 MINUTE) "
+                           "GROUP BY K EMIT FINAL;"));
   CHECK(!sl_cli_is_push_query("SELECT * FROM t WHERE K = 'EMIT CHANGES';"));
   CHECK(!sl_cli_is_push_query("SELECT * FROM t; -- EMIT CHANGES"));
   CHECK(!sl_cli_is_push_query("SELECT * FROM t WHERE ID = 1;"));
@@ -478,8 +495,12 @@ SL_TEST(cli_push_query_detection) {
 
 SL_TEST(cli_value_text) {
   const char *cases[][2] = {
-      {"\"plain\"", "plain"}, {"null", "null"},     {"42", "42"},
-      {"1.0", "1.0"},         {"0.001", "0.001"},   {"true", "true"},
+      {"\"plain\"", "plain"},
+      {"null", "null"},
+      {"42", "42"},
+      {"1.0", "1.0"},
+      {"0.001", "0.001"},
+      {"true", "true"},
       {"[1,\"a\"]", "[1,\"a\"]"},
   };
   for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
