@@ -14,6 +14,22 @@
  * and on a clean stop. A failed delivery fails the query (state ERROR) and
  * stops its commits, so no input is ever marked done without its output.
  *
+ * Exactly-once (processing.guarantee=exactly_once_v2): the producer is
+ * transactional (transactional.id <group>-tx, stable across restarts so a
+ * restarted sluice fences the crashed one and aborts its open transaction),
+ * the consumer reads committed records only, and every commit interval the
+ * query commits one transaction holding its outputs (sink, repartition and
+ * changelog records) and the consumed offsets. A transaction that must be
+ * aborted rewinds the query: consumption goes back to the last committed
+ * offsets and the tasks are rebuilt from their changelogs, which then hold
+ * exactly the committed state. The offset ledger is not used in this mode.
+ *
+ * State: tasks are created on assignment and restored from the query's
+ * changelog topics (restore.c) before they see any input.
+ *
+ * Punctuation: every commit interval each task is punctuated with the wall
+ * clock, records or not, so idle stream time can close windows.
+ *
  * Backpressure: when the producer holds too many unacknowledged records the
  * query stops draining its consumer queue; librdkafka then stops fetching
  * once its prefetch buffer is full. Delivery reports resume it.
@@ -31,12 +47,16 @@
 #define OUTQ_HIGH 100000       /* stop consuming above this many unacknowledged outputs */
 #define OUTQ_LOW 20000         /* and resume below this */
 #define FLUSH_TIMEOUT_MS 60000 /* how long a stop or revoke waits for acknowledgements */
+#define TXN_TIMEOUT_MS 60000   /* how long a transactional call may block */
+#define TXN_RETRIES 5          /* retriable transactional errors tried again this often */
+#define MAX_REWINDS 5          /* aborted transactions in a row before the query fails */
 
 typedef struct kpart {
   char *topic;
   int32_t partition;
   sl_kafka_ledger_t ledger;
-  int64_t next; /* offset after the last record processed, -1 before any */
+  int64_t next;  /* offset after the last record processed, -1 before any */
+  int64_t start; /* offset of the first record processed since assignment, -1 before any */
 } kpart_t;
 
 typedef struct ktask {
@@ -72,6 +92,11 @@ struct sl_kquery {
   bool failed; /* worker's view of the error state */
   bool stopping;
   bool ledgers_gone;    /* spans freed with deliveries outstanding: ignore them */
+  bool eos;             /* exactly_once_v2: transactions instead of the ledger */
+  bool in_txn;          /* a transaction has begun and is not committed yet */
+  int rewinds;          /* aborted transactions since the last successful commit */
+  int commit_interval_ms;
+  sl_krestore_stats_t restored; /* totals over every restore of this query */
   pthread_mutex_t lock; /* guards error and msg, read by other threads */
   bool error;
   char msg[512];
@@ -130,7 +155,9 @@ static ktask_t *find_task(sl_kquery_t *kq, int32_t partition) {
 
 static int kq_emit(void *ctx, const sl_record_t *rec);
 
-static int ensure_task(sl_kquery_t *kq, int32_t partition) {
+/* Creates the task for partition unless it exists; *created says which. */
+static int ensure_task(sl_kquery_t *kq, int32_t partition, bool *created) {
+  *created = false;
   if (find_task(kq, partition)) return 0;
   if (partition >= kq->ntasks) {
     int n = partition + 1;
@@ -152,6 +179,34 @@ static int ensure_task(sl_kquery_t *kq, int32_t partition) {
     return rc;
   }
   kq->tasks[partition] = t;
+  *created = true;
+  return 0;
+}
+
+/* Restores the given tasks from the query's changelogs; fails the query
+ * when that is impossible (processing without state would be wrong). */
+static int restore_tasks(sl_kquery_t *kq, const int32_t *partitions, int n) {
+  if (n <= 0 || sl_query_changelog_count(kq->q) <= 0) return 0;
+  sl_task_t **tasks = sl_xcalloc((size_t)n, sizeof(*tasks));
+  for (int i = 0; i < n; i++) tasks[i] = kq->tasks[partitions[i]]->task;
+  sl_krestore_stats_t st;
+  sl_error_t err;
+  sl_error_clear(&err);
+  int rc = sl_kquery_restore(kq->d, kq->q, kq->group, tasks, partitions, n, &st, &err);
+  free(tasks);
+  if (rc) {
+    kq_fail(kq, "cannot restore state: %s", err.msg);
+    return rc;
+  }
+  kq->restored.entries += st.entries;
+  kq->restored.bytes += st.bytes;
+  kq->restored.partitions += st.partitions;
+  kq->restored.ms += st.ms;
+  double secs = st.ms > 0 ? (double)st.ms / 1000.0 : 0.001;
+  SL_INFO("query %s: restored %lld entries (%.1f MB) from %d changelog partitions in %lld ms "
+          "(%.0f entries/s)",
+          kq->id, (long long)st.entries, (double)st.bytes / 1e6, st.partitions, (long long)st.ms,
+          (double)st.entries / secs);
   return 0;
 }
 
@@ -167,7 +222,16 @@ static int kq_emit(void *ctx, const sl_record_t *rec) {
   ktask_t *t = ctx;
   sl_kquery_t *kq = t->kq;
   if (kq->failed) return SL_ERUNTIME;
-  sl_kafka_span_t *span = kq->cur;
+  if (kq->eos && !kq->in_txn) {
+    rd_kafka_error_t *e = rd_kafka_begin_transaction(kq->producer);
+    if (e) {
+      kq_fail(kq, "cannot begin a transaction: %s", rd_kafka_error_string(e));
+      rd_kafka_error_destroy(e);
+      return SL_EKAFKA;
+    }
+    kq->in_txn = true;
+  }
+  sl_kafka_span_t *span = kq->eos ? NULL : kq->cur;
   if (span) sl_kafka_span_hold(span);
   for (;;) {
     rd_kafka_error_t *e = sl_kproduce(kq->producer, rec, span);
@@ -191,7 +255,12 @@ static void on_resume(uv_timer_t *h);
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
   sl_kquery_t *kq = opaque;
-  if (m->err)
+  /* Under exactly-once a lost output makes the transaction fail to commit,
+   * which aborts and rewinds it: no need to stop the query. */
+  if (m->err && kq->eos)
+    SL_WARN("query %s: cannot write to topic '%s' partition %d: %s (the transaction will abort)",
+            kq->id, rd_kafka_topic_name(m->rkt), (int)m->partition, rd_kafka_err2str(m->err));
+  else if (m->err)
     kq_fail(kq, "cannot write to topic '%s' partition %d: %s", rd_kafka_topic_name(m->rkt),
             (int)m->partition, rd_kafka_err2str(m->err));
   sl_kafka_span_t *span = m->_private;
@@ -219,8 +288,104 @@ static void flush_outputs(sl_kquery_t *kq) {
 
 /* ---------------- commits ---------------- */
 
+static void rewind_query(sl_kquery_t *kq);
+
+/* Deals with an error of a transactional call. Returns 1 when the call may
+ * be tried again, 0 when the transaction was aborted (and, with
+ * can_rewind, the query rewound), -1 when the query failed. */
+static int txn_error(sl_kquery_t *kq, rd_kafka_error_t *e, const char *what, int attempt,
+                     bool can_rewind) {
+  int r;
+  if (rd_kafka_error_is_fatal(e)) {
+    kq_fail(kq, "%s: %s", what, rd_kafka_error_string(e));
+    r = -1;
+  } else if (rd_kafka_error_txn_requires_abort(e)) {
+    SL_WARN("query %s: %s: %s; aborting the transaction", kq->id, what, rd_kafka_error_string(e));
+    rd_kafka_error_t *ae = rd_kafka_abort_transaction(kq->producer, TXN_TIMEOUT_MS);
+    kq->in_txn = false;
+    if (ae) {
+      kq_fail(kq, "cannot abort the transaction: %s", rd_kafka_error_string(ae));
+      rd_kafka_error_destroy(ae);
+      r = -1;
+    } else {
+      if (can_rewind) rewind_query(kq);
+      r = 0;
+    }
+  } else if (rd_kafka_error_is_retriable(e) && attempt < TXN_RETRIES) {
+    SL_INFO("query %s: %s: %s; retrying", kq->id, what, rd_kafka_error_string(e));
+    r = 1;
+  } else {
+    kq_fail(kq, "%s: %s", what, rd_kafka_error_string(e));
+    r = -1;
+  }
+  rd_kafka_error_destroy(e);
+  return r;
+}
+
+/* Commits the open transaction with the offsets processed so far. Returns
+ * 0 when committed (or nothing to commit). */
+static int commit_txn(sl_kquery_t *kq, bool can_rewind) {
+  if (kq->failed) return -1;
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(kq->parts.len + 1);
+  for (int i = 0; i < kq->parts.len; i++) {
+    kpart_t *p = kq->parts.items[i];
+    if (p->next >= 0 && p->next > p->ledger.committed)
+      rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = p->next;
+  }
+  int rc = 0;
+  if (!kq->in_txn && l->cnt > 0) {
+    rd_kafka_error_t *e = rd_kafka_begin_transaction(kq->producer);
+    if (e) {
+      kq_fail(kq, "cannot begin a transaction: %s", rd_kafka_error_string(e));
+      rd_kafka_error_destroy(e);
+      rc = -1;
+    } else {
+      kq->in_txn = true;
+    }
+  }
+  if (!rc && kq->in_txn && l->cnt > 0) {
+    rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata(kq->consumer);
+    for (int attempt = 1;; attempt++) {
+      rd_kafka_error_t *e =
+          rd_kafka_send_offsets_to_transaction(kq->producer, l, md, TXN_TIMEOUT_MS);
+      if (!e) break;
+      int r = txn_error(kq, e, "cannot add offsets to the transaction", attempt, can_rewind);
+      if (r != 1) {
+        rc = -1;
+        break;
+      }
+    }
+    rd_kafka_consumer_group_metadata_destroy(md);
+  }
+  if (!rc && kq->in_txn) {
+    for (int attempt = 1;; attempt++) {
+      rd_kafka_error_t *e = rd_kafka_commit_transaction(kq->producer, TXN_TIMEOUT_MS);
+      if (!e) {
+        kq->in_txn = false;
+        kq->rewinds = 0;
+        for (int i = 0; i < l->cnt; i++) {
+          kpart_t *p = find_part(kq, l->elems[i].topic, l->elems[i].partition);
+          if (p) p->ledger.committed = l->elems[i].offset;
+        }
+        break;
+      }
+      int r = txn_error(kq, e, "cannot commit the transaction", attempt, can_rewind);
+      if (r != 1) {
+        rc = -1;
+        break;
+      }
+    }
+  }
+  rd_kafka_topic_partition_list_destroy(l);
+  return rc;
+}
+
 static void commit(sl_kquery_t *kq, bool async) {
   if (kq->failed) return;
+  if (kq->eos) {
+    commit_txn(kq, true);
+    return;
+  }
   rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(kq->parts.len + 1);
   for (int i = 0; i < kq->parts.len; i++) {
     kpart_t *p = kq->parts.items[i];
@@ -264,11 +429,58 @@ static void free_assignment(sl_kquery_t *kq) {
   kq->parts.len = 0;
 }
 
+/* After an aborted transaction the tasks hold state of records whose
+ * effects were thrown away: seek back to the committed offsets and rebuild
+ * every task from its changelog (committed records only). */
+static void rewind_query(sl_kquery_t *kq) {
+  if (++kq->rewinds > MAX_REWINDS) {
+    kq_fail(kq, "%d transactions in a row were aborted", kq->rewinds - 1);
+    return;
+  }
+  close_span(kq);
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(kq->parts.len + 1);
+  for (int i = 0; i < kq->parts.len; i++) {
+    kpart_t *p = kq->parts.items[i];
+    int64_t to = p->ledger.committed >= 0 ? p->ledger.committed : p->start;
+    if (to < 0) continue; /* nothing processed yet */
+    rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = to;
+    p->next = to;
+  }
+  if (l->cnt > 0) {
+    rd_kafka_error_t *e = rd_kafka_seek_partitions(kq->consumer, l, TXN_TIMEOUT_MS);
+    if (e) {
+      kq_fail(kq, "cannot rewind after an aborted transaction: %s", rd_kafka_error_string(e));
+      rd_kafka_error_destroy(e);
+    }
+    for (int i = 0; i < l->cnt && !kq->failed; i++)
+      if (l->elems[i].err)
+        kq_fail(kq, "cannot rewind %s[%d]: %s", l->elems[i].topic, (int)l->elems[i].partition,
+                rd_kafka_err2str(l->elems[i].err));
+  }
+  rd_kafka_topic_partition_list_destroy(l);
+  if (kq->failed) return;
+  int32_t *parts = sl_xcalloc((size_t)kq->ntasks + 1, sizeof(*parts));
+  int n = 0;
+  for (int i = 0; i < kq->ntasks; i++) {
+    if (!kq->tasks[i]) continue;
+    sl_task_free(kq->tasks[i]->task);
+    free(kq->tasks[i]);
+    kq->tasks[i] = NULL;
+    bool created;
+    if (ensure_task(kq, i, &created) == 0) parts[n++] = i;
+  }
+  if (!kq->failed) restore_tasks(kq, parts, n);
+  free(parts);
+  SL_WARN("query %s: rewound to the last committed transaction", kq->id);
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *tps, void *opaque) {
   sl_kquery_t *kq = opaque;
   close_span(kq);
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    int32_t *fresh = sl_xcalloc((size_t)tps->cnt + 1, sizeof(*fresh));
+    int nfresh = 0;
     for (int i = 0; i < tps->cnt && !kq->failed; i++) {
       const rd_kafka_topic_partition_t *tp = &tps->elems[i];
       if (!find_part(kq, tp->topic, tp->partition)) {
@@ -276,17 +488,26 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         p->topic = sl_strdup(tp->topic);
         p->partition = tp->partition;
         p->next = -1;
+        p->start = -1;
         sl_kafka_ledger_init(&p->ledger);
         sl_ptrvec_push(&kq->parts, p);
       }
-      ensure_task(kq, tp->partition);
+      bool created;
+      if (ensure_task(kq, tp->partition, &created) == 0 && created) fresh[nfresh++] = tp->partition;
     }
     SL_DEBUG("query %s: assigned %d partitions", kq->id, tps->cnt);
+    /* State first: no task may see input before its store is back. */
+    if (!kq->failed) restore_tasks(kq, fresh, nfresh);
+    free(fresh);
     rd_kafka_assign(rk, kq->failed ? NULL : tps);
   } else {
     /* Revoked (or a rebalance error): hand the partitions back with every
-     * acknowledged offset committed, as Kafka Streams does. */
-    flush_outputs(kq);
+     * acknowledged offset committed (or the transaction committed), as
+     * Kafka Streams does. */
+    if (kq->eos)
+      commit_txn(kq, false);
+    else
+      flush_outputs(kq);
     commit(kq, false);
     free_assignment(kq);
     rd_kafka_assign(rk, NULL);
@@ -312,11 +533,13 @@ static void process_message(sl_kquery_t *kq, rd_kafka_message_t *m) {
     p = find_part(kq, topic, m->partition);
     if (!p) return; /* no longer ours */
     kq->cur_part = p;
-    kq->cur = sl_kafka_ledger_open(&p->ledger, m->offset + 1);
+    /* Exactly-once commits offsets with the transaction: no ledger. */
+    if (!kq->eos) kq->cur = sl_kafka_ledger_open(&p->ledger, m->offset + 1);
   }
   ktask_t *t = find_task(kq, m->partition);
   if (!t) return;
-  kq->cur->end = m->offset + 1;
+  if (kq->cur) kq->cur->end = m->offset + 1;
+  if (p->start < 0) p->start = m->offset;
   p->next = m->offset + 1;
 
   sl_record_t rec = {
@@ -404,7 +627,7 @@ static void on_tick(uv_timer_t *h) {
     ktask_t *t = kq->tasks[i];
     if (!t) continue;
     sl_kafka_span_t *chain = NULL;
-    for (int j = 0; j < kq->parts.len; j++) {
+    for (int j = 0; j < kq->parts.len && !kq->eos; j++) {
       kpart_t *p = kq->parts.items[j];
       if (p->partition != t->partition) continue;
       sl_kafka_span_t *s = sl_kafka_ledger_open(&p->ledger, p->next);
@@ -447,7 +670,7 @@ static void start_on_worker(void *arg) {
   kq->open_handles = 4;
   uv_poll_start(&kq->cpoll, UV_READABLE, on_consumer_readable);
   uv_poll_start(&kq->ppoll, UV_READABLE, on_producer_readable);
-  uint64_t iv = (uint64_t)kq->d->commit_interval_ms;
+  uint64_t iv = (uint64_t)kq->commit_interval_ms;
   uv_timer_start(&kq->tick, on_tick, iv, iv);
   kq_drain(kq);
 }
@@ -486,7 +709,18 @@ static void stop_on_worker(void *arg) {
   uv_poll_stop(&kq->cpoll);
   uv_timer_stop(&kq->tick);
   uv_timer_stop(&kq->resume);
-  flush_outputs(kq);
+  if (kq->eos) {
+    commit_txn(kq, false);
+    if (kq->in_txn) {
+      /* Failed with a transaction open: abort it so that read_committed
+       * readers do not wait for its timeout. */
+      rd_kafka_error_t *e = rd_kafka_abort_transaction(kq->producer, 10000);
+      if (e) rd_kafka_error_destroy(e);
+      kq->in_txn = false;
+    }
+  } else {
+    flush_outputs(kq);
+  }
   commit(kq, false);
   /* Leaving the group runs the revoke callback, which frees the tasks. */
   rd_kafka_consumer_close(kq->consumer);
@@ -508,6 +742,34 @@ static void kq_free(sl_kquery_t *kq) {
   free(kq);
 }
 
+/* A query setting, as the query was created, else the server's. */
+static const char *query_prop(sl_kdriver_t *d, sl_query_t *q, const char *name) {
+  const char *v = sl_query_property(q, name);
+  if (!v) {
+    char alias[256];
+    snprintf(alias, sizeof(alias), "ksql.streams.%s", name);
+    v = sl_query_property(q, alias);
+  }
+  return v ? v : sl_kprop(d, name);
+}
+
+static bool is_exactly_once(sl_kdriver_t *d, sl_query_t *q) {
+  const char *v = query_prop(d, q, "processing.guarantee");
+  return v && (sl_streq_ci(v, "exactly_once_v2") || sl_streq_ci(v, "exactly_once") ||
+               sl_streq_ci(v, "exactly_once_beta"));
+}
+
+static int query_commit_interval(sl_kdriver_t *d, sl_query_t *q) {
+  const char *v = query_prop(d, q, "commit.interval.ms");
+  if (v) {
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (!*end && n > 0 && n <= 3600000) return (int)n;
+    SL_WARN("query %s: ignoring commit.interval.ms=%s", sl_query_id(q), v);
+  }
+  return d->commit_interval_ms;
+}
+
 static int make_pipe(int fds[2], sl_error_t *err) {
   if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0)
     return sl_error_set(err, SL_EIO, -1, "pipe: %s", strerror(errno));
@@ -523,6 +785,8 @@ int sl_kquery_start(sl_kdriver_t *d, sl_query_t *q, bool from_beginning, sl_kque
   kq->cpipe[0] = kq->cpipe[1] = kq->ppipe[0] = kq->ppipe[1] = -1;
   pthread_mutex_init(&kq->lock, NULL);
   sl_kafka_group_id(d->service_id, kq->id, kq->group, sizeof(kq->group));
+  kq->eos = is_exactly_once(d, q);
+  kq->commit_interval_ms = query_commit_interval(d, q);
   char client_id[600], errstr[512];
   int rc = make_pipe(kq->cpipe, err);
   if (!rc) rc = make_pipe(kq->ppipe, err);
@@ -538,6 +802,19 @@ int sl_kquery_start(sl_kdriver_t *d, sl_query_t *q, bool from_beginning, sl_kque
     if (!rc && !sl_kprop(d, "linger.ms") && !sl_kprop(d, "producer.linger.ms"))
       rc = sl_kconf_set(pc, "linger.ms", "5", err);
     if (!rc) rc = sl_kconf_set(pc, "queue.buffering.max.messages", "500000", err);
+    if (!rc && kq->eos) {
+      /* Stable across restarts, so a restarted sluice fences the crashed
+       * one and its open transaction is aborted at once. One producer per
+       * query on each server: the group id identifies it. */
+      snprintf(client_id, sizeof(client_id), "%s-tx", kq->group);
+      rc = sl_kconf_set(pc, "transactional.id", client_id, err);
+      /* A crashed transaction blocks read_committed readers until it times
+       * out (if no restart aborts it first): keep that short, as Kafka
+       * Streams does under exactly-once. */
+      if (!rc && !sl_kprop(d, "transaction.timeout.ms") &&
+          !sl_kprop(d, "producer.transaction.timeout.ms"))
+        rc = sl_kconf_set(pc, "transaction.timeout.ms", "10000", err);
+    }
     if (!rc) {
       rd_kafka_conf_set_opaque(pc, kq);
       rd_kafka_conf_set_dr_msg_cb(pc, on_delivery);
@@ -564,6 +841,7 @@ int sl_kquery_start(sl_kdriver_t *d, sl_query_t *q, bool from_beginning, sl_kque
       rc = sl_kconf_set(cc, "session.timeout.ms", "10000", err);
     /* Eager assignment: the rebalance callback revokes everything at once. */
     if (!rc) rc = sl_kconf_set(cc, "partition.assignment.strategy", "range,roundrobin", err);
+    if (!rc && kq->eos) rc = sl_kconf_set(cc, "isolation.level", "read_committed", err);
     if (!rc) {
       rd_kafka_conf_set_opaque(cc, kq);
       rd_kafka_conf_set_rebalance_cb(cc, on_rebalance);
@@ -577,6 +855,19 @@ int sl_kquery_start(sl_kdriver_t *d, sl_query_t *q, bool from_beginning, sl_kque
   if (rc) {
     kq_free(kq);
     return rc;
+  }
+
+  if (kq->eos) {
+    /* Before anything is read: this aborts whatever transaction a crashed
+     * predecessor left open, so the changelogs' committed end is known. */
+    rd_kafka_error_t *e = rd_kafka_init_transactions(kq->producer, TXN_TIMEOUT_MS);
+    if (e) {
+      rc = sl_error_set(err, SL_EKAFKA, -1, "query %s: cannot initialise transactions: %s", kq->id,
+                        rd_kafka_error_string(e));
+      rd_kafka_error_destroy(e);
+      kq_free(kq);
+      return rc;
+    }
   }
 
   rd_kafka_poll_set_consumer(kq->consumer);
@@ -600,8 +891,8 @@ int sl_kquery_start(sl_kdriver_t *d, sl_query_t *q, bool from_beginning, sl_kque
   kq->w = sl_kworker_pick(d);
   sl_kworker_load(kq->w, 1);
   sl_kworker_post(kq->w, start_on_worker, kq);
-  SL_INFO("query %s started (group %s, %s)", kq->id, kq->group,
-          from_beginning ? "earliest" : "latest");
+  SL_INFO("query %s started (group %s, %s, %s)", kq->id, kq->group,
+          from_beginning ? "earliest" : "latest", kq->eos ? "exactly-once" : "at-least-once");
   *out = kq;
   return 0;
 }

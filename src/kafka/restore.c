@@ -1,0 +1,166 @@
+/*
+ * restore.c - rebuilding task state from changelog topics. Stateful
+ * operators write every store change to a compacted changelog topic,
+ * partition for partition with the task's input. When tasks are created
+ * (assignment, restart after a crash, rewind after an aborted transaction)
+ * the query reads partition p of every changelog topic from the beginning
+ * to its current end and hands each record to task p, before the task sees
+ * any input. A separate consumer with assign() does the reading, so the
+ * query's group membership and positions are untouched; it reads committed
+ * records only, so under exactly-once a crashed transaction's writes are not
+ * restored. Reading ends at each partition's end as it was when the restore
+ * began (the query itself is the only writer and it is not running).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka_int.h"
+
+#define RESTORE_STALL_MS 60000 /* no progress for this long fails the restore */
+#define WATERMARK_TIMEOUT_MS 10000
+
+typedef struct rpart {
+  const char *topic;
+  int32_t partition;
+  sl_task_t *task;
+  int64_t end;  /* high watermark when the restore began */
+  bool done;
+} rpart_t;
+
+static rpart_t *find_rpart(rpart_t *ps, int n, const char *topic, int32_t partition) {
+  for (int i = 0; i < n; i++)
+    if (ps[i].partition == partition && !strcmp(ps[i].topic, topic)) return &ps[i];
+  return NULL;
+}
+
+int sl_kquery_restore(sl_kdriver_t *d, sl_query_t *q, const char *group, sl_task_t **tasks,
+                      const int32_t *partitions, int ntasks, sl_krestore_stats_t *st,
+                      sl_error_t *err) {
+  memset(st, 0, sizeof(*st));
+  int ncl = sl_query_changelog_count(q);
+  if (ncl <= 0 || ntasks <= 0) return 0;
+  int64_t t0 = sl_monotonic_ns();
+
+  rd_kafka_conf_t *conf = sl_kconf_new(d, SL_KROLE_CONSUMER);
+  char client_id[600], errstr[512];
+  snprintf(client_id, sizeof(client_id), "%s-restore-consumer", group);
+  int rc = sl_kconf_set(conf, "client.id", client_id, err);
+  /* librdkafka wants a group for assign(); it is never joined (no
+   * subscribe) and nothing is committed to it. */
+  char rgroup[600];
+  snprintf(rgroup, sizeof(rgroup), "%s-restore", group);
+  if (!rc) rc = sl_kconf_set(conf, "group.id", rgroup, err);
+  if (!rc) rc = sl_kconf_set(conf, "enable.auto.commit", "false", err);
+  if (!rc) rc = sl_kconf_set(conf, "enable.auto.offset.store", "false", err);
+  if (!rc) rc = sl_kconf_set(conf, "enable.partition.eof", "true", err);
+  if (!rc) rc = sl_kconf_set(conf, "isolation.level", "read_committed", err);
+  if (!rc) rc = sl_kconf_set(conf, "auto.offset.reset", "earliest", err);
+  /* The end of a partition is only noticed when a fetch comes back empty:
+   * do not let the broker hold that fetch for its default half second. */
+  if (!rc) rc = sl_kconf_set(conf, "fetch.wait.max.ms", "20", err);
+  if (!rc) rc = sl_kconf_set(conf, "max.partition.fetch.bytes", "8388608", err);
+  if (rc) {
+    rd_kafka_conf_destroy(conf);
+    return rc;
+  }
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+  if (!rk) {
+    rd_kafka_conf_destroy(conf);
+    return sl_error_set(err, SL_EKAFKA, -1, "restore consumer: %s", errstr);
+  }
+
+  rpart_t *ps = sl_xcalloc((size_t)(ncl * ntasks), sizeof(*ps));
+  int nps = 0, left = 0;
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(ncl * ntasks);
+  for (int c = 0; c < ncl && !rc; c++) {
+    const char *topic = sl_query_changelog_topic(q, c);
+    for (int i = 0; i < ntasks && !rc; i++) {
+      int64_t lo = 0, hi = 0;
+      rd_kafka_resp_err_t e =
+          rd_kafka_query_watermark_offsets(rk, topic, partitions[i], &lo, &hi, WATERMARK_TIMEOUT_MS);
+      if (e) {
+        rc = sl_error_set(err, SL_EKAFKA, -1, "cannot read the end of changelog %s[%d]: %s", topic,
+                          (int)partitions[i], rd_kafka_err2str(e));
+        break;
+      }
+      if (hi <= lo) continue; /* empty (or compacted away): nothing to restore */
+      rpart_t *p = &ps[nps++];
+      p->topic = topic;
+      p->partition = partitions[i];
+      p->task = tasks[i];
+      p->end = hi;
+      left++;
+      /* The absolute start offset rather than BEGINNING: a logical offset
+       * costs another lookup, which librdkafka schedules half a second
+       * later on a fresh client. */
+      rd_kafka_topic_partition_list_add(l, topic, partitions[i])->offset = lo;
+      st->partitions++;
+    }
+  }
+  if (!rc && left > 0) {
+    rd_kafka_resp_err_t e = rd_kafka_assign(rk, l);
+    if (e) rc = sl_error_set(err, SL_EKAFKA, -1, "cannot assign changelog partitions: %s",
+                             rd_kafka_err2str(e));
+  }
+  rd_kafka_topic_partition_list_destroy(l);
+
+  int64_t last_progress = sl_monotonic_ns();
+  while (!rc && left > 0) {
+    /* One message per call: a batch call would wait for a full batch. */
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+    if (!m) {
+      if (sl_monotonic_ns() - last_progress > (int64_t)RESTORE_STALL_MS * 1000000)
+        rc = sl_error_set(err, SL_EKAFKA, -1,
+                          "restore made no progress for %d s (%d changelog partitions unfinished)",
+                          RESTORE_STALL_MS / 1000, left);
+      continue;
+    }
+    last_progress = sl_monotonic_ns();
+    const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
+    rpart_t *p = find_rpart(ps, nps, topic, m->partition);
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      if (p && !p->done) {
+        p->done = true;
+        left--;
+      }
+    } else if (m->err) {
+      char buf[512];
+      if (rd_kafka_fatal_error(rk, buf, sizeof(buf)) ||
+          m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+          m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+        rc = sl_error_set(err, SL_EKAFKA, -1, "restoring %s[%d]: %s", topic, (int)m->partition,
+                          rd_kafka_message_errstr(m));
+      else
+        SL_WARN("restoring %s[%d]: %s", topic, (int)m->partition, rd_kafka_message_errstr(m));
+    } else if (p && !p->done) {
+      sl_record_t rec = {
+          .topic = topic,
+          .partition = m->partition,
+          .offset = m->offset,
+          .timestamp = rd_kafka_message_timestamp(m, NULL),
+          .key = m->key,
+          .key_len = m->key ? m->key_len : 0,
+          .value = m->payload,
+          .value_len = m->payload ? m->len : 0,
+      };
+      int trc = sl_task_restore(p->task, &rec);
+      if (trc)
+        rc = sl_error_set(err, trc, -1, "restoring %s[%d]@%lld failed: %s", topic,
+                          (int)m->partition, (long long)m->offset, sl_strerror(trc));
+      st->entries++;
+      st->bytes += (int64_t)(m->key_len + m->len);
+      /* Stop at the end measured when the restore began. */
+      if (m->offset + 1 >= p->end) {
+        p->done = true;
+        left--;
+      }
+    }
+    rd_kafka_message_destroy(m);
+  }
+  st->ms = (sl_monotonic_ns() - t0) / 1000000;
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  free(ps);
+  return rc;
+}
