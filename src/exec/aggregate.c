@@ -20,37 +20,72 @@
 
 /* ---------------- accumulators ---------------- */
 
+/* One accumulator. Each aggregate function uses one arm of the union (see
+ * acc_kind), which keeps a group of a COUNT or SUM at a few dozen bytes. */
 typedef struct acc {
-  int64_t count;      /* rows counted (COUNT, AVG, STDDEV) */
-  int64_t l;          /* integer sum */
-  double d, d2;       /* double sum, sum of squares */
-  __int128 dec;       /* decimal sum (unscaled) */
-  double cx, cy, cxx, cyy, cxy; /* CORRELATION */
-  sl_value_t v;       /* MIN/MAX/EARLIEST/LATEST */
+  union {
+    struct {
+      int64_t count;  /* rows counted (COUNT, AVG, STDDEV) */
+      int64_t l;      /* integer sum */
+      double d, d2;   /* double sum, sum of squares */
+    };
+    struct {
+      int64_t corr_n_; /* shares count's place */
+      double cx, cy, cxx, cyy, cxy; /* CORRELATION */
+    };
+    __int128 dec;     /* decimal sum (unscaled) */
+    sl_value_t v;     /* MIN/MAX/EARLIEST/LATEST */
+    struct {
+      sl_ptrvec_t list;  /* COLLECT_*, TOPK*, *_BY_OFFSET with n: heap sl_value_t* */
+      sl_map_t *counts;  /* HISTOGRAM, COUNT_DISTINCT: key text -> count */
+    };
+  };
   bool seen;
-  sl_ptrvec_t list;   /* COLLECT_*, TOPK*, *_BY_OFFSET with n: heap sl_value_t* */
-  sl_map_t *counts;   /* HISTOGRAM, COUNT_DISTINCT: key text -> count */
 } acc_t;
 
+enum { ACC_NUM, ACC_DEC, ACC_CORR, ACC_VAL, ACC_LIST };
+
+/* A group: header, accumulators, grouping key values, then the store key. */
 typedef struct group {
-  sl_value_t *keys;   /* heap copies of the grouping keys */
-  int nkeys;
+  uint64_t hash;
+  int64_t ts;         /* latest row time */
   int64_t wstart, wend;
+  uint32_t klen;      /* store key length */
   bool windowed;
   bool emitted_final; /* EMIT FINAL: result already sent */
   bool dirty;         /* EMIT FINAL: changed since created */
-  int64_t ts;         /* latest row time */
-  acc_t acc[];
+  _Alignas(16) acc_t acc[];
 } group_t;
 
+/* Open-addressing table of groups keyed by their store key. */
+typedef struct gtable {
+  group_t **slots;    /* NULL empty, GT_DEAD removed */
+  size_t cap, used, live;
+} gtable_t;
+
 typedef struct agg_state {
-  sl_map_t *groups;   /* store key -> group_t* */
+  gtable_t groups;
   int64_t stream_time;
+  int64_t next_deadline; /* earliest time a windowed group needs attention */
   int64_t dropped_late;
   sl_buf_t kb;
 } agg_state_t;
 
 static bool fn_is(const sl_agg_call_t *c, const char *name) { return !strcmp(c->name, name); }
+
+static int arg_n(const sl_agg_call_t *c);
+
+static int acc_kind(const sl_agg_call_t *c) {
+  if (fn_is(c, "COUNT") || fn_is(c, "AVG") || fn_is(c, "STDDEV_SAMP") ||
+      fn_is(c, "STDDEV_SAMPLE") || fn_is(c, "SUM_LIST"))
+    return ACC_NUM;
+  if (fn_is(c, "SUM")) return c->ret && c->ret->kind == SL_T_DECIMAL ? ACC_DEC : ACC_NUM;
+  if (fn_is(c, "CORRELATION")) return ACC_CORR;
+  if (fn_is(c, "MIN") || fn_is(c, "MAX")) return ACC_VAL;
+  if ((fn_is(c, "EARLIEST_BY_OFFSET") || fn_is(c, "LATEST_BY_OFFSET")) && arg_n(c) <= 0)
+    return ACC_VAL;
+  return ACC_LIST;
+}
 
 static sl_value_t *heap_val(const sl_value_t *v) {
   sl_value_t *p = sl_xmalloc(sizeof *p);
@@ -66,10 +101,15 @@ static void list_free(sl_ptrvec_t *l) {
   sl_ptrvec_free(l);
 }
 
-static void acc_free(acc_t *a) {
-  sl_value_heap_free(&a->v);
-  list_free(&a->list);
-  if (a->counts) sl_map_free(a->counts);
+static void acc_free(acc_t *a, const sl_agg_call_t *c) {
+  switch (acc_kind(c)) {
+  case ACC_VAL: sl_value_heap_free(&a->v); break;
+  case ACC_LIST:
+    list_free(&a->list);
+    if (a->counts) sl_map_free(a->counts);
+    break;
+  default: break;
+  }
 }
 
 static void value_key_text(const sl_value_t *v, sl_buf_t *b) {
@@ -337,9 +377,12 @@ static void acc_merge(acc_t *dst, const acc_t *src, const sl_agg_call_t *c) {
   if (fn_is(c, "COUNT")) {
     dst->count += src->count;
   } else if (fn_is(c, "SUM")) {
-    dst->l += src->l;
-    dst->d += src->d;
-    dst->dec += src->dec;
+    if (acc_kind(c) == ACC_DEC) {
+      dst->dec += src->dec;
+    } else {
+      dst->l += src->l;
+      dst->d += src->d;
+    }
   } else if (fn_is(c, "AVG") || fn_is(c, "STDDEV_SAMP") || fn_is(c, "STDDEV_SAMPLE")) {
     dst->count += src->count;
     dst->d += src->d;
@@ -384,83 +427,199 @@ static sl_value_t val_from(json_t *j, const sl_type_t *t, sl_arena_t *ar) {
 
 static json_t *acc_json(const acc_t *a, const sl_agg_call_t *c) {
   const sl_type_t *t = c->nargs > 0 ? c->arg_types[0] : NULL;
-  sl_buf_t db;
-  sl_buf_init(&db);
-  sl_decimal_t d = {.unscaled = a->dec, .scale = 0};
-  sl_decimal_format(&d, &db);
-  json_t *o = json_pack("{s:I, s:I, s:f, s:f, s:s, s:f, s:f, s:f, s:f, s:f, s:b}", "c",
-                        (json_int_t)a->count, "l", (json_int_t)a->l, "d", a->d, "d2", a->d2, "x",
-                        db.data ? db.data : "0", "cx", a->cx, "cy", a->cy, "cxx", a->cxx, "cyy",
-                        a->cyy, "cxy", a->cxy, "s", a->seen);
-  sl_buf_free(&db);
-  if (a->seen && t) json_object_set_new(o, "v", val_json(&a->v, t));
-  if (a->list.len) {
+  json_t *o = json_pack("{s:b}", "s", a->seen);
+  switch (acc_kind(c)) {
+  case ACC_NUM:
+    json_object_set_new(o, "c", json_integer(a->count));
+    json_object_set_new(o, "l", json_integer(a->l));
+    json_object_set_new(o, "d", json_real(a->d));
+    json_object_set_new(o, "d2", json_real(a->d2));
+    break;
+  case ACC_DEC: {
+    sl_buf_t db;
+    sl_buf_init(&db);
+    sl_decimal_t d = {.unscaled = a->dec, .scale = 0};
+    sl_decimal_format(&d, &db);
+    json_object_set_new(o, "x", json_string(db.data ? db.data : "0"));
+    sl_buf_free(&db);
+    break;
+  }
+  case ACC_CORR:
+    json_object_set_new(o, "c", json_integer(a->count));
+    json_object_set_new(o, "cx", json_real(a->cx));
+    json_object_set_new(o, "cy", json_real(a->cy));
+    json_object_set_new(o, "cxx", json_real(a->cxx));
+    json_object_set_new(o, "cyy", json_real(a->cyy));
+    json_object_set_new(o, "cxy", json_real(a->cxy));
+    break;
+  case ACC_VAL:
+    if (a->seen && t) json_object_set_new(o, "v", val_json(&a->v, t));
+    break;
+  default: {
     json_t *l = json_array();
     for (int i = 0; i < a->list.len; i++) json_array_append_new(l, val_json(a->list.items[i], t));
     json_object_set_new(o, "L", l);
+    if (a->counts && sl_map_count(a->counts)) {
+      json_t *m = json_object();
+      int it = 0;
+      const char *k;
+      void *v;
+      while (sl_map_next(a->counts, &it, &k, &v))
+        json_object_set_new(m, k, json_integer((intptr_t)v));
+      json_object_set_new(o, "C", m);
+    }
   }
-  if (a->counts && sl_map_count(a->counts)) {
-    json_t *m = json_object();
-    int it = 0;
-    const char *k;
-    void *v;
-    while (sl_map_next(a->counts, &it, &k, &v))
-      json_object_set_new(m, k, json_integer((intptr_t)v));
-    json_object_set_new(o, "C", m);
   }
   return o;
 }
 
 static void acc_load(acc_t *a, const sl_agg_call_t *c, json_t *o, sl_arena_t *ar) {
   const sl_type_t *t = c->nargs > 0 ? c->arg_types[0] : NULL;
-  a->count = json_integer_value(json_object_get(o, "c"));
-  a->l = json_integer_value(json_object_get(o, "l"));
-  a->d = json_real_value(json_object_get(o, "d"));
-  a->d2 = json_real_value(json_object_get(o, "d2"));
-  const char *x = json_string_value(json_object_get(o, "x"));
-  sl_decimal_t d = {0};
-  if (x && sl_decimal_parse(x, strlen(x), &d) == 0) a->dec = d.unscaled;
-  a->cx = json_real_value(json_object_get(o, "cx"));
-  a->cy = json_real_value(json_object_get(o, "cy"));
-  a->cxx = json_real_value(json_object_get(o, "cxx"));
-  a->cyy = json_real_value(json_object_get(o, "cyy"));
-  a->cxy = json_real_value(json_object_get(o, "cxy"));
   a->seen = json_is_true(json_object_get(o, "s"));
-  json_t *v = json_object_get(o, "v");
-  if (v) {
-    sl_value_t x2 = val_from(v, t, ar);
-    a->v = sl_value_heap_copy(&x2);
+  switch (acc_kind(c)) {
+  case ACC_NUM:
+    a->count = json_integer_value(json_object_get(o, "c"));
+    a->l = json_integer_value(json_object_get(o, "l"));
+    a->d = json_real_value(json_object_get(o, "d"));
+    a->d2 = json_real_value(json_object_get(o, "d2"));
+    break;
+  case ACC_DEC: {
+    const char *x = json_string_value(json_object_get(o, "x"));
+    sl_decimal_t d = {0};
+    if (x && sl_decimal_parse(x, strlen(x), &d) == 0) a->dec = d.unscaled;
+    break;
   }
-  json_t *l = json_object_get(o, "L");
-  size_t i;
-  json_t *e;
-  json_array_foreach(l, i, e) {
-    sl_value_t x2 = val_from(e, t, ar);
-    sl_ptrvec_push(&a->list, heap_val(&x2));
+  case ACC_CORR:
+    a->count = json_integer_value(json_object_get(o, "c"));
+    a->cx = json_real_value(json_object_get(o, "cx"));
+    a->cy = json_real_value(json_object_get(o, "cy"));
+    a->cxx = json_real_value(json_object_get(o, "cxx"));
+    a->cyy = json_real_value(json_object_get(o, "cyy"));
+    a->cxy = json_real_value(json_object_get(o, "cxy"));
+    break;
+  case ACC_VAL: {
+    json_t *v = json_object_get(o, "v");
+    if (v) {
+      sl_value_t x2 = val_from(v, t, ar);
+      a->v = sl_value_heap_copy(&x2);
+    }
+    break;
   }
-  json_t *m = json_object_get(o, "C");
-  const char *k;
-  json_object_foreach(m, k, e) {
-    if (!a->counts) a->counts = sl_map_new(false);
-    sl_map_put(a->counts, k, (void *)(intptr_t)json_integer_value(e));
+  default: {
+    json_t *l = json_object_get(o, "L");
+    size_t i;
+    json_t *e;
+    json_array_foreach(l, i, e) {
+      sl_value_t x2 = val_from(e, t, ar);
+      sl_ptrvec_push(&a->list, heap_val(&x2));
+    }
+    json_t *m = json_object_get(o, "C");
+    const char *k;
+    json_object_foreach(m, k, e) {
+      if (!a->counts) a->counts = sl_map_new(false);
+      sl_map_put(a->counts, k, (void *)(intptr_t)json_integer_value(e));
+    }
+  }
   }
 }
 
 /* ---------------- groups ---------------- */
 
-static group_t *group_new(const sl_pnode_t *n, const sl_value_t *keys) {
-  group_t *g = sl_xcalloc(1, sizeof(group_t) + sizeof(acc_t) * (size_t)n->nagg);
-  g->nkeys = n->ngroup;
-  g->keys = sl_xmalloc(sizeof(sl_value_t) * (size_t)(n->ngroup + 1));
-  for (int j = 0; j < n->ngroup; j++) g->keys[j] = sl_value_heap_copy(&keys[j]);
+static sl_value_t *group_keys(const sl_pnode_t *n, const group_t *g) {
+  return (sl_value_t *)((char *)g->acc + sizeof(acc_t) * (size_t)n->nagg);
+}
+
+static char *group_skey(const sl_pnode_t *n, const group_t *g) {
+  return (char *)(group_keys(n, g) + n->ngroup);
+}
+
+static group_t *group_new(const sl_pnode_t *n, const sl_value_t *keys, const char *skey,
+                          size_t klen) {
+  size_t sz = sizeof(group_t) + sizeof(acc_t) * (size_t)n->nagg +
+              sizeof(sl_value_t) * (size_t)n->ngroup + klen + 1;
+  group_t *g = sl_xcalloc(1, sz);
+  sl_value_t *k = group_keys(n, g);
+  for (int j = 0; j < n->ngroup; j++) k[j] = sl_value_heap_copy(&keys[j]);
+  memcpy(group_skey(n, g), skey, klen);
+  g->klen = (uint32_t)klen;
+  g->hash = sl_hash_bytes(skey, klen, 0);
   return g;
 }
 
 static void group_free(const sl_pnode_t *n, group_t *g) {
-  for (int j = 0; j < g->nkeys; j++) sl_value_heap_free(&g->keys[j]);
-  free(g->keys);
-  for (int i = 0; i < n->nagg; i++) acc_free(&g->acc[i]);
+  sl_value_t *k = group_keys(n, g);
+  for (int j = 0; j < n->ngroup; j++) sl_value_heap_free(&k[j]);
+  for (int i = 0; i < n->nagg; i++) acc_free(&g->acc[i], &n->aggs[i]);
   free(g);
+}
+
+#define GT_DEAD ((group_t *)1)
+
+static group_t **gt_find(const sl_pnode_t *n, gtable_t *t, const char *k, size_t klen,
+                         uint64_t h, bool for_insert) {
+  if (!t->cap) return NULL;
+  group_t **dead = NULL;
+  for (size_t i = h & (t->cap - 1), probes = 0; probes < t->cap;
+       i = (i + 1) & (t->cap - 1), probes++) {
+    group_t *g = t->slots[i];
+    if (!g) return for_insert && dead ? dead : (for_insert ? &t->slots[i] : NULL);
+    if (g == GT_DEAD) {
+      if (!dead) dead = &t->slots[i];
+      continue;
+    }
+    if (g->hash == h && g->klen == klen && !memcmp(group_skey(n, g), k, klen)) return &t->slots[i];
+  }
+  return dead;
+}
+
+static group_t *gt_get(const sl_pnode_t *n, gtable_t *t, const char *k) {
+  size_t klen = strlen(k);
+  group_t **s = gt_find(n, t, k, klen, sl_hash_bytes(k, klen, 0), false);
+  return s ? *s : NULL;
+}
+
+static void gt_grow(const sl_pnode_t *n, gtable_t *t) {
+  size_t old = t->cap;
+  group_t **os = t->slots;
+  t->cap = old ? old * 2 : 64;
+  t->slots = sl_xcalloc(t->cap, sizeof(group_t *));
+  t->used = t->live;
+  for (size_t i = 0; i < old; i++) {
+    group_t *g = os[i];
+    if (!g || g == GT_DEAD) continue;
+    size_t j = g->hash & (t->cap - 1);
+    while (t->slots[j]) j = (j + 1) & (t->cap - 1);
+    t->slots[j] = g;
+  }
+  free(os);
+  (void)n;
+}
+
+static void gt_put(const sl_pnode_t *n, gtable_t *t, group_t *g) {
+  if ((t->used + 1) * 4 >= t->cap * 3) gt_grow(n, t);
+  group_t **s = gt_find(n, t, group_skey(n, g), g->klen, g->hash, true);
+  if (!*s) t->used++;
+  *s = g;
+  t->live++;
+}
+
+static group_t *gt_remove(const sl_pnode_t *n, gtable_t *t, const char *k) {
+  size_t klen = strlen(k);
+  group_t **s = gt_find(n, t, k, klen, sl_hash_bytes(k, klen, 0), false);
+  if (!s || !*s) return NULL;
+  group_t *g = *s;
+  *s = GT_DEAD;
+  t->live--;
+  return g;
+}
+
+/* Iteration: *i starts at 0; returns NULL at the end. */
+static group_t *gt_next(gtable_t *t, size_t *i) {
+  while (*i < t->cap) {
+    group_t *g = t->slots[(*i)++];
+    if (g && g != GT_DEAD) return g;
+  }
+  return NULL;
 }
 
 static void changelog_group(sl_operator_t *op, const char *skey, const group_t *g) {
@@ -472,7 +631,7 @@ static void changelog_group(sl_operator_t *op, const char *skey, const group_t *
   }
   json_t *keys = json_array();
   for (int j = 0; j < n->ngroup; j++)
-    json_array_append_new(keys, val_json(&g->keys[j], n->group_types[j]));
+    json_array_append_new(keys, val_json(&group_keys(n, g)[j], n->group_types[j]));
   json_t *accs = json_array();
   for (int i = 0; i < n->nagg; i++) json_array_append_new(accs, acc_json(&g->acc[i], &n->aggs[i]));
   json_t *o = json_pack("{s:o, s:b, s:I, s:I, s:I, s:b, s:o}", "k", keys, "w", g->windowed, "ws",
@@ -488,7 +647,8 @@ static int emit_group(sl_operator_t *op, group_t *g, const sl_row_t *in, bool to
   const sl_pnode_t *n = op->node;
   sl_arena_t *ar = &op->task->batch;
   sl_value_t *out = sl_arena_alloc(ar, sizeof(sl_value_t) * (size_t)(n->nslots + 1));
-  for (int j = 0; j < n->ngroup; j++) out[j] = g->keys[j];
+  const sl_value_t *gk = group_keys(n, g);
+  for (int j = 0; j < n->ngroup; j++) out[j] = gk[j];
   for (int i = 0; i < n->nagg; i++) {
     if (tombstone) out[n->ngroup + i] = sl_null();
     else acc_result(&g->acc[i], &n->aggs[i], ar, &out[n->ngroup + i]);
@@ -523,19 +683,37 @@ static void apply(const sl_pnode_t *n, group_t *g, const sl_row_t *row) {
   if (row->ts > g->ts) g->ts = row->ts;
 }
 
+static int64_t keep_ms(const sl_pnode_t *n) {
+  return n->window.retention_ms > n->window.grace_ms ? n->window.retention_ms : n->window.grace_ms;
+}
+
+/* When a windowed group next needs attention (final result, expiry). */
+static int64_t group_deadline(const sl_pnode_t *n, const group_t *g) {
+  int64_t expire = g->wend + keep_ms(n) + 1;
+  if (n->window.emit_final && !g->emitted_final) {
+    int64_t close = g->wend + n->window.grace_ms;
+    return close < expire ? close : expire;
+  }
+  return expire;
+}
+
 static int update(sl_operator_t *op, const char *skey, const sl_row_t *row, int64_t ws, int64_t we,
                   bool windowed) {
   const sl_pnode_t *n = op->node;
   agg_state_t *st = op->state;
-  group_t *g = sl_map_get(st->groups, skey);
+  group_t *g = gt_get(n, &st->groups, skey);
   if (!g) {
     if (row->retract) return 0;
-    g = group_new(n, row->v);
+    g = group_new(n, row->v, skey, strlen(skey));
     g->windowed = windowed;
     g->wstart = ws;
     g->wend = we;
     g->ts = row->ts;
-    sl_map_put(st->groups, skey, g);
+    gt_put(n, &st->groups, g);
+    if (windowed) {
+      int64_t d = group_deadline(n, g);
+      if (d < st->next_deadline) st->next_deadline = d;
+    }
   }
   apply(n, g, row);
   g->ts = row->ts;
@@ -551,25 +729,23 @@ static int session_update(sl_operator_t *op, const char *base, const sl_row_t *r
   int64_t gap = n->window.size_ms, ts = row->ts;
   /* Find every session of this key that the row touches. */
   size_t blen = strlen(base);
-  sl_ptrvec_t hits = {0}, keys = {0};
-  int it = 0;
-  const char *k;
-  void *v;
-  while (sl_map_next(st->groups, &it, &k, &v)) {
-    if (strncmp(k, base, blen) != 0 || k[blen] != '\x01') continue;
-    group_t *g = v;
-    if (ts >= g->wstart - gap && ts <= g->wend + gap) {
-      sl_ptrvec_push(&hits, g);
-      sl_ptrvec_push(&keys, sl_strdup(k));
-    }
+  sl_ptrvec_t hits = {0};
+  size_t it = 0;
+  group_t *g;
+  while ((g = gt_next(&st->groups, &it))) {
+    const char *k = group_skey(n, g);
+    if (g->klen <= blen || strncmp(k, base, blen) != 0 || k[blen] != '\x01') continue;
+    if (ts >= g->wstart - gap && ts <= g->wend + gap) sl_ptrvec_push(&hits, g);
   }
   int64_t ws = ts, we = ts;
   for (int i = 0; i < hits.len; i++) {
-    group_t *g = hits.items[i];
-    if (g->wstart < ws) ws = g->wstart;
-    if (g->wend > we) we = g->wend;
+    group_t *h = hits.items[i];
+    if (h->wstart < ws) ws = h->wstart;
+    if (h->wend > we) we = h->wend;
   }
-  group_t *ng = group_new(n, row->v);
+  store_key(st, base, ws, we, true, true);
+  char *nkey = sl_strdup(st->kb.data);
+  group_t *ng = group_new(n, row->v, nkey, strlen(nkey));
   ng->windowed = true;
   ng->wstart = ws;
   ng->wend = we;
@@ -582,58 +758,69 @@ static int session_update(sl_operator_t *op, const char *base, const sl_row_t *r
       if (hits.items[i] && (best < 0 || ((group_t *)hits.items[i])->wstart <
                                            ((group_t *)hits.items[best])->wstart))
         best = i;
-    group_t *g = hits.items[best];
-    for (int a = 0; a < n->nagg; a++) acc_merge(&ng->acc[a], &g->acc[a], &n->aggs[a]);
-    if (g->ts > ng->ts) ng->ts = g->ts;
-    sl_map_remove(st->groups, keys.items[best]);
-    changelog_group(op, keys.items[best], NULL);
-    if (!(g->wstart == ws && g->wend == we) && !n->window.emit_final && rc == 0)
-      rc = emit_group(op, g, row, true);
-    group_free(n, g);
+    group_t *h = hits.items[best];
+    for (int a = 0; a < n->nagg; a++) acc_merge(&ng->acc[a], &h->acc[a], &n->aggs[a]);
+    if (h->ts > ng->ts) ng->ts = h->ts;
+    char *hk = sl_strdup(group_skey(n, h));
+    gt_remove(n, &st->groups, hk);
+    changelog_group(op, hk, NULL);
+    free(hk);
+    if (!(h->wstart == ws && h->wend == we) && !n->window.emit_final && rc == 0)
+      rc = emit_group(op, h, row, true);
+    group_free(n, h);
     hits.items[best] = NULL;
   }
-  for (int i = 0; i < keys.len; i++) free(keys.items[i]);
   sl_ptrvec_free(&hits);
-  sl_ptrvec_free(&keys);
   apply(n, ng, row);
   if (row->ts > ng->ts) ng->ts = row->ts;
   ng->dirty = true;
-  store_key(st, base, ws, we, true, true);
-  sl_map_put(st->groups, st->kb.data, ng);
-  changelog_group(op, st->kb.data, ng);
+  gt_put(n, &st->groups, ng);
+  int64_t dl = group_deadline(n, ng);
+  if (dl < st->next_deadline) st->next_deadline = dl;
+  changelog_group(op, nkey, ng);
+  free(nkey);
   if (rc || n->window.emit_final) return rc;
   return emit_group(op, ng, row, false);
 }
 
+/* Emits closed windows (EMIT FINAL) and drops expired ones. Only scans the
+ * store when stream time has reached the earliest deadline of any group. */
 static int emit_closed(sl_operator_t *op, const sl_row_t *in) {
   const sl_pnode_t *n = op->node;
   agg_state_t *st = op->state;
+  if (st->stream_time < st->next_deadline) return 0;
   int rc = 0;
   sl_ptrvec_t dead = {0};
-  int it = 0;
-  const char *k;
-  void *v;
-  int64_t keep = n->window.retention_ms > n->window.grace_ms ? n->window.retention_ms
-                                                             : n->window.grace_ms;
-  while (sl_map_next(st->groups, &it, &k, &v)) {
-    group_t *g = v;
+  int64_t keep = keep_ms(n);
+  int64_t next = INT64_MAX;
+  size_t it = 0;
+  group_t *g;
+  while ((g = gt_next(&st->groups, &it))) {
     if (!g->windowed) continue;
     int64_t close = g->wend + n->window.grace_ms;
     if (n->window.emit_final && !g->emitted_final && st->stream_time >= close) {
       g->emitted_final = true;
-      changelog_group(op, k, g);
+      changelog_group(op, group_skey(n, g), g);
       sl_row_t r = *in;
       if (rc == 0) rc = emit_group(op, g, &r, false);
     }
-    if (g->wend + keep < st->stream_time) sl_ptrvec_push(&dead, sl_strdup(k));
+    if (g->wend + keep < st->stream_time) {
+      sl_ptrvec_push(&dead, g);
+      continue;
+    }
+    int64_t d = group_deadline(n, g);
+    if (d < next) next = d;
   }
   for (int i = 0; i < dead.len; i++) {
-    group_t *g = sl_map_remove(st->groups, dead.items[i]);
-    if (g) changelog_group(op, dead.items[i], NULL);
-    if (g) group_free(n, g);
-    free(dead.items[i]);
+    g = dead.items[i];
+    char *k = sl_strdup(group_skey(n, g));
+    gt_remove(n, &st->groups, k);
+    changelog_group(op, k, NULL);
+    group_free(n, g);
+    free(k);
   }
   sl_ptrvec_free(&dead);
+  st->next_deadline = next;
   return rc;
 }
 
@@ -704,7 +891,7 @@ static int aggregate_restore(sl_operator_t *op, const sl_record_t *rec) {
   agg_state_t *st = op->state;
   if (!rec->key) return 0;
   char *k = sl_arena_strndup(&op->task->batch, rec->key, rec->key_len);
-  group_t *old = sl_map_remove(st->groups, k);
+  group_t *old = gt_remove(n, &st->groups, k);
   if (old) group_free(n, old);
   if (!rec->value) return 0;
   json_t *o = json_loadb(rec->value, rec->value_len, 0, NULL);
@@ -713,7 +900,7 @@ static int aggregate_restore(sl_operator_t *op, const sl_record_t *rec) {
   json_t *keys = json_object_get(o, "k");
   sl_value_t *kv = sl_arena_alloc(ar, sizeof(sl_value_t) * (size_t)(n->ngroup + 1));
   for (int j = 0; j < n->ngroup; j++) kv[j] = val_from(json_array_get(keys, (size_t)j), n->group_types[j], ar);
-  group_t *g = group_new(n, kv);
+  group_t *g = group_new(n, kv, k, strlen(k));
   g->windowed = json_is_true(json_object_get(o, "w"));
   g->wstart = json_integer_value(json_object_get(o, "ws"));
   g->wend = json_integer_value(json_object_get(o, "we"));
@@ -723,7 +910,11 @@ static int aggregate_restore(sl_operator_t *op, const sl_record_t *rec) {
   for (int i = 0; i < n->nagg; i++)
     acc_load(&g->acc[i], &n->aggs[i], json_array_get(accs, (size_t)i), ar);
   if (g->windowed && g->ts > st->stream_time) st->stream_time = g->ts;
-  sl_map_put(st->groups, k, g);
+  gt_put(n, &st->groups, g);
+  if (g->windowed) {
+    int64_t d = group_deadline(n, g);
+    if (d < st->next_deadline) st->next_deadline = d;
+  }
   json_decref(o);
   return 0;
 }
@@ -731,18 +922,18 @@ static int aggregate_restore(sl_operator_t *op, const sl_record_t *rec) {
 static void aggregate_end(sl_operator_t *op) {
   agg_state_t *st = op->state;
   if (!st) return;
-  int it = 0;
-  void *v;
-  while (sl_map_next(st->groups, &it, NULL, &v)) group_free(op->node, v);
-  sl_map_free(st->groups);
+  size_t it = 0;
+  group_t *g;
+  while ((g = gt_next(&st->groups, &it))) group_free(op->node, g);
+  free(st->groups.slots);
   sl_buf_free(&st->kb);
   free(st);
 }
 
 void sl_exec_aggregate_init(sl_operator_t *op) {
   agg_state_t *st = sl_xcalloc(1, sizeof *st);
-  st->groups = sl_map_new(false);
   st->stream_time = INT64_MIN;
+  st->next_deadline = INT64_MAX;
   sl_buf_init(&st->kb);
   op->state = st;
   op->push = aggregate_push;
