@@ -136,6 +136,7 @@ static int compile_agg_scope(const sl_expr_t *e, agg_bind_t *b, const char *clau
                          .lookup_ctx = ax->ctx,
                          .nslots = nslots,
                          .allow_aggregates = true};
+  (void)b->src_scope;
   return sl_expr_compile(e, &cc, out, err);
 }
 
@@ -361,7 +362,7 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
   }
 
   /* Repartition unless a stream is grouped by exactly its key columns. */
-  bool by_key = !src->is_table && ng == srcn->nkey;
+  bool by_key = !src->is_table && ng == srcn->nkey && !sc->resolve;
   for (int j = 0; by_key && j < ng; j++)
     by_key = gast[j]->kind == SL_EX_COLUMN &&
              sl_schema_find(srcn->schema, gast[j]->name->name) == srcn->key_slots[j];

@@ -134,12 +134,13 @@ static const sl_type_t *lookup_type_cb(void *ctx, const char *name) {
 int an_compile(const sl_expr_t *e, scope_t *sc, const sl_analyze_ctx_t *ax, sl_arena_t *a,
                    const char *clause, sl_cexpr_t **out, sl_error_t *err) {
   sc->clause = clause;
+  if (sc->set_clause) sc->set_clause(sc->resolve_ctx, clause);
   sl_compile_ctx_t cc = {.arena = a,
-                         .resolve = resolve_column,
-                         .resolve_ctx = sc,
+                         .resolve = sc->resolve ? sc->resolve : resolve_column,
+                         .resolve_ctx = sc->resolve ? sc->resolve_ctx : sc,
                          .lookup_type = lookup_type_cb,
                          .lookup_ctx = (void *)ax,
-                         .nslots = sc->src->nslots,
+                         .nslots = sc->resolve ? sc->nslots : sc->src->nslots,
                          .allow_aggregates = false};
   return sl_expr_compile(e, &cc, out, err);
 }

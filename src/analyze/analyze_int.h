@@ -12,6 +12,11 @@ typedef struct scope {
   const char *src_name;
   const char *alias;  /* FROM alias or NULL */
   const char *clause; /* "SELECT", "WHERE", ... for messages */
+  /* A join's result instead of one source: its resolver, context and width. */
+  sl_resolve_fn resolve;
+  void *resolve_ctx;
+  int nslots;
+  void (*set_clause)(void *ctx, const char *clause);
 } scope_t;
 
 int an_compile(const sl_expr_t *e, scope_t *sc, const sl_analyze_ctx_t *ax, sl_arena_t *a,

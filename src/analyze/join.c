@@ -153,6 +153,12 @@ static int jresolve(void *ctx, const sl_expr_t *e, int *slot, const sl_type_t **
   return 0;
 }
 
+static void jset_clause(void *ctx, const char *clause) {
+  jscope_t *js = ctx;
+  js->clause = clause;
+  js->only = -1;
+}
+
 static int jcompile(const sl_expr_t *e, jscope_t *js, const char *clause, int only,
                     const sl_analyze_ctx_t *ax, sl_arena_t *a, int nslots, sl_cexpr_t **out,
                     sl_error_t *err) {
@@ -705,6 +711,26 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
     if ((rc = jcompile(sel->where, &js, "WHERE", -1, ax, a, nrow, &f->predicate, err))) goto fail;
     f->predicate_text = an_expr_text(sel->where, a);
     top = f;
+  }
+
+  /* Aggregations over the join's result. */
+  bool aggregating = sel->group_by.len > 0 || (sel->having && an_has_aggregate(sel->having));
+  for (int i = 0; !aggregating && i < sel->items.len; i++)
+    aggregating = an_has_aggregate(((sl_select_item_t *)sel->items.items[i])->expr);
+  if (aggregating) {
+    js.only = -1;
+    scope_t sc = {.src = L->m[0].node, .src_name = L->m[0].src->name, .alias = L->m[0].alias,
+                  .resolve = jresolve, .resolve_ctx = &js, .nslots = nrow,
+                  .set_clause = jset_clause};
+    if ((rc = an_aggregate(stmt, target, srcs[0], &sc, top, ax, plan, spec, err))) goto fail;
+    *plan_out = plan;
+    free(srcs);
+    return 0;
+  }
+  if (sel->window) {
+    rc = sl_error_set(err, SL_ESEMANTIC, sel->window->offset,
+                      "WINDOW clause requires a GROUP BY clause.");
+    goto fail;
   }
 
   /* Projection. */
