@@ -733,9 +733,37 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
     goto fail;
   }
 
+  /* PARTITION BY over a join re-keys the result by one expression. */
+  sl_cexpr_t *pbx = NULL;
+  const sl_expr_t *pbe = NULL;
+  int pb_slot = -1;
+  if (sel->partition_by.len > 0) {
+    if (sel->partition_by.len > 1) {
+      rc = sl_error_set(err, SL_EUNSUPPORTED, ((sl_expr_t *)sel->partition_by.items[1])->offset,
+                        "PARTITION BY several expressions over a join is not supported yet");
+      goto fail;
+    }
+    pbe = sel->partition_by.items[0];
+    if ((rc = jcompile(pbe, &js, "PARTITION BY", -1, ax, a, nrow, &pbx, err))) goto fail;
+    if (pbe->kind == SL_EX_COLUMN) {
+      const member_t *mb = NULL;
+      const sl_type_t *t;
+      if (pbe->qualifier) {
+        mb = side_member(L, pbe->qualifier->name);
+        if (mb && member_col(mb, pbe->name->name, &pb_slot, &t) != 0) pb_slot = -1;
+      } else {
+        side_col(L, pbe->name->name, &pb_slot, &t, &mb);
+      }
+    }
+    (void)pbx;
+    ncand = 0;
+    synthetic = false;
+    js.synthetic = false;
+  }
+
   /* Projection. */
   int cap = sel->items.len + 2;
-  for (int i = 0; i < L->nm; i++) cap += L->m[i].node->schema->ncols;
+  for (int i = 0; i < L->nm; i++) cap += L->m[i].node->schema->ncols + 3;
   jitem_t *items = sl_arena_alloc(a, sizeof(jitem_t) * (size_t)cap);
   int ni = 0, gen = 0;
   for (int i = 0; i < sel->items.len; i++) {
@@ -749,6 +777,39 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
         o->key_idx = 99;
         sl_expr_t *ke = an_column_ast(a, js.key_name, e->offset);
         if ((rc = jcompile(ke, &js, "SELECT", -1, ax, a, nrow, &o->cx, err))) goto fail;
+      }
+      if (pbe) {
+        /* ksqlDB re-keyed joins list each source's value columns, its system
+         * columns, then its old key columns; the partitioning column is the key. */
+        static const char *sys[] = {"ROWTIME", "ROWPARTITION", "ROWOFFSET"};
+        for (int k = 0; k < L->nm; k++) {
+          const member_t *mb = &L->m[k];
+          if (e->qualifier && !member_named(mb, e->qualifier->name)) continue;
+          for (int pass = 0; pass < 3; pass++) {
+            int count = pass == 1 ? 3 : mb->node->schema->ncols;
+            for (int c = 0; c < count; c++) {
+              const char *cn;
+              if (pass == 1) {
+                cn = sys[c];
+              } else {
+                const sl_column_t *col = &mb->node->schema->cols[c];
+                if ((pass == 0) != (col->ns != SL_NS_KEY)) continue;
+                cn = col->name;
+              }
+              sl_expr_t *ce = an_column_ast(a, cn, e->offset);
+              ce->qualifier = sl_arena_alloc(a, sizeof(sl_ident_t));
+              ce->qualifier->name = mb->alias;
+              jitem_t *o = &items[ni++];
+              o->name = sl_arena_sprintf(a, "%s_%s", mb->alias, cn);
+              o->offset = e->offset;
+              if ((rc = jcompile(ce, &js, "SELECT", -1, ax, a, nrow, &o->cx, err))) goto fail;
+              int sl;
+              const sl_type_t *t;
+              o->key_idx = (member_col(mb, cn, &sl, &t) == 0 && sl == pb_slot) ? 77 : -1;
+            }
+          }
+        }
+        continue;
       }
       for (int k = 0; k < L->nm; k++) {
         const member_t *mb = &L->m[k];
@@ -788,6 +849,7 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
       if (owner)
         for (int q = 0; q < ncand; q++)
           if (cands[q].slot == sl) o->key_idx = q;
+      if (owner && pbe && sl == pb_slot) o->key_idx = 77;
       if (it->alias) {
         o->name = it->alias->name;
       } else if (owner) {
@@ -812,6 +874,7 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
     } else if (e->kind == SL_EX_DEREF) {
       o->name = e->name->name;
     }
+    if (pbe && pb_slot < 0 && an_expr_eq(e, pbe)) o->key_idx = 77;
   }
   const char **used = sl_arena_alloc(a, sizeof(char *) * (size_t)(ni + 1));
   for (int i = 0; i < ni; i++) used[i] = items[i].name;
@@ -821,6 +884,16 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
   /* Exactly one key column: the first projected candidate, left sources first. */
   const char *sink_name = target ? target->name : stmt->name.name;
   int key_item = -1;
+  for (int i = 0; pbe && i < ni && key_item < 0; i++)
+    if (items[i].key_idx == 77) key_item = i;
+  if (pbe && key_item < 0) {
+    const char *d = an_expr_text(an_qualify(pbe, L->m[0].alias, a), a);
+    rc = sl_error_set(err, SL_ESEMANTIC, sel->offset,
+                      "The query used to build `%s` must include the partitioning expression %s "
+                      "in its projection (eg, SELECT %s...).",
+                      sink_name, d, d);
+    goto fail;
+  }
   for (int q = 0; q < ncand && key_item < 0; q++)
     for (int i = 0; i < ni && key_item < 0; i++)
       if (items[i].key_idx == q) key_item = i;
@@ -871,12 +944,13 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
   pj->input = top;
   pj->nout = ni;
   pj->nslots = ni;
+  pj->rekeys = pbe != NULL;
   pj->exprs = sl_arena_alloc(a, sizeof(void *) * (size_t)ni);
   pj->out_schema = sl_arena_alloc(a, sizeof(sl_schema_t));
   pj->out_schema->ncols = ni;
   pj->out_schema->cols = sl_arena_alloc(a, sizeof(sl_column_t) * (size_t)ni);
   /* The key's value is the join key, present whichever side is missing. */
-  {
+  if (!pbe) {
     sl_expr_t *kref = an_column_ast(a, "\x01JOINKEY", items[key_item].offset);
     sl_cexpr_t *kx;
     if ((rc = jcompile(kref, &js, "SELECT", -1, ax, a, nrow, &kx, err))) goto fail;
