@@ -169,6 +169,12 @@ struct sl_query {
   bool from_beginning;      /* auto.offset.reset=earliest when the query was created */
   sl_map_t *props;          /* effective properties at creation: name -> malloc'd value */
   int (*row_cb)(void *ctx, const struct sl_row *row); /* transient queries: result rows */
+  /* Counters kept by the tasks (atomically, from any worker thread). */
+  int64_t n_in;             /* input records processed */
+  int64_t n_out;            /* records written to the sink */
+  int64_t n_err;            /* processing-log entries */
+  int64_t last_in_ms;       /* wall clock of the last input record */
+  int64_t created_ms;       /* wall clock when the query was created or restored */
   void *row_ctx;
   sl_plog_fn plog;
   void *plog_ctx;

@@ -446,6 +446,7 @@ static sl_query_t *query_new(stmt_ctx_t *c, char *id, sl_plan_t *plan, const cha
   }
   q->state = sl_strdup("RUNNING");
   q->persistent = true;
+  q->created_ms = sl_now_ms();
   /* The session's auto.offset.reset at creation decides where a new query
    * starts (kept in the catalog's props for restarts). */
   q->props = sl_map_new(false);

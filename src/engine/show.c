@@ -74,6 +74,62 @@ static json_t *source_summary(const sl_source_t *s) {
                    s->window_type != SL_WIN_NONE);
 }
 
+/* ksqlDB-style runtime figures of a query, e.g.
+ * "messages-per-sec: 12.50 total-messages: 100 last-message: 2026-11-22T00:00:00.000Z". */
+static void query_stats(const sl_query_t *q, sl_buf_t *stats, sl_buf_t *errs) {
+  int64_t in = __atomic_load_n(&q->n_in, __ATOMIC_RELAXED);
+  int64_t out = __atomic_load_n(&q->n_out, __ATOMIC_RELAXED);
+  int64_t bad = __atomic_load_n(&q->n_err, __ATOMIC_RELAXED);
+  int64_t last = __atomic_load_n(&q->last_in_ms, __ATOMIC_RELAXED);
+  double secs = (double)(sl_now_ms() - q->created_ms) / 1000.0;
+  if (secs <= 0) secs = 1;
+  sl_buf_printf(stats, "consumer-messages-per-sec: %.2f consumer-total-messages: %lld "
+                "producer-total-messages: %lld",
+                (double)in / secs, (long long)in, (long long)out);
+  if (last > 0) {
+    sl_buf_puts(stats, " last-message: ");
+    sl_format_timestamp(last, stats);
+    sl_buf_putc(stats, 'Z');
+  }
+  sl_buf_printf(errs, "consumer-failed-messages: %lld", (long long)bad);
+}
+
+static json_t *query_description(sl_query_t *q) {
+  sl_buf_t plan, stats, errs;
+  sl_buf_init(&plan);
+  sl_buf_init(&stats);
+  sl_buf_init(&errs);
+  sl_plan_explain(q->plan, &plan);
+  query_stats(q, &stats, &errs);
+  json_t *srcs = json_array();
+  for (int i = 0; i < q->nsource_names; i++)
+    json_array_append_new(srcs, json_string(q->source_names[i]));
+  json_t *fields = json_array();
+  const sl_schema_t *sc = q->plan->out_schema;
+  for (int i = 0; sc && i < sc->ncols; i++) {
+    sl_buf_t tb;
+    sl_buf_init(&tb);
+    sl_type_format(sc->cols[i].type, &tb);
+    json_t *f = json_pack("{s:s, s:{s:s}}", "name", sc->cols[i].name, "schema", "type",
+                          tb.data ? tb.data : "");
+    if (sc->cols[i].ns == SL_NS_KEY) json_object_set_new(f, "type", json_string("KEY"));
+    json_array_append_new(fields, f);
+    sl_buf_free(&tb);
+  }
+  json_t *qd = json_pack(
+      "{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:{}, s:s, s:s, s:s, s:s, s:{s:s}}", "id", q->id,
+      "statementText", q->statement, "windowType", json_null(), "fields", fields, "sources", srcs,
+      "sinks", q->sink ? json_pack("[s]", q->sink) : json_array(), "topology",
+      plan.data ? plan.data : "", "executionPlan", plan.data ? plan.data : "",
+      "overriddenProperties", "state", q->state, "queryType",
+      q->persistent ? "PERSISTENT" : "PUSH", "statistics", stats.data ? stats.data : "",
+      "errorStats", errs.data ? errs.data : "", "ksqlHostQueryStatus", "local", q->state);
+  sl_buf_free(&plan);
+  sl_buf_free(&stats);
+  sl_buf_free(&errs);
+  return qd;
+}
+
 static json_t *query_summary(sl_query_t *q) {
   json_t *o = json_pack("{s:s, s:[], s:[], s:s, s:{s:i}, s:s, s:s}", "queryString",
                         q->statement, "sinks", "sinkKafkaTopics", "id", q->id, "statusCount",
@@ -96,17 +152,32 @@ static json_t *source_description(stmt_ctx_t *c, const sl_source_t *s, bool exte
       if (!strcmp(q->source_names[i], s->name)) json_array_append_new(reads, query_summary(q));
     if (q->sink && !strcmp(q->sink, s->name)) json_array_append_new(writes, query_summary(q));
   }
+  sl_buf_t stats, errs;
+  sl_buf_init(&stats);
+  sl_buf_init(&errs);
+  if (extended) {
+    it = 0;
+    while (sl_map_next(c->e->queries, &it, NULL, &v)) {
+      sl_query_t *q = v;
+      if (!q->sink || strcmp(q->sink, s->name) != 0) continue;
+      query_stats(q, &stats, &errs);
+      break;
+    }
+  }
   const char *wn = window_name(s->window_type);
-  return json_pack(
+  json_t *res = json_pack(
       "{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:i, s:i, s:s, s:[], "
       "s:[], s:[], s:[]}",
       "name", s->name, "windowType", wn ? json_string(wn) : json_null(), "readQueries", reads,
       "writeQueries", writes, "fields", fields_json(s), "type", s->is_table ? "TABLE" : "STREAM",
-      "timestamp", s->timestamp_column ? s->timestamp_column : "", "statistics", "",
-      "errorStats", "", "extended", extended, "keyFormat", s->key_format, "valueFormat",
-      s->value_format, "topic", s->topic, "partitions", s->partitions, "replication",
-      s->replicas, "statement", s->statement ? s->statement : "", "queryOffsetSummaries",
-      "sourceConstraints", "clusterStatistics", "clusterErrorStats");
+      "timestamp", s->timestamp_column ? s->timestamp_column : "", "statistics",
+      stats.data ? stats.data : "", "errorStats", errs.data ? errs.data : "", "extended", extended,
+      "keyFormat", s->key_format, "valueFormat", s->value_format, "topic", s->topic, "partitions",
+      s->partitions, "replication", s->replicas, "statement", s->statement ? s->statement : "",
+      "queryOffsetSummaries", "sourceConstraints", "clusterStatistics", "clusterErrorStats");
+  sl_buf_free(&stats);
+  sl_buf_free(&errs);
+  return res;
 }
 
 int sl_exec_show(stmt_ctx_t *c, sl_error_t *err) {
@@ -132,12 +203,14 @@ int sl_exec_show(stmt_ctx_t *c, sl_error_t *err) {
     break;
   }
   case SL_SHOW_QUERIES: {
-    o = entity(c, "queries");
+    bool ext = c->st->extended;
+    o = entity(c, ext ? "query_descriptions" : "queries");
     json_t *arr = json_array();
     int it = 0;
     void *v;
-    while (sl_map_next(e->queries, &it, NULL, &v)) json_array_append_new(arr, query_summary(v));
-    json_object_set_new(o, "queries", arr);
+    while (sl_map_next(e->queries, &it, NULL, &v))
+      json_array_append_new(arr, ext ? query_description(v) : query_summary(v));
+    json_object_set_new(o, ext ? "queryDescriptions" : "queries", arr);
     break;
   }
   case SL_SHOW_TOPICS:
@@ -295,19 +368,7 @@ int sl_exec_explain(stmt_ctx_t *c, sl_error_t *err) {
     return sl_error_set(err, SL_EUNSUPPORTED, c->st->offset,
                         "EXPLAIN of a statement is not supported yet; EXPLAIN a query id");
   }
-  sl_buf_t plan;
-  sl_buf_init(&plan);
-  sl_plan_explain(q->plan, &plan);
-  json_t *srcs = json_array();
-  for (int i = 0; i < q->nsource_names; i++)
-    json_array_append_new(srcs, json_string(q->source_names[i]));
-  json_t *qd = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:{}, s:s, s:s}", "id", q->id,
-                         "statementText", q->statement, "windowType", json_null(), "sources",
-                         srcs, "sinks", q->sink ? json_pack("[s]", q->sink) : json_array(),
-                         "topology", plan.data ? plan.data : "", "executionPlan",
-                         plan.data ? plan.data : "", "overriddenProperties", "state", q->state,
-                         "queryType", "PERSISTENT");
-  sl_buf_free(&plan);
+  json_t *qd = query_description(q);
   json_t *o = entity(c, "queryDescription");
   json_object_set_new(o, "queryDescription", qd);
   c->entity = o;

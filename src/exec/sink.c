@@ -80,6 +80,10 @@ static int sink_push(sl_operator_t *op, sl_row_t *row) {
     rec.nheaders = row->quiet ? 2 : 1;
   }
   int rc = t->io.emit(t->io.emit_ctx, &rec);
+  if (!n->internal) {
+    __atomic_fetch_add(&t->q->n_out, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->q->last_in_ms, sl_now_ms(), __ATOMIC_RELAXED);
+  }
   sl_buf_free(&wk);
   return rc;
 }

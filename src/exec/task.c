@@ -64,6 +64,7 @@ int sl_task_new(sl_query_t *q, int partition, const sl_task_io_t *io, sl_task_t 
 int sl_task_process(sl_task_t *t, const sl_record_t *rec) {
   int rc = 0;
   t->cur = rec;
+  __atomic_fetch_add(&t->q->n_in, 1, __ATOMIC_RELAXED);
   if (t->idle_ms > 0) {
     t->last_input_wall = sl_now_ms();
     if (rec->timestamp > t->max_event_ts) t->max_event_ts = rec->timestamp;
@@ -112,6 +113,7 @@ void sl_task_free(sl_task_t *t) {
 }
 
 void sl_exec_plog(sl_task_t *t, const char *kind, const char *fmt, ...) {
+  __atomic_fetch_add(&t->q->n_err, 1, __ATOMIC_RELAXED);
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);

@@ -342,3 +342,38 @@ SL_TEST(engine_three_way_and_foreign_key_joins) {
   sl_engine_close(e);
   sl_memdriver_free(md);
 }
+
+SL_TEST(engine_describe_extended_shows_query_statistics) {
+  sl_memdriver_t *md = sl_memdriver_new();
+  sl_topic_driver_t *drv = sl_memdriver_driver(md);
+  sl_engine_config_t cfg = {.driver = drv, .start_queries = true};
+  sl_engine_t *e;
+  sl_error_t err;
+  CHECK_INT(sl_engine_open(&cfg, &e, &err), 0);
+  sl_session_t s;
+  sl_session_init(&s);
+  sl_map_put(s.props, "auto.offset.reset", sl_strdup("earliest"));
+  CHECK_INT(exec(e, &s,
+                 "CREATE STREAM S (ID INT KEY, V INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', "
+                 "PARTITIONS=1); CREATE STREAM O AS SELECT ID, V FROM S WHERE V > 1;"
+                 "INSERT INTO S (ID, V) VALUES (1, 1); INSERT INTO S (ID, V) VALUES (2, 2);"),
+            0);
+  sl_memdriver_pump(md, &err);
+  sl_exec_result_t res;
+  CHECK_INT(sl_engine_execute(e, "DESCRIBE O EXTENDED; SHOW QUERIES EXTENDED;", &s, &res, &err),
+            0);
+  json_t *d = json_array_get(res.entities, 0);
+  const char *stats =
+      json_string_value(json_object_get(json_object_get(d, "sourceDescription"), "statistics"));
+  CHECK(stats && strstr(stats, "consumer-total-messages: 2"));
+  CHECK(stats && strstr(stats, "producer-total-messages: 1"));
+  json_t *q = json_array_get(res.entities, 1);
+  CHECK_STR(json_string_value(json_object_get(q, "@type")), "query_descriptions");
+  json_t *qd = json_array_get(json_object_get(q, "queryDescriptions"), 0);
+  CHECK_STR(json_string_value(json_object_get(qd, "state")), "RUNNING");
+  CHECK(strstr(json_string_value(json_object_get(qd, "statistics")), "consumer-total-messages: 2"));
+  sl_exec_result_free(&res);
+  sl_session_free(&s);
+  sl_engine_close(e);
+  sl_memdriver_free(md);
+}
