@@ -452,9 +452,6 @@ static int one_join(const sl_join_t *jn, side_t *L, side_t *R, bool first,
                         "Foreign-key joins of tables with more than one partition are not "
                         "supported yet (%s has %d, %s has %d).",
                         ls->name, ls->partitions, rsrc->name, rsrc->partitions);
-  if (fk && !first)
-    return sl_error_set(err, SL_EUNSUPPORTED, jn->offset,
-                        "A foreign-key join must be the first join of a statement for now.");
   if (!first && !l_is_key && !fk)
     return sl_error_set(err, SL_EUNSUPPORTED, le->offset,
                         "Joining the result of a join on a different key (%s) is not supported "

@@ -338,6 +338,24 @@ SL_TEST(engine_three_way_and_foreign_key_joins) {
                "\\\"AMT\\\":2}\",\"{\\\"NAME\\\":\\\"bob\\\",\\\"AMT\\\":3}\",\"{\\\"NAME\\\":"
                "\\\"anne\\\",\\\"AMT\\\":1}\",\"{\\\"NAME\\\":\\\"anne\\\",\\\"AMT\\\":2}\"]");
   free(v);
+  /* Two foreign-key joins in one statement (ksqlDB allows one). */
+  CHECK_INT(exec(e, &s,
+                 "CREATE TABLE P (ID INT PRIMARY KEY, TITLE STRING) WITH (KAFKA_TOPIC='p', "
+                 "VALUE_FORMAT='JSON', PARTITIONS=1);"
+                 "CREATE TABLE L2 (ID INT PRIMARY KEY, CUST INT, PROD INT) WITH (KAFKA_TOPIC='l2', "
+                 "VALUE_FORMAT='JSON', PARTITIONS=1);"
+                 "CREATE TABLE LINES AS SELECT L2.ID, C.NAME, P.TITLE FROM L2 JOIN C ON L2.CUST = "
+                 "C.ID LEFT JOIN P ON L2.PROD = P.ID;"),
+            0);
+  CHECK_INT(exec(e, &s,
+                 "INSERT INTO P (ID, TITLE) VALUES (50, 'pen'); INSERT INTO L2 (ID, CUST, PROD) "
+                 "VALUES (1, 7, 50); INSERT INTO L2 (ID, CUST, PROD) VALUES (2, 8, 51);"),
+            0);
+  sl_memdriver_pump(md, &err);
+  v = topic_values(drv, "LINES");
+  CHECK_STR(v, "[\"{\\\"NAME\\\":\\\"anne\\\",\\\"TITLE\\\":\\\"pen\\\"}\","
+               "\"{\\\"NAME\\\":\\\"bob\\\",\\\"TITLE\\\":null}\"]");
+  free(v);
   sl_session_free(&s);
   sl_engine_close(e);
   sl_memdriver_free(md);
