@@ -43,6 +43,9 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
                           const sl_analyze_ctx_t *ax, sl_sink_spec_t *spec, sl_plan_t **plan,
                           sl_error_t *err);
 
+/* Builds the plan node that decodes a source's records (also used for PRINT). */
+int sl_plan_source_node(const sl_source_t *s, sl_arena_t *a, sl_pnode_t **out, sl_error_t *err);
+
 /* Property helpers shared with the engine's DDL code. */
 const sl_property_t *sl_props_find(const sl_list_t *props, const char *name);
 /* Literal value of a WITH property as text (strings unquoted, numbers as written). */

@@ -31,7 +31,6 @@ int an_fill_sink_spec(const sl_stmt_t *st, const sl_source_t *src, const sl_anal
                       int nkey, sl_arena_t *a, sl_sink_spec_t *spec, sl_error_t *err);
 bool an_is_reserved_output(const char *name);
 const char *an_prop_get(const sl_map_t *props, const char *name);
-int sl_plan_source_node(const sl_source_t *s, sl_arena_t *a, sl_pnode_t **out, sl_error_t *err);
 /* Builds the sink node over a project node (shared by every query shape). */
 int an_sink_node(const sl_stmt_t *stmt, const sl_source_t *target, const sl_source_t *src,
                  const sl_analyze_ctx_t *ax, sl_pnode_t *pj, int nkey, bool result_is_table,

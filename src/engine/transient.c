@@ -38,6 +38,7 @@ struct sl_tquery {
   sl_task_t *task;
   sl_map_t *latest;   /* table pull: key text -> json_t* row (NULL entries removed) */
   pthread_mutex_t lock;
+  struct print_state *print; /* PRINT: its state */
 };
 
 static atomic_long tq_counter;
@@ -200,6 +201,143 @@ static int plan_select(sl_engine_t *e, sl_session_t *session, const sl_stmt_t *s
   return rc;
 }
 
+/* PRINT 'topic': every record as one text line, as ksqlDB prints them. */
+typedef struct print_state {
+  int64_t interval;  /* print every n-th record */
+  int64_t seen;
+} print_state_t;
+
+static int print_row(void *ctx, const sl_row_t *row) {
+  sl_tquery_t *tq = ctx;
+  if (atomic_load(&tq->stopped)) return 0;
+  const sl_pnode_t *src = tq->q->plan->sources[0];
+  print_state_t *ps = tq->print;
+  if (ps->interval > 1 && (ps->seen++ % ps->interval) != 0) return 0;
+  sl_buf_t b;
+  sl_buf_init(&b);
+  sl_buf_puts(&b, "rowtime: ");
+  const sl_value_t *rt = &row->v[src->slot_rowtime];
+  if (rt->kind == SL_T_BIGINT) {
+    sl_format_timestamp(rt->u.l, &b);
+    sl_buf_puts(&b, " Z");
+  } else {
+    sl_buf_puts(&b, "N/A");
+  }
+  sl_buf_puts(&b, ", key: ");
+  if (sl_is_null(&row->v[0])) sl_buf_puts(&b, "<null>");
+  else sl_value_format(&row->v[0], &b);
+  sl_buf_puts(&b, ", value: ");
+  if (row->tombstone || sl_is_null(&row->v[1])) sl_buf_puts(&b, "<null>");
+  else sl_value_format(&row->v[1], &b);
+  sl_buf_printf(&b, ", partition: %d", row->partition);
+  json_t *arr = json_pack("[s]", b.data ? b.data : "");
+  sl_buf_free(&b);
+  deliver(tq, arr);
+  json_decref(arr);
+  return 0;
+}
+
+static int start_print(sl_engine_t *e, const sl_stmt_t *st, sl_session_t *session,
+                       sl_row_fn on_row, sl_done_fn on_done, void *ctx, sl_arena_t *a,
+                       sl_tquery_t **out, sl_tquery_info_t *info, sl_error_t *err) {
+  const char *topic = st->name.name;
+  if (e->driver->topic_partitions(e->driver->ctx, topic) <= 0) {
+    int rc = sl_error_set(err, SL_ENOTFOUND, st->name.offset,
+                          "Could not find topic '%s', or the KSQL user does not have permissions "
+                          "to list the topic. Topic names are case-sensitive.",
+                          topic);
+    sl_arena_free(a);
+    free(a);
+    return rc;
+  }
+  sl_plan_t *plan = sl_xcalloc(1, sizeof *plan);
+  sl_arena_init(&plan->arena, 4096);
+  sl_arena_t *pa = &plan->arena;
+  /* Keys and values are shown as text: read them as single KAFKA strings. */
+  sl_schema_t *sc = sl_arena_alloc(pa, sizeof *sc);
+  sc->ncols = 2;
+  sc->cols = sl_arena_alloc(pa, sizeof(sl_column_t) * 2);
+  sc->cols[0] = (sl_column_t){.name = "KEY", .type = &sl_type_string, .ns = SL_NS_KEY};
+  sc->cols[1] = (sl_column_t){.name = "VALUE", .type = &sl_type_string, .ns = SL_NS_VALUE};
+  sl_source_t tmp = {0};
+  tmp.name = topic;
+  tmp.topic = topic;
+  tmp.key_format = "KAFKA";
+  tmp.value_format = "KAFKA";
+  tmp.schema = sc;
+  tmp.is_table = true; /* keep null values (tombstones) visible */
+  sl_pnode_t *srcn;
+  int rc = sl_plan_source_node(&tmp, pa, &srcn, err);
+  if (rc) {
+    sl_plan_free(plan);
+    sl_arena_free(a);
+    free(a);
+    return rc;
+  }
+  sl_pnode_t *sk = sl_arena_alloc(pa, sizeof *sk);
+  sk->kind = SL_PN_SINK;
+  sk->input = srcn;
+  sk->nslots = srcn->nslots;
+  sk->transient = true;
+  sk->sink_ts_slot = -1;
+  plan->root = sk;
+  plan->nsources = 1;
+  plan->sources = sl_arena_alloc(pa, sizeof(void *));
+  plan->sources[0] = srcn;
+  plan->out_schema = sl_arena_alloc(pa, sizeof(sl_schema_t));
+  plan->out_schema->ncols = 1;
+  plan->out_schema->cols = sl_arena_alloc(pa, sizeof(sl_column_t));
+  plan->out_schema->cols[0] = (sl_column_t){.name = "ROW", .type = &sl_type_string};
+  char qid[256];
+  long n = atomic_fetch_add(&tq_counter, 1);
+  snprintf(qid, sizeof qid, "print_%lld_%ld", (long long)sl_now_ms(), n);
+  sl_tquery_t *tq = sl_xcalloc(1, sizeof *tq);
+  tq->e = e;
+  tq->id = sl_strdup(qid);
+  tq->on_row = on_row;
+  tq->on_done = on_done;
+  tq->ctx = ctx;
+  tq->limit = st->limit >= 0 ? st->limit : -1;
+  print_state_t *ps = sl_xcalloc(1, sizeof *ps);
+  ps->interval = st->interval > 0 ? st->interval : 1;
+  tq->print = ps;
+  pthread_mutex_init(&tq->lock, NULL);
+  sl_query_t *q = sl_xcalloc(1, sizeof *q);
+  q->id = sl_strdup(qid);
+  q->statement = sl_strdup(st->text ? st->text : "PRINT");
+  q->plan = plan;
+  q->ast_arena = a;
+  q->partitions = e->driver->topic_partitions(e->driver->ctx, topic);
+  q->state = sl_strdup("RUNNING");
+  q->props = sl_map_new(false);
+  q->from_beginning = st->from_beginning;
+  q->row_cb = print_row;
+  q->row_ctx = tq;
+  q->plog = e->plog;
+  q->plog_ctx = e->plog_ctx;
+  q->created_ms = sl_now_ms();
+  tq->q = q;
+  tq->schema = json_pack("{s:[s], s:[s]}", "columnNames", "ROW", "columnTypes", "STRING");
+  if (info) {
+    info->query_id = tq->id;
+    info->schema = tq->schema;
+    info->is_pull = false;
+  }
+  (void)session;
+  rc = e->driver->start_query(e->driver->ctx, q, q->from_beginning, err);
+  if (rc) {
+    atomic_store(&tq->stopped, true);
+    sl_tquery_close(tq);
+    return rc;
+  }
+  q->started = true;
+  pthread_mutex_lock(&e->tq_lock);
+  sl_map_put(e->tqueries, tq->id, tq);
+  pthread_mutex_unlock(&e->tq_lock);
+  *out = tq;
+  return 0;
+}
+
 int sl_engine_query_start(sl_engine_t *e, const char *sql, sl_session_t *session,
                           sl_row_fn on_row, sl_done_fn on_done, void *ctx, sl_tquery_t **out,
                           sl_tquery_info_t *info, sl_error_t *err) {
@@ -212,8 +350,10 @@ int sl_engine_query_start(sl_engine_t *e, const char *sql, sl_session_t *session
                          : sql;
   sl_list_t stmts = {0};
   int rc = sl_parse(text, a, &stmts, err);
+  if (rc == 0 && stmts.len == 1 && ((sl_stmt_t *)stmts.items[0])->kind == SL_ST_PRINT)
+    return start_print(e, stmts.items[0], session, on_row, on_done, ctx, a, out, info, err);
   if (rc == 0 && (stmts.len != 1 || ((sl_stmt_t *)stmts.items[0])->kind != SL_ST_SELECT))
-    rc = sl_error_set(err, SL_ESEMANTIC, 0, "Expected exactly one SELECT statement");
+    rc = sl_error_set(err, SL_ESEMANTIC, 0, "Expected exactly one SELECT or PRINT statement");
   if (rc) {
     sl_arena_free(a);
     free(a);
@@ -340,6 +480,7 @@ void sl_tquery_close(sl_tquery_t *tq) {
   }
   sl_query_free(tq->q);
   json_decref(tq->schema);
+  free(tq->print);
   pthread_mutex_destroy(&tq->lock);
   free(tq->id);
   free(tq);

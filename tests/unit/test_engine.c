@@ -395,3 +395,42 @@ SL_TEST(engine_describe_extended_shows_query_statistics) {
   sl_engine_close(e);
   sl_memdriver_free(md);
 }
+
+SL_TEST(engine_print_topic_from_beginning) {
+  sl_memdriver_t *md = sl_memdriver_new();
+  sl_topic_driver_t *drv = sl_memdriver_driver(md);
+  sl_engine_config_t cfg = {.driver = drv, .start_queries = true};
+  sl_engine_t *e;
+  sl_error_t err;
+  CHECK_INT(sl_engine_open(&cfg, &e, &err), 0);
+  sl_session_t s;
+  sl_session_init(&s);
+  CHECK_INT(exec(e, &s,
+                 "CREATE STREAM S (ID STRING KEY, V INT) WITH (KAFKA_TOPIC='s', "
+                 "VALUE_FORMAT='JSON', PARTITIONS=1);"
+                 "INSERT INTO S (ROWTIME, ID, V) VALUES (0, 'a', 1);"
+                 "INSERT INTO S (ROWTIME, ID, V) VALUES (1000, 'b', 2);"),
+            0);
+  sl_memdriver_pump(md, &err);
+  rows_t r = {.got = json_array()};
+  sl_tquery_t *tq;
+  sl_tquery_info_t info;
+  CHECK_INT(sl_engine_query_start(e, "PRINT 's' FROM BEGINNING LIMIT 2;", &s, on_row, on_done, &r,
+                                  &tq, &info, &err),
+            0);
+  sl_memdriver_pump(md, &err);
+  CHECK_INT(r.done, 1);
+  char *j = json_dumps(r.got, JSON_COMPACT);
+  CHECK_STR(j, "[[\"rowtime: 1970-01-01T00:00:00.000 Z, key: a, value: {\\\"V\\\":1}, partition: "
+               "0\"],[\"rowtime: 1970-01-01T00:00:01.000 Z, key: b, value: {\\\"V\\\":2}, "
+               "partition: 0\"]]");
+  free(j);
+  sl_tquery_close(tq);
+  json_decref(r.got);
+  CHECK(sl_engine_query_start(e, "PRINT 'nope';", &s, on_row, on_done, &r, &tq, &info, &err) !=
+        0);
+  CHECK(strstr(err.msg, "Could not find topic 'nope'") != NULL);
+  sl_session_free(&s);
+  sl_engine_close(e);
+  sl_memdriver_free(md);
+}
