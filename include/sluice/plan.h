@@ -139,6 +139,7 @@ typedef struct sl_plan {
   sl_pnode_t *pre_roots[4];
   int ninternal;               /* internal (repartition) topics the plan creates */
   const char *internal_topics[4];
+  int internal_partitions[4];  /* their partition counts (0: the first source's) */
   int nchangelog;              /* changelog topics of the plan's stores */
   const char *changelog_topics[4];
   int nsources;

@@ -387,6 +387,7 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
                            &rs->sink_value_serde, err)))
       goto out;
     plan->pre_roots[plan->npre++] = rs;
+    plan->internal_partitions[plan->ninternal] = 0;
     plan->internal_topics[plan->ninternal++] = topic;
     sl_source_t tmp = {0};
     tmp.name = topic;

@@ -210,8 +210,8 @@ static const char *join_word(sl_join_kind_t k) {
 /* A stream side whose join expression is not its only key column goes
  * through an internal topic keyed by the join expression. */
 static int repartition_side(side_t *s, const sl_expr_t *on, const char *which, bool force,
-                            const sl_analyze_ctx_t *ax, sl_plan_t *plan, jscope_t *js, int idx,
-                            sl_pnode_t **out, sl_error_t *err) {
+                            int partitions, const sl_analyze_ctx_t *ax, sl_plan_t *plan,
+                            jscope_t *js, int idx, sl_pnode_t **out, sl_error_t *err) {
   sl_arena_t *a = &plan->arena;
   const sl_pnode_t *n = s->m[0].node;
   const sl_source_t *ssrc = s->m[0].src;
@@ -276,6 +276,7 @@ static int repartition_side(side_t *s, const sl_expr_t *on, const char *which, b
                          &rs->sink_value_serde, err)))
     return rc;
   plan->pre_roots[plan->npre++] = rs;
+  plan->internal_partitions[plan->ninternal] = partitions;
   plan->internal_topics[plan->ninternal++] = topic;
   sl_source_t tmp = {0};
   tmp.name = ssrc->name;
@@ -508,10 +509,24 @@ static int one_join(const sl_join_t *jn, side_t *L, side_t *R, bool first,
   char lname[32], rname[32];
   snprintf(lname, sizeof lname, join_no ? "left%d" : "left", join_no);
   snprintf(rname, sizeof rname, join_no ? "right%d" : "right", join_no);
-  if (first && (rc = repartition_side(L, le, shape == SL_JOIN_ST ? NULL : lname, false, ax, plan,
-                                      &js, 0, &lin, err)))
+  /* Co-partitioning: a stream side whose partition count differs from the
+   * other side's is repartitioned into an internal topic with that count. */
+  int lp = ls->partitions, rp = rsrc->partitions;
+  /* Tables cannot be repartitioned here: ksqlDB's test suite accepts a
+   * table-table join of differently partitioned tables, so it is not refused;
+   * on Kafka it is only correct when both tables are keyed alike. */
+  bool lp_differs = shape == SL_JOIN_ST && lp > 0 && rp > 0 && lp != rp;
+  bool rp_differs = shape == SL_JOIN_SS && lp > 0 && rp > 0 && lp != rp;
+  if (!first && lp_differs)
+    return sl_error_set(err, SL_EUNSUPPORTED, jn->offset,
+                        "Joining a join's result to a table with a different partition count is "
+                        "not supported yet.");
+  if (first && (rc = repartition_side(L, le, shape == SL_JOIN_ST ? NULL : lname, lp_differs,
+                                      lp_differs ? rp : 0, ax, plan, &js, 0, &lin, err)))
     return rc;
-  if ((rc = repartition_side(R, re, rname, fmt_differs, ax, plan, &js, 1, &rin, err))) return rc;
+  if ((rc = repartition_side(R, re, rname, fmt_differs || rp_differs, rp_differs ? lp : 0, ax,
+                             plan, &js, 1, &rin, err)))
+    return rc;
   sl_pnode_t *j = sl_arena_alloc(a, sizeof *j);
   j->kind = SL_PN_JOIN;
   j->input = lin;

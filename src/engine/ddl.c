@@ -176,7 +176,8 @@ static int create_internal_topics(stmt_ctx_t *c, const sl_plan_t *plan, int part
   if (c->e->restoring) return 0;
   for (int i = 0; i < plan->ninternal; i++) {
     int actual;
-    int rc = ensure_topic(c, plan->internal_topics[i], partitions, 1, true, &actual, err);
+    int np = plan->internal_partitions[i] > 0 ? plan->internal_partitions[i] : partitions;
+    int rc = ensure_topic(c, plan->internal_topics[i], np, 1, true, &actual, err);
     if (rc) return rc;
   }
   /* Changelogs keep only the latest state of each store key. */
