@@ -434,3 +434,34 @@ SL_TEST(engine_print_topic_from_beginning) {
   sl_engine_close(e);
   sl_memdriver_free(md);
 }
+
+SL_TEST(engine_join_copartitions_streams_with_different_partition_counts) {
+  sl_memdriver_t *md = sl_memdriver_new();
+  sl_topic_driver_t *drv = sl_memdriver_driver(md);
+  sl_engine_config_t cfg = {.driver = drv, .start_queries = true};
+  sl_engine_t *e;
+  sl_error_t err;
+  CHECK_INT(sl_engine_open(&cfg, &e, &err), 0);
+  sl_session_t s;
+  sl_session_init(&s);
+  sl_map_put(s.props, "auto.offset.reset", sl_strdup("earliest"));
+  CHECK_INT(exec(e, &s,
+                 "CREATE STREAM A (ID INT KEY, X INT) WITH (KAFKA_TOPIC='a', VALUE_FORMAT='JSON', "
+                 "PARTITIONS=3);"
+                 "CREATE STREAM B (ID INT KEY, Y INT) WITH (KAFKA_TOPIC='b', VALUE_FORMAT='JSON', "
+                 "PARTITIONS=1);"
+                 "CREATE STREAM AB AS SELECT A.ID, X, Y FROM A JOIN B WITHIN 1 MINUTE ON A.ID = B.ID;"
+                 "INSERT INTO A (ID, X) VALUES (5, 1); INSERT INTO B (ID, Y) VALUES (5, 2);"),
+            0);
+  sl_memdriver_pump(md, &err);
+  /* B is rewritten into a topic with A's three partitions, keyed by the join key. */
+  CHECK_INT(drv->topic_partitions(drv->ctx, "_confluent-ksql-default_query_CSAS_AB_0-Join-right-"
+                                            "repartition"),
+            3);
+  char *v = topic_values(drv, "AB");
+  CHECK_STR(v, "[\"{\\\"X\\\":1,\\\"Y\\\":2}\"]");
+  free(v);
+  sl_session_free(&s);
+  sl_engine_close(e);
+  sl_memdriver_free(md);
+}
