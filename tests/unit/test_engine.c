@@ -8,6 +8,22 @@
 #include "sluice/memdriver.h"
 #include "unit.h"
 
+/* Every test runs an engine over a fresh in-memory driver, with a session. */
+#define ENGINE_FIXTURE()                                                             \
+  sl_memdriver_t *md = sl_memdriver_new();                                           \
+  sl_topic_driver_t *drv = sl_memdriver_driver(md);                                  \
+  sl_engine_config_t cfg = {.driver = drv, .start_queries = true};                   \
+  sl_engine_t *e;                                                                    \
+  sl_error_t err;                                                                    \
+  CHECK_INT(sl_engine_open(&cfg, &e, &err), 0);                                      \
+  sl_session_t s;                                                                    \
+  sl_session_init(&s)
+
+#define ENGINE_TEARDOWN()                                                            \
+  sl_session_free(&s);                                                               \
+  sl_engine_close(e);                                                                \
+  sl_memdriver_free(md)
+
 typedef struct rows {
   json_t *got;
   int done;
@@ -38,14 +54,7 @@ static void wait_done(rows_t *r) {
 }
 
 SL_TEST(engine_pull_and_push_queries) {
-  sl_memdriver_t *md = sl_memdriver_new();
-  sl_topic_driver_t *drv = sl_memdriver_driver(md);
-  sl_engine_config_t cfg = {.driver = drv, .start_queries = true};
-  sl_engine_t *e;
-  sl_error_t err;
-  CHECK_INT(sl_engine_open(&cfg, &e, &err), 0);
-  sl_session_t s;
-  sl_session_init(&s);
+  ENGINE_FIXTURE();
   CHECK_INT(exec(e, &s,
                  "CREATE STREAM S (ID INT KEY, NAME STRING, V INT) WITH (KAFKA_TOPIC='s', "
                  "VALUE_FORMAT='JSON', PARTITIONS=1);"),
@@ -110,9 +119,7 @@ SL_TEST(engine_pull_and_push_queries) {
                               &tq, &info, &err) != 0);
   CHECK(strstr(err.msg, "NOPE") != NULL);
 
-  sl_session_free(&s);
-  sl_engine_close(e);
-  sl_memdriver_free(md);
+  ENGINE_TEARDOWN();
 }
 
 typedef struct feed {
@@ -141,14 +148,7 @@ static int collect_emit(void *ctx, const sl_record_t *rec) {
 }
 
 SL_TEST(engine_aggregate_state_restores_from_changelog) {
-  sl_memdriver_t *md = sl_memdriver_new();
-  sl_topic_driver_t *drv = sl_memdriver_driver(md);
-  sl_engine_config_t cfg = {.driver = drv, .start_queries = true};
-  sl_engine_t *e;
-  sl_error_t err;
-  CHECK_INT(sl_engine_open(&cfg, &e, &err), 0);
-  sl_session_t s;
-  sl_session_init(&s);
+  ENGINE_FIXTURE();
   sl_map_put(s.props, "auto.offset.reset", sl_strdup("earliest"));
   CHECK_INT(exec(e, &s,
                  "CREATE STREAM S (ID INT KEY, V INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', "
@@ -180,20 +180,11 @@ SL_TEST(engine_aggregate_state_restores_from_changelog) {
   CHECK_INT(o.n, 1);
   CHECK_STR(o.last, "{\"N\":3,\"TOTAL\":60,\"VS\":[10,20,30]}");
   sl_task_free(t);
-  sl_session_free(&s);
-  sl_engine_close(e);
-  sl_memdriver_free(md);
+  ENGINE_TEARDOWN();
 }
 
 SL_TEST(engine_idle_stream_time_closes_windows) {
-  sl_memdriver_t *md = sl_memdriver_new();
-  sl_topic_driver_t *drv = sl_memdriver_driver(md);
-  sl_engine_config_t cfg = {.driver = drv, .start_queries = true};
-  sl_engine_t *e;
-  sl_error_t err;
-  CHECK_INT(sl_engine_open(&cfg, &e, &err), 0);
-  sl_session_t s;
-  sl_session_init(&s);
+  ENGINE_FIXTURE();
   sl_map_put(s.props, "auto.offset.reset", sl_strdup("earliest"));
   sl_map_put(s.props, "sluice.stream.time.idle.ms", sl_strdup("100"));
   CHECK_INT(exec(e, &s,
@@ -222,21 +213,12 @@ SL_TEST(engine_idle_stream_time_closes_windows) {
   CHECK_INT(sl_memdriver_punctuate(md, sl_now_ms() + 20000, &err), 0);
   sl_memdriver_pump(md, &err);
   CHECK_INT(sl_memdriver_record_count(md, "W2"), 0);
-  sl_session_free(&s);
-  sl_engine_close(e);
-  sl_memdriver_free(md);
+  ENGINE_TEARDOWN();
 }
 
 SL_TEST(engine_bad_records_reach_processing_log_stream) {
-  sl_memdriver_t *md = sl_memdriver_new();
-  sl_topic_driver_t *drv = sl_memdriver_driver(md);
-  sl_engine_config_t cfg = {.driver = drv, .start_queries = true, .plog = NULL};
-  sl_engine_t *e;
-  sl_error_t err;
-  CHECK_INT(sl_engine_open(&cfg, &e, &err), 0);
+  ENGINE_FIXTURE();
   CHECK(sl_engine_find_source(e, "SLUICE_PROCESSING_LOG") != NULL);
-  sl_session_t s;
-  sl_session_init(&s);
   sl_map_put(s.props, "auto.offset.reset", sl_strdup("earliest"));
   CHECK_INT(exec(e, &s,
                  "CREATE STREAM S (ID INT KEY, V INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', "
@@ -262,9 +244,7 @@ SL_TEST(engine_bad_records_reach_processing_log_stream) {
   free(j);
   sl_tquery_close(tq);
   json_decref(r.got);
-  sl_session_free(&s);
-  sl_engine_close(e);
-  sl_memdriver_free(md);
+  ENGINE_TEARDOWN();
 }
 
 static int collect_topic(void *arg, const sl_record_t *rec) {
@@ -283,14 +263,7 @@ static char *topic_values(sl_topic_driver_t *drv, const char *topic) {
 }
 
 SL_TEST(engine_three_way_and_foreign_key_joins) {
-  sl_memdriver_t *md = sl_memdriver_new();
-  sl_topic_driver_t *drv = sl_memdriver_driver(md);
-  sl_engine_config_t cfg = {.driver = drv, .start_queries = true};
-  sl_engine_t *e;
-  sl_error_t err;
-  CHECK_INT(sl_engine_open(&cfg, &e, &err), 0);
-  sl_session_t s;
-  sl_session_init(&s);
+  ENGINE_FIXTURE();
   sl_map_put(s.props, "auto.offset.reset", sl_strdup("earliest"));
   CHECK_INT(exec(e, &s,
                  "CREATE STREAM O (ID INT KEY, CUST INT, AMT INT) WITH (KAFKA_TOPIC='o', "
@@ -356,20 +329,11 @@ SL_TEST(engine_three_way_and_foreign_key_joins) {
   CHECK_STR(v, "[\"{\\\"NAME\\\":\\\"anne\\\",\\\"TITLE\\\":\\\"pen\\\"}\","
                "\"{\\\"NAME\\\":\\\"bob\\\",\\\"TITLE\\\":null}\"]");
   free(v);
-  sl_session_free(&s);
-  sl_engine_close(e);
-  sl_memdriver_free(md);
+  ENGINE_TEARDOWN();
 }
 
 SL_TEST(engine_describe_extended_shows_query_statistics) {
-  sl_memdriver_t *md = sl_memdriver_new();
-  sl_topic_driver_t *drv = sl_memdriver_driver(md);
-  sl_engine_config_t cfg = {.driver = drv, .start_queries = true};
-  sl_engine_t *e;
-  sl_error_t err;
-  CHECK_INT(sl_engine_open(&cfg, &e, &err), 0);
-  sl_session_t s;
-  sl_session_init(&s);
+  ENGINE_FIXTURE();
   sl_map_put(s.props, "auto.offset.reset", sl_strdup("earliest"));
   CHECK_INT(exec(e, &s,
                  "CREATE STREAM S (ID INT KEY, V INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', "
@@ -391,20 +355,11 @@ SL_TEST(engine_describe_extended_shows_query_statistics) {
   CHECK_STR(json_string_value(json_object_get(qd, "state")), "RUNNING");
   CHECK(strstr(json_string_value(json_object_get(qd, "statistics")), "consumer-total-messages: 2"));
   sl_exec_result_free(&res);
-  sl_session_free(&s);
-  sl_engine_close(e);
-  sl_memdriver_free(md);
+  ENGINE_TEARDOWN();
 }
 
 SL_TEST(engine_print_topic_from_beginning) {
-  sl_memdriver_t *md = sl_memdriver_new();
-  sl_topic_driver_t *drv = sl_memdriver_driver(md);
-  sl_engine_config_t cfg = {.driver = drv, .start_queries = true};
-  sl_engine_t *e;
-  sl_error_t err;
-  CHECK_INT(sl_engine_open(&cfg, &e, &err), 0);
-  sl_session_t s;
-  sl_session_init(&s);
+  ENGINE_FIXTURE();
   CHECK_INT(exec(e, &s,
                  "CREATE STREAM S (ID STRING KEY, V INT) WITH (KAFKA_TOPIC='s', "
                  "VALUE_FORMAT='JSON', PARTITIONS=1);"
@@ -430,20 +385,11 @@ SL_TEST(engine_print_topic_from_beginning) {
   CHECK(sl_engine_query_start(e, "PRINT 'nope';", &s, on_row, on_done, &r, &tq, &info, &err) !=
         0);
   CHECK(strstr(err.msg, "Could not find topic 'nope'") != NULL);
-  sl_session_free(&s);
-  sl_engine_close(e);
-  sl_memdriver_free(md);
+  ENGINE_TEARDOWN();
 }
 
 SL_TEST(engine_join_copartitions_streams_with_different_partition_counts) {
-  sl_memdriver_t *md = sl_memdriver_new();
-  sl_topic_driver_t *drv = sl_memdriver_driver(md);
-  sl_engine_config_t cfg = {.driver = drv, .start_queries = true};
-  sl_engine_t *e;
-  sl_error_t err;
-  CHECK_INT(sl_engine_open(&cfg, &e, &err), 0);
-  sl_session_t s;
-  sl_session_init(&s);
+  ENGINE_FIXTURE();
   sl_map_put(s.props, "auto.offset.reset", sl_strdup("earliest"));
   CHECK_INT(exec(e, &s,
                  "CREATE STREAM A (ID INT KEY, X INT) WITH (KAFKA_TOPIC='a', VALUE_FORMAT='JSON', "
@@ -461,7 +407,5 @@ SL_TEST(engine_join_copartitions_streams_with_different_partition_counts) {
   char *v = topic_values(drv, "AB");
   CHECK_STR(v, "[\"{\\\"X\\\":1,\\\"Y\\\":2}\"]");
   free(v);
-  sl_session_free(&s);
-  sl_engine_close(e);
-  sl_memdriver_free(md);
+  ENGINE_TEARDOWN();
 }
