@@ -70,6 +70,9 @@ int sl_catalog_load_sources(sl_catalog_t *c, sl_ptrvec_t *out, sl_error_t *err);
 
 int sl_catalog_put_query(sl_catalog_t *c, const sl_query_info_t *q, sl_error_t *err);
 int sl_catalog_delete_query(sl_catalog_t *c, const char *id, sl_error_t *err);
+/* Records a query's state (RUNNING, PAUSED) so a restart honours it. */
+int sl_catalog_set_query_state(sl_catalog_t *c, const char *id, const char *state,
+                               sl_error_t *err);
 /* Appends malloc'd sl_query_info_t* (free with sl_query_info_free) in creation order. */
 int sl_catalog_load_queries(sl_catalog_t *c, sl_ptrvec_t *out, sl_error_t *err);
 void sl_query_info_free(sl_query_info_t *q);

@@ -107,6 +107,7 @@ enum {
   Q_COLUMNS_LOAD,
   Q_QUERY_PUT,
   Q_QUERY_DELETE,
+  Q_QUERY_STATE,
   Q_QUERIES_LOAD,
   Q_TYPE_PUT,
   Q_TYPE_DELETE,
@@ -151,6 +152,7 @@ static const char *const query_sql[Q__COUNT] = {
         " replicas = excluded.replicas, statement = excluded.statement,"
         " query_id = excluded.query_id",
     [Q_SOURCE_DELETE] = "DELETE FROM sources WHERE name = ?1",
+    [Q_QUERY_STATE] = "UPDATE queries SET state = ?2 WHERE id = ?1",
     [Q_SOURCES_LOAD] =
         "SELECT name, kind, is_source, topic,"
         " key_format, key_delimiter, key_wrap_single, key_wrap_explicit,"
@@ -620,6 +622,18 @@ int sl_catalog_delete_query(sl_catalog_t *c, const char *id, sl_error_t *err) {
   if (!st) return SL_EIO;
   bind_text(st, 1, id);
   if (run(c, st, err, "deleting a query") != 0) return SL_EIO;
+  if (sqlite3_changes(c->db) == 0)
+    return sl_error_set(err, SL_ENOTFOUND, -1, "catalog: no query with id %s", id);
+  return 0;
+}
+
+int sl_catalog_set_query_state(sl_catalog_t *c, const char *id, const char *state,
+                               sl_error_t *err) {
+  sqlite3_stmt *st = prepare(c, Q_QUERY_STATE, err);
+  if (!st) return SL_EIO;
+  bind_text(st, 1, id);
+  bind_text(st, 2, state);
+  if (run(c, st, err, "updating a query's state") != 0) return SL_EIO;
   if (sqlite3_changes(c->db) == 0)
     return sl_error_set(err, SL_ENOTFOUND, -1, "catalog: no query with id %s", id);
   return 0;

@@ -907,9 +907,8 @@ int sl_exec_pause_resume(stmt_ctx_t *c, sl_error_t *err) {
     }
     free(q->state);
     q->state = sl_strdup(pause ? "PAUSED" : "RUNNING");
-    sl_query_info_t qi = {.id = q->id, .statement = q->statement, .sink = q->sink,
-                          .sources = "", .state = q->state, .props_json = "{}"};
-    (void)qi;
+    int rc = sl_catalog_set_query_state(e->catalog, q->id, q->state, err);
+    if (rc) return rc;
   }
   if (!found && !st->all)
     return sl_error_set(err, SL_ENOTFOUND, st->name.offset, "Unknown queryId: %s", st->name.name);

@@ -129,6 +129,12 @@ void sl_query_free(sl_query_t *q) {
 int sl_engine_start_query(sl_engine_t *e, sl_query_t *q, sl_error_t *err) {
   q->plog = e->plog;
   q->plog_ctx = e->plog_ctx;
+  if (e->restoring && e->restore_paused) {
+    /* A query paused before the restart stays paused. */
+    free(q->state);
+    q->state = sl_strdup("PAUSED");
+    return 0;
+  }
   if (!e->start_queries || q->started) return 0;
   int rc = e->driver->start_query(e->driver->ctx, q, q->from_beginning, err);
   if (rc == 0) q->started = true;
@@ -345,11 +351,13 @@ static int restore(sl_engine_t *e, sl_error_t *err) {
       json_decref(pj);
     }
     e->restore_query_id = qi->id;
+    e->restore_paused = qi->state && !strcmp(qi->state, "PAUSED");
     sl_exec_result_t res;
     sl_error_t qerr;
     sl_error_clear(&qerr);
     int qrc = sl_engine_execute(e, qi->statement, &sess, &res, &qerr);
     e->restore_query_id = NULL;
+    e->restore_paused = false;
     if (qrc) SL_ERROR("could not restore query %s: %s", qi->id, qerr.msg);
     sl_exec_result_free(&res);
     sl_session_free(&sess);

@@ -31,6 +31,7 @@ struct sl_engine {
   int64_t command_seq;
   bool restoring;           /* replaying the catalog: no topic creation, no logging */
   const char *restore_query_id; /* id to reuse for the query being restored */
+  bool restore_paused;      /* the query being restored was paused */
   sl_map_t *tqueries;       /* running transient queries: id -> sl_tquery_t* */
   pthread_mutex_t tq_lock;  /* guards tqueries (closed from any thread) */
 };
