@@ -189,9 +189,26 @@ static bool auth_skipped(sl_server_t *s, h2o_iovec_t path) {
   return false;
 }
 
+/* The path a request names. A request line may carry the absolute form
+ * ("POST http://host:8088/inserts-stream HTTP/1.1", which ksql-python's
+ * HTTP/2 library sends); h2o leaves it as is, with a slash in front, so the
+ * scheme and authority are dropped here. */
+static h2o_iovec_t request_path(h2o_req_t *req) {
+  h2o_iovec_t p = req->path_normalized;
+  static const char *const schemes[] = {"/http://", "/https://"};
+  for (size_t i = 0; i < SL_ARRAY_LEN(schemes); i++) {
+    size_t n = strlen(schemes[i]);
+    if (p.len < n || strncasecmp(p.base, schemes[i], n)) continue;
+    const char *slash = memchr(p.base + n, '/', p.len - n);
+    if (!slash) return h2o_iovec_init(H2O_STRLIT("/"));
+    return h2o_iovec_init(slash, p.len - (size_t)(slash - p.base));
+  }
+  return p;
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req) {
   sl_server_t *s = ((rest_handler_t *)self)->server;
-  h2o_iovec_t path = req->path_normalized;
+  h2o_iovec_t path = request_path(req);
   if (s->users && !auth_skipped(s, path)) {
     h2o_iovec_t auth = sl_rest_header(req, H2O_TOKEN_AUTHORIZATION);
     if (!sl_rest_users_check(s->users, auth.base, auth.len)) {

@@ -56,7 +56,9 @@ struct rest_stream {
   bool closing;             /* rows arriving now are dropped */
 
   /* Loop side. */
-  sl_buf_t out;             /* framed bytes not yet handed to h2o */
+  sl_buf_t out;             /* framed bytes not yet handed to h2o (from out_off on) */
+  size_t out_off;           /* bytes of out already handed over */
+  bool line_frames;         /* one line per h2o_send (see flush) */
   sl_buf_t sending;         /* bytes h2o holds until it calls proceed */
   bool inflight;
   bool finished;            /* the closing bytes are in out: next send is final */
@@ -227,38 +229,70 @@ static void release(rest_stream_t *st) {
   uv_close((uv_handle_t *)&st->keepalive, on_handle_closed);
 }
 
+/* How many of the waiting bytes go out in the next send: all of them, or
+ * with line_frames just the first line. ksqlDB writes every row on its own,
+ * so each one arrives in its own HTTP/2 DATA frame or HTTP/1.1 chunk, and
+ * clients rely on it: ksqldb-client (node) runs JSON.parse on every DATA
+ * frame of /query-stream, ksql-python yields every chunk as one row. h2o
+ * packs the buffers of one send into one frame, so rows are sent one by one
+ * (the next when h2o calls proceed), and rows that queue meanwhile wait in
+ * out. */
+static size_t next_send_len(const rest_stream_t *st) {
+  size_t left = st->out.len - st->out_off;
+  if (!st->line_frames || left == 0) return left;
+  const char *p = st->out.data + st->out_off;
+  const char *nl = memchr(p, '\n', left);
+  return nl ? (size_t)(nl - p) + 1 : left;
+}
+
+/* Drops the first n waiting bytes of out. */
+static void consume_out(rest_stream_t *st, size_t n) {
+  st->out_off += n;
+  if (st->out_off == st->out.len) {
+    sl_buf_reset(&st->out);
+    st->out_off = 0;
+  } else if (st->out_off >= 65536 && st->out_off * 2 >= st->out.len) {
+    /* Compact now and then, not per row: rows queued behind a slow client
+     * would otherwise be moved once per row sent. */
+    memmove(st->out.data, st->out.data + st->out_off, st->out.len - st->out_off);
+    st->out.len -= st->out_off;
+    st->out_off = 0;
+  }
+}
+
 /* Hands framed bytes to h2o when it is ready for them. */
 static void flush(rest_stream_t *st) {
   h2o_req_t *req = st->req;
   if (!req || st->inflight) return;
-  if (st->finished) {
+  size_t n = next_send_len(st);
+  if (st->finished && n == st->out.len - st->out_off) {
     /* The last chunk must outlive this call: h2o calls no proceed after
      * it, so it goes in the request's pool, freed with the request. */
-    h2o_iovec_t buf = h2o_strdup(&req->pool, st->out.data ? st->out.data : "", st->out.len);
-    sl_buf_reset(&st->out);
+    h2o_iovec_t buf = h2o_strdup(&req->pool, n ? st->out.data + st->out_off : "", n);
+    consume_out(st, n);
     st->req = NULL;
     close_query(st);
     h2o_send(req, &buf, buf.len ? 1 : 0, H2O_SEND_STATE_FINAL);
     release(st);
     return;
   }
-  if (st->out.len == 0) return;
-  sl_buf_t tmp = st->sending;
-  st->sending = st->out;
-  st->out = tmp;
-  sl_buf_reset(&st->out);
+  if (n == 0) return;
+  sl_buf_reset(&st->sending);
+  sl_buf_append(&st->sending, st->out.data + st->out_off, n);
+  consume_out(st, n);
   st->inflight = true;
   st->last_write_ms = sl_now_ms();
   h2o_iovec_t buf = h2o_iovec_init(st->sending.data, st->sending.len);
   h2o_send(req, &buf, 1, H2O_SEND_STATE_IN_PROGRESS);
 }
 
+static void pump(rest_stream_t *st);
+
 static void on_proceed(h2o_generator_t *g, h2o_req_t *req) {
   (void)req;
   rest_stream_t *st = (rest_stream_t *)g;
   st->inflight = false;
-  sl_buf_reset(&st->sending);
-  flush(st);
+  pump(st);
 }
 
 static void on_stop(h2o_generator_t *g, h2o_req_t *req) {
@@ -269,14 +303,29 @@ static void on_stop(h2o_generator_t *g, h2o_req_t *req) {
   release(st);
 }
 
-/* Moves what the query's thread produced into the framed output. */
-static void on_async(uv_async_t *a) {
-  rest_stream_t *st = a->data;
-  if (!st->req || st->finished) return;
+/* Framed bytes waiting for h2o past which rows are left in incoming: there
+ * they count against max_queued, so a client that reads slower than the
+ * query produces ends with the overflow error instead of growing out. */
+#define OUT_LOW_WATER ((size_t)256 << 10)
+
+/* Moves what the query's thread produced into the framed output, as far as
+ * the client keeps up, and sends. */
+static void pump(rest_stream_t *st) {
+  if (!st->req || st->finished) {
+    flush(st);
+    return;
+  }
+  bool behind = st->out.len - st->out_off >= OUT_LOW_WATER;
   pthread_mutex_lock(&st->mu);
+  bool done = st->done, overflow = st->overflow;
+  if (behind && !overflow) {
+    /* Leave the rows where they count against the limit. */
+    pthread_mutex_unlock(&st->mu);
+    flush(st);
+    return;
+  }
   sl_buf_t rows = st->incoming;
   sl_buf_init(&st->incoming);
-  bool done = st->done, overflow = st->overflow;
   sl_error_t err = st->done_err;
   pthread_mutex_unlock(&st->mu);
   for (size_t i = 0; i < rows.len;) {
@@ -301,6 +350,8 @@ static void on_async(uv_async_t *a) {
   }
   flush(st);
 }
+
+static void on_async(uv_async_t *a) { pump(a->data); }
 
 /* True when the peer has closed its side: h2o does not read an HTTP/1.x
  * connection while a response is being written, so it would only find out
@@ -438,6 +489,8 @@ static int start_stream(sl_server_t *s, h2o_req_t *req, fmt_t fmt, const char *c
   }
   st->server = s;
   st->fmt = fmt;
+  /* A JSON array is read whole; the line framings are read row by row. */
+  st->line_frames = fmt != FMT_JSON;
   st->gen.proceed = on_proceed;
   st->gen.stop = on_stop;
   pthread_mutex_init(&st->mu, NULL);
@@ -486,7 +539,7 @@ static int start_stream(sl_server_t *s, h2o_req_t *req, fmt_t fmt, const char *c
   if (fmt == FMT_V1 || st->fd >= 0) uv_timer_start(&st->keepalive, on_keepalive, 1000, 1000);
   /* Rows (or the end) may already be waiting: pull queries can finish
    * inside start. */
-  on_async(&st->async);
+  pump(st);
   return 0;
 }
 

@@ -219,7 +219,10 @@ struct sl_tquery {
   atomic_int stop;
   json_t *schema;
   char id[32];
+  const char *big;    /* "BIG" in the SQL: rows of 1000 bytes, 5 MB/s */
 };
+
+static char big_text[1001];
 
 typedef struct fake {
   atomic_int started, closed;
@@ -230,11 +233,11 @@ static void *fake_run(void *arg) {
   sl_tquery_t *q = arg;
   for (int i = 0; q->limit < 0 || i < q->limit; i++) {
     if (atomic_load(&q->stop)) return NULL;
-    json_t *row = json_pack("[i, s]", i, "row");
+    json_t *row = q->big ? json_pack("[i, s]", i, q->big) : json_pack("[i, s]", i, "row");
     int stop = q->on_row(q->ctx, row);
     json_decref(row);
     if (stop) return NULL;
-    if (q->limit < 0) usleep(2000);
+    if (q->limit < 0) usleep(q->big ? 200 : 2000);
   }
   q->on_done(q->ctx, NULL);
   return NULL;
@@ -256,6 +259,10 @@ static int fake_start(void *ctx, const char *sql, sl_session_t *session, sl_row_
   q->ctx = cb_ctx;
   const char *lim = strstr(sql, "LIMIT ");
   q->limit = lim ? atoi(lim + 6) : -1;
+  if (strstr(sql, "BIG")) {
+    memset(big_text, 'x', sizeof big_text - 1);
+    q->big = big_text;
+  }
   q->schema = json_pack("{s:[s,s], s:[s,s]}", "columnNames", "N", "S", "columnTypes", "INTEGER",
                         "STRING");
   snprintf(q->id, sizeof q->id, "transient_%d", atomic_fetch_add(&f->started, 1));
@@ -291,6 +298,9 @@ typedef struct harness {
   int port;
   char users_path[64];
 } harness_t;
+
+/* max_queued_bytes of the next server h_start makes (0: the default). */
+static size_t h_max_queued;
 
 static void h_poll(uv_timer_t *t) {
   harness_t *h = t->data;
@@ -336,6 +346,7 @@ static int h_start(harness_t *h, int max_queries, size_t max_body, const char *u
                             .max_queries = max_queries,
                             .max_body_bytes = max_body,
                             .headless = headless,
+                            .max_queued_bytes = h_max_queued,
                             .query_ops = &h->ops};
   if (users) {
     snprintf(h->users_path, sizeof h->users_path, "/tmp/sluice-users-%d", (int)getpid());
@@ -720,4 +731,86 @@ SL_TEST(server_http_auth_body_limit_and_headless) {
     return;
   }
   h_finish(&h, server_http_auth_body_limit_and_headless_client);
+}
+
+static void server_http_line_per_chunk_and_absolute_target_client(harness_t *h) {
+  /* Rows produced faster than they are sent still go out one per chunk
+   * (one per DATA frame over HTTP/2): ksqlDB's clients parse each chunk or
+   * frame as one row. */
+  static const struct {
+    const char *path, *body;
+  } cases[] = {
+      {"/query-stream", "{\"sql\":\"SELECT * FROM s EMIT CHANGES LIMIT 200;\"}"},
+      {"/query", "{\"ksql\":\"SELECT * FROM s EMIT CHANGES LIMIT 200;\"}"},
+  };
+  for (size_t c = 0; c < SL_ARRAY_LEN(cases); c++) {
+    response_t r = h_request(h, "POST", cases[c].path, NULL, cases[c].body);
+    CHECK_INT(r.status, 200);
+    const char *p = strstr(r.raw, "\r\n\r\n");
+    p = p ? p + 4 : "";
+    int chunks = 0, bad = 0;
+    for (;;) {
+      long n = strtol(p, (char **)&p, 16);
+      if (n <= 0) break;
+      p = strstr(p, "\r\n");
+      if (!p) break;
+      p += 2;
+      const char *nl = memchr(p, '\n', (size_t)n);
+      if (!nl || nl != p + n - 1) bad++;
+      chunks++;
+      p += n + 2;
+    }
+    CHECK_INT(bad, 0);
+    CHECK_INT(chunks, 201 + (c == 1)); /* header, rows (, the final message) */
+    response_free(&r);
+  }
+
+  /* The absolute form of a request target names the same endpoint. */
+  response_t r = h_request(h, "GET", "http://127.0.0.1:8088/info", NULL, NULL);
+  CHECK_INT(r.status, 200);
+  CHECK(strstr(r.body, "\"KsqlServerInfo\"") != NULL);
+  response_free(&r);
+  r = h_request(h, "POST", "HTTP://localhost/ksql", NULL, "{\"ksql\":\"SHOW STREAMS;\"}");
+  CHECK_INT(r.status, 200);
+  response_free(&r);
+  r = h_request(h, "GET", "http://localhost", NULL, NULL);
+  CHECK_INT(r.status, 404);
+  response_free(&r);
+}
+
+SL_TEST(server_http_line_per_chunk_and_absolute_target) {
+  harness_t h;
+  if (h_start(&h, 0, 0, NULL, false)) {
+    CHECK(!"server did not start");
+    return;
+  }
+  h_finish(&h, server_http_line_per_chunk_and_absolute_target_client);
+}
+
+static void server_http_slow_reader_stops_query_client(harness_t *h) {
+  /* A client that never reads, over a query producing as fast as it can:
+   * once the socket buffers are full, rows wait in the server, and past
+   * max_queued_bytes the query is stopped instead of memory growing. */
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int small = 4096;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)h->port)};
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CHECK_INT(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+  h_send(fd, "POST", "/query-stream", NULL, "{\"sql\":\"SELECT * FROM BIG EMIT CHANGES;\"}");
+  for (int i = 0; i < 1000 && atomic_load(&h->fake.closed) < 1; i++) usleep(10000);
+  CHECK_INT(atomic_load(&h->fake.closed), 1);
+  close(fd);
+}
+
+SL_TEST(server_http_slow_reader_stops_query) {
+  harness_t h;
+  h_max_queued = 256 << 10;
+  int rc = h_start(&h, 0, 0, NULL, false);
+  h_max_queued = 0;
+  if (rc) {
+    CHECK(!"server did not start");
+    return;
+  }
+  h_finish(&h, server_http_slow_reader_stops_query_client);
 }
