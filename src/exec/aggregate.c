@@ -910,6 +910,7 @@ static int aggregate_restore(sl_operator_t *op, const sl_record_t *rec) {
   for (int i = 0; i < n->nagg; i++)
     acc_load(&g->acc[i], &n->aggs[i], json_array_get(accs, (size_t)i), ar);
   if (g->windowed && g->ts > st->stream_time) st->stream_time = g->ts;
+  if (g->ts > op->task->max_event_ts) op->task->max_event_ts = g->ts;
   gt_put(n, &st->groups, g);
   if (g->windowed) {
     int64_t d = group_deadline(n, g);

@@ -445,6 +445,7 @@ static int join_restore(sl_operator_t *op, const sl_record_t *rec) {
   j->skey = sl_strdup(skey);
   j->ts = json_integer_value(json_object_get(o, "ts"));
   j->matched = json_is_true(json_object_get(o, "m"));
+  if (j->ts > op->task->max_event_ts) op->task->max_event_ts = j->ts;
   j->done = json_is_true(json_object_get(o, "d"));
   json_t *vals = json_object_get(o, "v");
   for (int i = 0; i < nside; i++) {

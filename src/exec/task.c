@@ -84,7 +84,7 @@ int sl_task_punctuate(sl_task_t *t, int64_t now_ms) {
   int rc = 0;
   /* Only with sluice.stream.time.idle.ms: once no record came for that long,
    * stream time runs on with the wall clock from the last record's time. */
-  if (t->idle_ms <= 0 || t->last_input_wall == 0) return 0;
+  if (t->idle_ms <= 0 || t->last_input_wall == 0 || t->max_event_ts == INT64_MIN) return 0;
   int64_t idle_for = now_ms - t->last_input_wall;
   if (idle_for < t->idle_ms) return 0;
   now_ms = t->max_event_ts + idle_for;
@@ -172,6 +172,9 @@ const char *sl_query_property(const sl_query_t *q, const char *name) {
 
 int sl_task_restore(sl_task_t *t, const sl_record_t *rec) {
   int rc = 0;
+  /* Restored state counts as activity: the idle clock starts now, from the
+   * newest event time the stores hold (operators raise max_event_ts). */
+  if (t->idle_ms > 0) t->last_input_wall = sl_now_ms();
   for (int i = 0; i < t->ops.len && rc == 0; i++) {
     sl_operator_t *op = t->ops.items[i];
     const sl_pnode_t *n = op->node;

@@ -449,3 +449,31 @@ SL_TEST(engine_restart_restores_sources_queries_and_pause_state) {
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
   CHECK_INT(system(cmd), 0);
 }
+
+SL_TEST(engine_idle_stream_time_applies_to_restored_state) {
+  ENGINE_FIXTURE();
+  sl_map_put(s.props, "auto.offset.reset", sl_strdup("earliest"));
+  sl_map_put(s.props, "sluice.stream.time.idle.ms", sl_strdup("100"));
+  CHECK_INT(exec(e, &s,
+                 "CREATE STREAM S (ID INT KEY, V INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', "
+                 "PARTITIONS=1); CREATE TABLE W AS SELECT ID, COUNT(*) AS N FROM S WINDOW "
+                 "TUMBLING (SIZE 10 SECONDS, GRACE PERIOD 0 SECONDS) GROUP BY ID EMIT FINAL;"
+                 "INSERT INTO S (ROWTIME, ID, V) VALUES (1000, 1, 10);"),
+            0);
+  sl_memdriver_pump(md, &err);
+  /* A new task (a restart) restores the open window, sees no traffic, and
+   * still closes it when the idle time has passed. */
+  sl_query_t *q = sl_engine_query_at(e, 0);
+  outs_t o = {0};
+  sl_task_io_t io = {.emit = collect_emit, .emit_ctx = &o};
+  sl_task_t *t;
+  CHECK_INT(sl_task_new(q, 0, &io, &t, &err), 0);
+  feed_t f = {.t = t};
+  CHECK_INT(drv->scan_topic(drv->ctx, sl_query_changelog_topic(q, 0), feed_restore, &f, &err), 0);
+  CHECK(f.n >= 1);
+  CHECK_INT(sl_task_punctuate(t, sl_now_ms() + 20000), 0);
+  CHECK_INT(o.n, 1);
+  CHECK_STR(o.last, "{\"N\":1}");
+  sl_task_free(t);
+  ENGINE_TEARDOWN();
+}
