@@ -78,7 +78,7 @@ struct sl_kquery {
   int cpipe[2], ppipe[2]; /* wake-up pipes written by librdkafka */
   uv_poll_t cpoll, ppoll;
   uv_timer_t tick;   /* commit interval: punctuation and commits */
-  uv_timer_t resume; /* zero-delay continuation of a drain */
+  uv_idle_t resume;  /* continues a drain on the next loop iteration */
   int open_handles;
   sl_kdone_t *stopped; /* signalled once everything is closed */
   sl_ptrvec_t parts;   /* kpart_t*, the assignment */
@@ -251,7 +251,7 @@ static int kq_emit(void *ctx, const sl_record_t *rec) {
   return SL_EKAFKA;
 }
 
-static void on_resume(uv_timer_t *h);
+static void on_resume(uv_idle_t *h);
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
   sl_kquery_t *kq = opaque;
@@ -267,7 +267,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
   if (span && !kq->ledgers_gone) sl_kafka_span_release(span);
   if (kq->paused && !kq->stopping && rd_kafka_outq_len(rk) < OUTQ_LOW) {
     kq->paused = false;
-    uv_timer_start(&kq->resume, on_resume, 0, 0);
+    uv_idle_start(&kq->resume, on_resume);
   }
 }
 
@@ -585,8 +585,11 @@ static void kq_drain(sl_kquery_t *kq) {
     }
     if (budget-- <= 0) {
       /* The queue is not empty, so librdkafka will not wake us again:
-       * continue on the next loop iteration, after other queries' turns. */
-      uv_timer_start(&kq->resume, on_resume, 0, 0);
+       * continue on the next loop iteration, after other queries' turns,
+       * timers and I/O. (A zero-delay timer would not do: libuv 1.44 runs
+       * a timer re-armed from its own callback again before anything else,
+       * starving the commit tick.) */
+      uv_idle_start(&kq->resume, on_resume);
       break;
     }
     rd_kafka_message_t *m = rd_kafka_consumer_poll(kq->consumer, 0);
@@ -597,7 +600,8 @@ static void kq_drain(sl_kquery_t *kq) {
   close_span(kq);
 }
 
-static void on_resume(uv_timer_t *h) {
+static void on_resume(uv_idle_t *h) {
+  uv_idle_stop(h);
   kq_drain(h->data);
 }
 
@@ -641,6 +645,10 @@ static void on_tick(uv_timer_t *h) {
     if (rc && !kq->failed) kq_fail(kq, "punctuation failed: %s", sl_strerror(rc));
   }
   commit(kq, true);
+  /* Polling the consumer now and then, records or not, is what tells
+   * librdkafka the query is alive (max.poll.interval.ms); it also serves
+   * rebalances while the input is quiet. */
+  if (!kq->paused && !kq->failed) kq_drain(kq);
 }
 
 /* ---------------- life cycle ---------------- */
@@ -665,7 +673,7 @@ static void start_on_worker(void *arg) {
   uv_poll_init(loop, &kq->cpoll, kq->cpipe[0]);
   uv_poll_init(loop, &kq->ppoll, kq->ppipe[0]);
   uv_timer_init(loop, &kq->tick);
-  uv_timer_init(loop, &kq->resume);
+  uv_idle_init(loop, &kq->resume);
   kq->cpoll.data = kq->ppoll.data = kq->tick.data = kq->resume.data = kq;
   kq->open_handles = 4;
   uv_poll_start(&kq->cpoll, UV_READABLE, on_consumer_readable);
@@ -708,7 +716,7 @@ static void stop_on_worker(void *arg) {
   kq->stopping = true;
   uv_poll_stop(&kq->cpoll);
   uv_timer_stop(&kq->tick);
-  uv_timer_stop(&kq->resume);
+  uv_idle_stop(&kq->resume);
   if (kq->eos) {
     commit_txn(kq, false);
     if (kq->in_txn) {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kafka_int.h"
 
@@ -32,6 +33,25 @@ static rpart_t *find_rpart(rpart_t *ps, int n, const char *topic, int32_t partit
   for (int i = 0; i < n; i++)
     if (ps[i].partition == partition && !strcmp(ps[i].topic, topic)) return &ps[i];
   return NULL;
+}
+
+/* The partition's low and high watermarks. A changelog topic created a
+ * moment ago may not have a leader everywhere yet: retry for a while. */
+static rd_kafka_resp_err_t watermarks(rd_kafka_t *rk, const char *topic, int32_t partition,
+                                      int64_t *lo, int64_t *hi) {
+  int64_t deadline = sl_monotonic_ns() + (int64_t)WATERMARK_TIMEOUT_MS * 3 * 1000000;
+  for (;;) {
+    rd_kafka_resp_err_t e =
+        rd_kafka_query_watermark_offsets(rk, topic, partition, lo, hi, WATERMARK_TIMEOUT_MS);
+    bool transient = e == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+                     e == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+                     e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+                     e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION || e == RD_KAFKA_RESP_ERR__TRANSPORT ||
+                     e == RD_KAFKA_RESP_ERR__TIMED_OUT || e == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT;
+    if (!e || !transient || sl_monotonic_ns() > deadline) return e;
+    struct timespec ts = {0, 100 * 1000000};
+    nanosleep(&ts, NULL);
+  }
 }
 
 int sl_kquery_restore(sl_kdriver_t *d, sl_query_t *q, const char *group, sl_task_t **tasks,
@@ -77,8 +97,7 @@ int sl_kquery_restore(sl_kdriver_t *d, sl_query_t *q, const char *group, sl_task
     const char *topic = sl_query_changelog_topic(q, c);
     for (int i = 0; i < ntasks && !rc; i++) {
       int64_t lo = 0, hi = 0;
-      rd_kafka_resp_err_t e =
-          rd_kafka_query_watermark_offsets(rk, topic, partitions[i], &lo, &hi, WATERMARK_TIMEOUT_MS);
+      rd_kafka_resp_err_t e = watermarks(rk, topic, partitions[i], &lo, &hi);
       if (e) {
         rc = sl_error_set(err, SL_EKAFKA, -1, "cannot read the end of changelog %s[%d]: %s", topic,
                           (int)partitions[i], rd_kafka_err2str(e));
