@@ -15,22 +15,22 @@ typedef struct sl_analyze_ctx {
   const sl_source_t *(*find_source)(void *ctx, const char *name);
   const sl_type_t *(*lookup_type)(void *ctx, const char *name);
   void *ctx;
-  const sl_map_t *props;    /* effective properties (session over server), const char* values */
-  const char *query_id;     /* id the query will get (names internal topics) */
-  const char *service_id;   /* ksql.service.id */
-  bool transient;           /* a push/pull query: the result need not carry the key */
+  const sl_map_t *props;  /* effective properties (session over server), const char* values */
+  const char *query_id;   /* id the query will get (names internal topics) */
+  const char *service_id; /* ksql.service.id */
+  bool transient;         /* a push/pull query: the result need not carry the key */
 } sl_analyze_ctx_t;
 
 /* What the sink of a persistent query will be. For CSAS/CTAS the analyzer
  * fills it from the WITH clause, the properties and the source; for INSERT
  * INTO the caller passes the target and the analyzer checks compatibility. */
 typedef struct sl_sink_spec {
-  const char *name;          /* sink source name */
+  const char *name; /* sink source name */
   bool is_table;
   const char *topic;
   const char *key_format, *value_format;
   sl_serde_opts_t key_opts, value_opts;
-  int partitions, replicas;  /* 0 = from the source topic */
+  int partitions, replicas; /* 0 = from the source topic */
   const char *timestamp_column, *timestamp_format;
   sl_window_kind_t window_type;
   int64_t window_size_ms;

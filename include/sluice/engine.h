@@ -16,13 +16,13 @@ struct json_t;
 typedef struct sl_engine sl_engine_t;
 
 typedef struct sl_engine_config {
-  const char *data_dir;          /* catalog lives here; NULL = in memory only */
-  sl_topic_driver_t *driver;     /* required */
-  const sl_map_t *props;         /* server properties (ksql.* names), values const char* */
-  const char *service_id;        /* default "default_" as ksqlDB */
-  sl_plog_fn plog;               /* processing log sink (default sl_plog_default) */
+  const char *data_dir;      /* catalog lives here; NULL = in memory only */
+  sl_topic_driver_t *driver; /* required */
+  const sl_map_t *props;     /* server properties (ksql.* names), values const char* */
+  const char *service_id;    /* default "default_" as ksqlDB */
+  sl_plog_fn plog;           /* processing log sink (default sl_plog_default) */
   void *plog_ctx;
-  bool start_queries;            /* start persistent queries through the driver */
+  bool start_queries; /* start persistent queries through the driver */
 } sl_engine_config_t;
 
 /* Opens the engine: loads the catalog and (if start_queries) restarts every
@@ -39,9 +39,9 @@ void sl_session_init(sl_session_t *s);
 void sl_session_free(sl_session_t *s);
 
 typedef struct sl_exec_result {
-  struct json_t *entities;  /* JSON array of ksqlDB entities, one per statement executed */
-  int failed_index;         /* index of the failing statement, -1 if all succeeded */
-  const char *failed_text;  /* its text (valid until the next call), or NULL */
+  struct json_t *entities; /* JSON array of ksqlDB entities, one per statement executed */
+  int failed_index;        /* index of the failing statement, -1 if all succeeded */
+  const char *failed_text; /* its text (valid until the next call), or NULL */
 } sl_exec_result_t;
 
 /* Executes every statement in text in order, stopping at the first failure
@@ -73,15 +73,15 @@ typedef int (*sl_row_fn)(void *ctx, const struct json_t *row);
 typedef void (*sl_done_fn)(void *ctx, const sl_error_t *err);
 
 typedef struct sl_tquery_info {
-  const char *query_id;       /* transient query id (valid until close) */
-  struct json_t *schema;      /* {"columnNames": [...], "columnTypes": [...]} (owned by the query) */
-  bool is_pull;               /* a pull query: finishes after the current rows */
+  const char *query_id;  /* transient query id (valid until close) */
+  struct json_t *schema; /* {"columnNames": [...], "columnTypes": [...]} (owned by the query) */
+  bool is_pull;          /* a pull query: finishes after the current rows */
 } sl_tquery_info_t;
 
 /* Starts a transient SELECT (sql holds exactly one SELECT statement). */
-int sl_engine_query_start(sl_engine_t *e, const char *sql, sl_session_t *session,
-                          sl_row_fn on_row, sl_done_fn on_done, void *ctx, sl_tquery_t **out,
-                          sl_tquery_info_t *info, sl_error_t *err);
+int sl_engine_query_start(sl_engine_t *e, const char *sql, sl_session_t *session, sl_row_fn on_row,
+                          sl_done_fn on_done, void *ctx, sl_tquery_t **out, sl_tquery_info_t *info,
+                          sl_error_t *err);
 /* Stops the query (if running) and frees it; blocks until no callback runs. */
 void sl_tquery_close(sl_tquery_t *q);
 /* Stops a transient query by id (/close-query); SL_ENOTFOUND if unknown. */

@@ -19,12 +19,12 @@ typedef struct sl_header {
 /* One Kafka record as it crosses the driver boundary. Bytes are borrowed. */
 typedef struct sl_record {
   const char *topic;
-  int32_t partition;   /* -1 on emit: let the producer's partitioner choose by key */
-  int64_t offset;      /* -1 on emit */
-  int64_t timestamp;   /* ms */
-  const void *key;     /* NULL: null key */
+  int32_t partition; /* -1 on emit: let the producer's partitioner choose by key */
+  int64_t offset;    /* -1 on emit */
+  int64_t timestamp; /* ms */
+  const void *key;   /* NULL: null key */
   size_t key_len;
-  const void *value;   /* NULL: null value (tombstone) */
+  const void *value; /* NULL: null value (tombstone) */
   size_t value_len;
   const sl_header_t *headers;
   int nheaders;
@@ -39,7 +39,7 @@ typedef int (*sl_emit_fn)(void *ctx, const sl_record_t *rec);
 /* Processing-log entry: a record or row that could not be processed. */
 typedef struct sl_plog_entry {
   const char *query_id;
-  const char *kind;      /* "DESERIALIZATION_ERROR", "RECORD_PROCESSING_ERROR", "SERIALIZATION_ERROR" */
+  const char *kind; /* "DESERIALIZATION_ERROR", "RECORD_PROCESSING_ERROR", "SERIALIZATION_ERROR" */
   const char *message;
   const char *topic;
   int32_t partition;

@@ -51,8 +51,8 @@ typedef struct agg_bind {
   const sl_type_t **agg_types;
   bool windowed;
   int slot_wstart, slot_wend;
-  const char *clause;         /* "SELECT" or "HAVING" */
-  const sl_expr_t *bad;       /* first column that is neither grouped nor aggregated */
+  const char *clause;   /* "SELECT" or "HAVING" */
+  const sl_expr_t *bad; /* first column that is neither grouped nor aggregated */
 } agg_bind_t;
 
 /* Collects distinct aggregate calls; rejects nested aggregates. */
@@ -140,7 +140,9 @@ static int compile_agg_scope(const sl_expr_t *e, agg_bind_t *b, const char *clau
   return sl_expr_compile(e, &cc, out, err);
 }
 
-static int64_t dur_ms(const sl_duration_t *d) { return sl_duration_ms(d); }
+static int64_t dur_ms(const sl_duration_t *d) {
+  return sl_duration_ms(d);
+}
 
 typedef struct out_col {
   const char *name;
@@ -168,8 +170,8 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
     sl_buf_init(&nb);
     for (int i = 0; i < sel->items.len; i++) {
       const sl_select_item_t *it = sel->items.items[i];
-      if (it->expr->kind == SL_EX_COLUMN) sl_buf_printf(&nb, "%s%s", nb.len ? ", " : "",
-                                                        an_expr_text(it->expr, a));
+      if (it->expr->kind == SL_EX_COLUMN)
+        sl_buf_printf(&nb, "%s%s", nb.len ? ", " : "", an_expr_text(it->expr, a));
     }
     if (nb.len) {
       rc = sl_error_set(err, SL_ESEMANTIC, sel->offset,
@@ -187,16 +189,15 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
         what = an_expr_text(it->expr, a);
         /* ksqlDB spells COUNT(*) as COUNT(ROWTIME) here. */
         const char *star = strstr(what, "(*)");
-        if (star)
-          what = sl_arena_sprintf(a, "%.*s(ROWTIME)%s", (int)(star - what), what, star + 3);
+        if (star) what = sl_arena_sprintf(a, "%.*s(ROWTIME)%s", (int)(star - what), what, star + 3);
       }
     }
-    return sl_error_set(err, SL_ESEMANTIC, sel->offset,
-                        "%s statement does not support aggregate function [%s] without a GROUP "
-                        "BY clause.",
-                        stmt->obj == SL_OBJ_TABLE ? "CREATE TABLE AS SELECT"
-                                                  : "CREATE STREAM AS SELECT",
-                        what ? what : "");
+    return sl_error_set(
+        err, SL_ESEMANTIC, sel->offset,
+        "%s statement does not support aggregate function [%s] without a GROUP "
+        "BY clause.",
+        stmt->obj == SL_OBJ_TABLE ? "CREATE TABLE AS SELECT" : "CREATE STREAM AS SELECT",
+        what ? what : "");
   }
   if (src->window_type != SL_WIN_NONE && sel->window)
     return sl_error_set(err, SL_ESEMANTIC, sel->window->offset,
@@ -226,9 +227,9 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
     }
     for (int k = 0; k < j; k++)
       if (an_expr_eq(gast[k], g))
-        return sl_error_set(err, SL_ESEMANTIC, g->offset, "Duplicate GROUP BY expression: %s",
-                            an_expr_text(an_qualify(g, sc->alias ? sc->alias : sc->src_name, a),
-                                         a));
+        return sl_error_set(
+            err, SL_ESEMANTIC, g->offset, "Duplicate GROUP BY expression: %s",
+            an_expr_text(an_qualify(g, sc->alias ? sc->alias : sc->src_name, a), a));
     gast[j] = g;
     if ((rc = an_compile(g, sc, ax, a, "GROUP BY", &gcx[j], err))) return rc;
     gtypes[j] = sl_cexpr_type(gcx[j]);
@@ -289,9 +290,9 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
       sl_ptrvec_push(&argx, x);
     }
     ag->nargs = n;
-    if (src->is_table && (!strcmp(f->name, "MIN") || !strcmp(f->name, "MAX") ||
-                          !strcmp(f->name, "LATEST_BY_OFFSET") ||
-                          !strcmp(f->name, "EARLIEST_BY_OFFSET"))) {
+    if (src->is_table &&
+        (!strcmp(f->name, "MIN") || !strcmp(f->name, "MAX") ||
+         !strcmp(f->name, "LATEST_BY_OFFSET") || !strcmp(f->name, "EARLIEST_BY_OFFSET"))) {
       rc = sl_error_set(err, SL_ESEMANTIC, c->offset,
                         "The aggregation functions LATEST_BY_OFFSET, MIN and MAX cannot be "
                         "applied to a table source, only to a stream source.");
@@ -305,8 +306,10 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
       sl_buf_init(&tb);
       for (int k = 0; k < n; k++) {
         if (k) sl_buf_puts(&tb, ", ");
-        if (ag->arg_types[k]) sl_type_format(ag->arg_types[k], &tb);
-        else sl_buf_puts(&tb, "null");
+        if (ag->arg_types[k])
+          sl_type_format(ag->arg_types[k], &tb);
+        else
+          sl_buf_puts(&tb, "null");
       }
       rc = sl_error_set(err, SL_ESEMANTIC, c->offset,
                         "Function '%s' does not accept parameters (%s).", f->name,
@@ -357,8 +360,8 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
                                  .ns = SL_NS_KEY};
   for (int i = 0; i < argx.len; i++) {
     const sl_type_t *t = sl_cexpr_type(argx.items[i]);
-    pre->cols[ng + i] = (sl_column_t){.name = sl_arena_sprintf(a, "A%d", i),
-                                      .type = t ? t : &sl_type_string, .ns = SL_NS_VALUE};
+    pre->cols[ng + i] = (sl_column_t){
+        .name = sl_arena_sprintf(a, "A%d", i), .type = t ? t : &sl_type_string, .ns = SL_NS_VALUE};
   }
 
   /* Repartition unless a stream is grouped by exactly its key columns. */
@@ -370,9 +373,9 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
   sl_serde_opts_t vopts = {.delimiter = ',', .wrap_single = true};
   sl_pnode_t *agg_input = gb;
   if (!by_key) {
-    const char *topic = sl_arena_sprintf(a, "_confluent-ksql-%squery_%s-Aggregate-GroupBy-repartition",
-                                         ax->service_id ? ax->service_id : "default_",
-                                         ax->query_id ? ax->query_id : "transient");
+    const char *topic = sl_arena_sprintf(
+        a, "_confluent-ksql-%squery_%s-Aggregate-GroupBy-repartition",
+        ax->service_id ? ax->service_id : "default_", ax->query_id ? ax->query_id : "transient");
     sl_pnode_t *rs = sl_arena_alloc(a, sizeof *rs);
     rs->kind = SL_PN_SINK;
     rs->internal = true;
@@ -420,9 +423,9 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
   ag->group_types = sl_arena_alloc(a, sizeof(void *) * (size_t)(ng + 1));
   for (int j = 0; j < ng; j++) ag->group_types[j] = pre->cols[j].type;
   if (ax->query_id && plan->nchangelog < 4) {
-    ag->changelog_topic = sl_arena_sprintf(
-        a, "_confluent-ksql-%squery_%s-Aggregate-Aggregate-Materialize-changelog",
-        ax->service_id ? ax->service_id : "default_", ax->query_id);
+    ag->changelog_topic =
+        sl_arena_sprintf(a, "_confluent-ksql-%squery_%s-Aggregate-Aggregate-Materialize-changelog",
+                         ax->service_id ? ax->service_id : "default_", ax->query_id);
     plan->changelog_topics[plan->nchangelog++] = ag->changelog_topic;
   }
   if (sel->window) {
@@ -439,9 +442,15 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
       goto out;
     }
   }
-  agg_bind_t b = {.src_scope = sc, .ngroup = ng, .group_ast = gast, .group_types = gtypes,
-                  .nagg = nagg, .agg_ast = aast, .agg_types = atypes,
-                  .windowed = sel->window != NULL, .slot_wstart = ng + nagg,
+  agg_bind_t b = {.src_scope = sc,
+                  .ngroup = ng,
+                  .group_ast = gast,
+                  .group_types = gtypes,
+                  .nagg = nagg,
+                  .agg_ast = aast,
+                  .agg_types = atypes,
+                  .windowed = sel->window != NULL,
+                  .slot_wstart = ng + nagg,
                   .slot_wend = ng + nagg + 1};
   sl_pnode_t *cur = ag;
   if (sel->having) {
@@ -517,9 +526,12 @@ int an_aggregate(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
       rc = cerr.code;
       goto out;
     }
-    if (it->alias) o->name = it->alias->name;
-    else if (e->kind == SL_EX_COLUMN) o->name = e->name->name;
-    else if (e->kind == SL_EX_DEREF) o->name = e->name->name;
+    if (it->alias)
+      o->name = it->alias->name;
+    else if (e->kind == SL_EX_COLUMN)
+      o->name = e->name->name;
+    else if (e->kind == SL_EX_DEREF)
+      o->name = e->name->name;
   }
   if (bad.len) {
     rc = sl_error_set(err, SL_ESEMANTIC, sel->offset,

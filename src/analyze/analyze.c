@@ -65,7 +65,6 @@ int sl_parse_delimiter(const char *s, const char *which, char *out, sl_error_t *
 
 /* ---------------- scopes and name resolution ---------------- */
 
-
 static int resolve_column(void *ctx, const sl_expr_t *e, int *slot, const sl_type_t **type,
                           sl_error_t *err) {
   scope_t *sc = ctx;
@@ -105,8 +104,8 @@ static int resolve_column(void *ctx, const sl_expr_t *e, int *slot, const sl_typ
   }
   if (!strcmp(name, "WINDOWSTART") || !strcmp(name, "WINDOWEND")) {
     if (!strcmp(sc->clause, "WHERE"))
-      return sl_error_set(err, SL_ESEMANTIC, e->offset, "Error in WHERE expression: Unknown column %s.",
-                          name);
+      return sl_error_set(err, SL_ESEMANTIC, e->offset,
+                          "Error in WHERE expression: Unknown column %s.", name);
     if (!strcmp(sc->clause, "GROUP BY") || !strcmp(sc->clause, "AGGREGATE"))
       return sl_error_set(err, SL_ESEMANTIC, e->offset,
                           "Window bounds column %s can only be used in the SELECT clause of "
@@ -132,7 +131,7 @@ static const sl_type_t *lookup_type_cb(void *ctx, const char *name) {
 }
 
 int an_compile(const sl_expr_t *e, scope_t *sc, const sl_analyze_ctx_t *ax, sl_arena_t *a,
-                   const char *clause, sl_cexpr_t **out, sl_error_t *err) {
+               const char *clause, sl_cexpr_t **out, sl_error_t *err) {
   sc->clause = clause;
   if (sc->set_clause) sc->set_clause(sc->resolve_ctx, clause);
   sl_compile_ctx_t cc = {.arena = a,
@@ -147,7 +146,9 @@ int an_compile(const sl_expr_t *e, scope_t *sc, const sl_analyze_ctx_t *ax, sl_a
 
 /* ---------------- source node ---------------- */
 
-static const char *effective_format(const char *f) { return f ? f : "KAFKA"; }
+static const char *effective_format(const char *f) {
+  return f ? f : "KAFKA";
+}
 
 int sl_plan_source_node(const sl_source_t *s, sl_arena_t *a, sl_pnode_t **out, sl_error_t *err) {
   sl_pnode_t *n = sl_arena_alloc(a, sizeof *n);
@@ -249,11 +250,11 @@ typedef struct out_item {
 
 /* A key of the result: a source key column, or a PARTITION BY expression. */
 typedef struct key_expr {
-  const sl_expr_t *ast;  /* PARTITION BY expression, NULL for a source key column */
+  const sl_expr_t *ast; /* PARTITION BY expression, NULL for a source key column */
   sl_cexpr_t *cx;
-  int src_slot;          /* source column slot when the key is a bare column, else -1 */
-  const char *name;      /* default column name */
-  const char *display;   /* how messages show it */
+  int src_slot;        /* source column slot when the key is a bare column, else -1 */
+  const char *name;    /* default column name */
+  const char *display; /* how messages show it */
 } key_expr_t;
 
 void an_join_names(sl_buf_t *b, const char **names, int n, const char *last_sep) {
@@ -277,7 +278,8 @@ bool an_expr_eq(const sl_expr_t *a, const sl_expr_t *b) {
   if ((a->text || b->text) && (!a->text || !b->text || strcmp(a->text, b->text) != 0)) return false;
   if (a->kind != SL_EX_COLUMN && !ident_eq(a->qualifier, b->qualifier)) return false;
   if (!ident_eq(a->name, b->name)) return false;
-  if (!an_expr_eq(a->left, b->left) || !an_expr_eq(a->right, b->right) || !an_expr_eq(a->third, b->third))
+  if (!an_expr_eq(a->left, b->left) || !an_expr_eq(a->right, b->right) ||
+      !an_expr_eq(a->third, b->third))
     return false;
   if (a->args.len != b->args.len || a->whens.len != b->whens.len || a->names.len != b->names.len)
     return false;
@@ -402,8 +404,7 @@ static int build_keys(const sl_select_t *sel, scope_t *sc, const sl_analyze_ctx_
   return 0;
 }
 
-static int match_key(const sl_expr_t *e, const sl_pnode_t *src, const key_expr_t *keys,
-                     int nkeys) {
+static int match_key(const sl_expr_t *e, const sl_pnode_t *src, const key_expr_t *keys, int nkeys) {
   for (int j = 0; j < nkeys; j++) {
     if (keys[j].ast && an_expr_eq(keys[j].ast, e)) return j;
     if (!keys[j].ast && e->kind == SL_EX_COLUMN && keys[j].src_slot >= 0 &&
@@ -446,8 +447,11 @@ static int expand_items(const sl_select_t *sel, scope_t *sc, const sl_analyze_ct
        * key columns, the value columns not used as keys, then the old keys. */
       if (partitioned) {
         for (int j = 0; j < nkeys; j++) {
-          items[n] = (out_item_t){.name = keys[j].name, .ast = keys[j].ast, .cx = keys[j].cx,
-                                  .key_idx = j, .offset = e->offset};
+          items[n] = (out_item_t){.name = keys[j].name,
+                                  .ast = keys[j].ast,
+                                  .cx = keys[j].cx,
+                                  .key_idx = j,
+                                  .offset = e->offset};
           n++;
         }
       }
@@ -533,7 +537,7 @@ const char *an_prop_get(const sl_map_t *props, const char *name) {
 }
 
 int an_fill_sink_spec(const sl_stmt_t *st, const sl_source_t *src, const sl_analyze_ctx_t *ax,
-                          int nkey, sl_arena_t *a, sl_sink_spec_t *spec, sl_error_t *err) {
+                      int nkey, sl_arena_t *a, sl_sink_spec_t *spec, sl_error_t *err) {
   const sl_list_t *props = &st->props;
   spec->name = st->name.name;
   spec->is_table = st->obj == SL_OBJ_TABLE;
@@ -546,8 +550,9 @@ int an_fill_sink_spec(const sl_stmt_t *st, const sl_source_t *src, const sl_anal
   const char *kf = (p = sl_props_find(props, "KEY_FORMAT")) ? sl_prop_text(p) : NULL;
   const char *vf = (p = sl_props_find(props, "VALUE_FORMAT")) ? sl_prop_text(p) : NULL;
   if (fmt && (kf || vf))
-    return sl_error_set(err, SL_ESEMANTIC, st->offset,
-                        "Cannot supply both 'FORMAT' and 'KEY_FORMAT' or 'VALUE_FORMAT' properties");
+    return sl_error_set(
+        err, SL_ESEMANTIC, st->offset,
+        "Cannot supply both 'FORMAT' and 'KEY_FORMAT' or 'VALUE_FORMAT' properties");
   if (fmt) kf = vf = fmt;
   if (nkey == 0 && kf && !fmt)
     return sl_error_set(err, SL_ESEMANTIC, st->offset,
@@ -581,8 +586,8 @@ int an_fill_sink_spec(const sl_stmt_t *st, const sl_source_t *src, const sl_anal
       sl_streq_ci(src->value_format, "DELIMITED"))
     spec->value_opts.delimiter = src->value_opts.delimiter ? src->value_opts.delimiter : ',';
   if ((p = sl_props_find(props, "VALUE_DELIMITER"))) {
-    int rc = sl_parse_delimiter(sl_prop_text(p), "VALUE_DELIMITER", &spec->value_opts.delimiter,
-                                err);
+    int rc =
+        sl_parse_delimiter(sl_prop_text(p), "VALUE_DELIMITER", &spec->value_opts.delimiter, err);
     if (rc) return rc;
   }
   if ((p = sl_props_find(props, "KEY_DELIMITER"))) {
@@ -639,9 +644,9 @@ static int check_reserved_names(const sl_select_t *sel, bool windowed_agg, sl_er
       if (windowed_agg && (!strcmp(name, "WINDOWSTART") || !strcmp(name, "WINDOWEND"))) continue;
     }
     if (name && an_is_reserved_output(name))
-      return sl_error_set(err, SL_ESEMANTIC, off,
-                          "Reserved column name in select: `%s`. Please remove or alias the column.",
-                          name);
+      return sl_error_set(
+          err, SL_ESEMANTIC, off,
+          "Reserved column name in select: `%s`. Please remove or alias the column.", name);
   }
   return 0;
 }
@@ -707,7 +712,8 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
   plan->sources = sl_arena_alloc(a, sizeof(sl_pnode_t *));
   plan->sources[0] = srcn;
 
-  scope_t sc = {.src = srcn, .src_name = src->name,
+  scope_t sc = {.src = srcn,
+                .src_name = src->name,
                 .alias = sel->from->alias ? sel->from->alias->name : NULL};
   sl_pnode_t *top = srcn;
   if (sel->where) {
@@ -839,9 +845,8 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
       if (items[i].key_idx == k) {
         pj->key_only[o] = reads_only_keys(items[i].ast, srcn);
         pj->exprs[o] = items[i].cx;
-        pj->out_schema->cols[o++] = (sl_column_t){.name = items[i].name,
-                                                  .type = sl_cexpr_type(items[i].cx),
-                                                  .ns = SL_NS_KEY};
+        pj->out_schema->cols[o++] = (sl_column_t){
+            .name = items[i].name, .type = sl_cexpr_type(items[i].cx), .ns = SL_NS_KEY};
       }
   for (int i = 0; i < nitems; i++) {
     if (items[i].key_idx >= 0) continue;
@@ -857,16 +862,15 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
         sl_buf_t b;
         sl_buf_init(&b);
         sl_type_format(t, &b);
-        rc = sl_error_set(err, SL_ESEMANTIC, items[i].offset,
-                          "Duplicate value columns found in schema: `%s` %s", items[i].name,
-                          b.data);
+        rc =
+            sl_error_set(err, SL_ESEMANTIC, items[i].offset,
+                         "Duplicate value columns found in schema: `%s` %s", items[i].name, b.data);
         sl_buf_free(&b);
         goto fail;
       }
     }
     pj->exprs[o] = items[i].cx;
-    pj->out_schema->cols[o++] = (sl_column_t){.name = items[i].name, .type = t,
-                                              .ns = SL_NS_VALUE};
+    pj->out_schema->cols[o++] = (sl_column_t){.name = items[i].name, .type = t, .ns = SL_NS_VALUE};
   }
   plan->out_schema = pj->out_schema;
 
@@ -928,8 +932,8 @@ int an_sink_node(const sl_stmt_t *stmt, const sl_source_t *target, const sl_sour
   if ((rc = sl_serde_new(nkey ? spec->key_format : "NONE", cols, nkey, true, &spec->key_opts, a,
                          &sk->sink_key_serde, err)))
     return rc;
-  if ((rc = sl_serde_new(spec->value_format, cols + nkey, nout - nkey, false, &spec->value_opts,
-                         a, &sk->sink_value_serde, err)))
+  if ((rc = sl_serde_new(spec->value_format, cols + nkey, nout - nkey, false, &spec->value_opts, a,
+                         &sk->sink_value_serde, err)))
     return rc;
   if (spec->timestamp_column) {
     int i = sl_schema_find(pj->out_schema, spec->timestamp_column);
@@ -954,13 +958,13 @@ void sl_plan_free(sl_plan_t *p) {
 
 static const char *node_name(sl_pnode_kind_t k) {
   switch (k) {
-  case SL_PN_SOURCE: return "Source";
-  case SL_PN_FILTER: return "Filter";
-  case SL_PN_PROJECT: return "Project";
-  case SL_PN_SINK: return "Sink";
-  case SL_PN_GROUPBY: return "GroupBy";
-  case SL_PN_AGGREGATE: return "Aggregate";
-  case SL_PN_JOIN: return "Join";
+    case SL_PN_SOURCE: return "Source";
+    case SL_PN_FILTER: return "Filter";
+    case SL_PN_PROJECT: return "Project";
+    case SL_PN_SINK: return "Sink";
+    case SL_PN_GROUPBY: return "GroupBy";
+    case SL_PN_AGGREGATE: return "Aggregate";
+    case SL_PN_JOIN: return "Join";
   }
   return "?";
 }
@@ -968,19 +972,19 @@ static const char *node_name(sl_pnode_kind_t k) {
 static void explain_node(const sl_pnode_t *n, int depth, sl_buf_t *out) {
   sl_buf_printf(out, "%*s> [ %s ]", depth * 2, "", node_name(n->kind));
   switch (n->kind) {
-  case SL_PN_SOURCE: sl_buf_printf(out, " topic: %s", n->topic); break;
-  case SL_PN_FILTER: sl_buf_printf(out, " %s", n->predicate_text ? n->predicate_text : ""); break;
-  case SL_PN_PROJECT: {
-    sl_buf_puts(out, " | Schema: ");
-    sl_schema_format(n->out_schema, out);
-    break;
-  }
-  case SL_PN_SINK: sl_buf_printf(out, " topic: %s", n->sink_topic); break;
-  case SL_PN_GROUPBY: sl_buf_printf(out, " keys: %d", n->ngroup); break;
-  case SL_PN_AGGREGATE:
-    for (int i = 0; i < n->nagg; i++) sl_buf_printf(out, "%s%s", i ? ", " : " ", n->aggs[i].name);
-    break;
-  case SL_PN_JOIN: break;
+    case SL_PN_SOURCE: sl_buf_printf(out, " topic: %s", n->topic); break;
+    case SL_PN_FILTER: sl_buf_printf(out, " %s", n->predicate_text ? n->predicate_text : ""); break;
+    case SL_PN_PROJECT: {
+      sl_buf_puts(out, " | Schema: ");
+      sl_schema_format(n->out_schema, out);
+      break;
+    }
+    case SL_PN_SINK: sl_buf_printf(out, " topic: %s", n->sink_topic); break;
+    case SL_PN_GROUPBY: sl_buf_printf(out, " keys: %d", n->ngroup); break;
+    case SL_PN_AGGREGATE:
+      for (int i = 0; i < n->nagg; i++) sl_buf_printf(out, "%s%s", i ? ", " : " ", n->aggs[i].name);
+      break;
+    case SL_PN_JOIN: break;
   }
   sl_buf_putc(out, '\n');
   if (n->input) explain_node(n->input, depth + 1, out);

@@ -21,9 +21,9 @@
 /* One source taking part in a join. */
 typedef struct member {
   const sl_source_t *src;
-  sl_pnode_t *node;     /* its source node (schema, pseudo-column slots) */
-  const char *alias;    /* alias or source name */
-  int base;             /* first slot of its row within its side's row */
+  sl_pnode_t *node;  /* its source node (schema, pseudo-column slots) */
+  const char *alias; /* alias or source name */
+  int base;          /* first slot of its row within its side's row */
 } member_t;
 
 /* An input of one join: a single source, or (on the left of the second and
@@ -31,21 +31,21 @@ typedef struct member {
 typedef struct side {
   member_t *m;
   int nm;
-  int width;            /* slots of the side's rows */
-  int base;             /* first slot of this side in the join row */
-  sl_pnode_t *node;     /* what produces the side's rows */
+  int width;        /* slots of the side's rows */
+  int base;         /* first slot of this side in the join row */
+  sl_pnode_t *node; /* what produces the side's rows */
   bool is_table;
 } side_t;
 
 typedef struct jscope {
   side_t *s[2];
-  int only;             /* -1: both sides visible; 0/1: one side's own row */
-  int key_slot;         /* slot of the join key */
+  int only;     /* -1: both sides visible; 0/1: one side's own row */
+  int key_slot; /* slot of the join key */
   const sl_type_t *key_type;
   bool synthetic;
-  const char *key_name;  /* name of the synthetic key: ROWKEY, or ROWKEY_n if taken */
+  const char *key_name; /* name of the synthetic key: ROWKEY, or ROWKEY_n if taken */
   const char *clause;
-  int refs[2];          /* columns referenced per side (for ON analysis) */
+  int refs[2]; /* columns referenced per side (for ON analysis) */
 } jscope_t;
 
 static int member_col(const member_t *mb, const char *name, int *slot, const sl_type_t **t) {
@@ -57,12 +57,18 @@ static int member_col(const member_t *mb, const char *name, int *slot, const sl_
     return 0;
   }
   int sl;
-  if (!strcmp(name, "ROWTIME")) sl = n->slot_rowtime, *t = &sl_type_bigint;
-  else if (!strcmp(name, "ROWPARTITION")) sl = n->slot_rowpartition, *t = &sl_type_int;
-  else if (!strcmp(name, "ROWOFFSET")) sl = n->slot_rowoffset, *t = &sl_type_bigint;
-  else if (!strcmp(name, "WINDOWSTART") && n->window_type) sl = n->slot_wstart, *t = &sl_type_bigint;
-  else if (!strcmp(name, "WINDOWEND") && n->window_type) sl = n->slot_wend, *t = &sl_type_bigint;
-  else return -1;
+  if (!strcmp(name, "ROWTIME"))
+    sl = n->slot_rowtime, *t = &sl_type_bigint;
+  else if (!strcmp(name, "ROWPARTITION"))
+    sl = n->slot_rowpartition, *t = &sl_type_int;
+  else if (!strcmp(name, "ROWOFFSET"))
+    sl = n->slot_rowoffset, *t = &sl_type_bigint;
+  else if (!strcmp(name, "WINDOWSTART") && n->window_type)
+    sl = n->slot_wstart, *t = &sl_type_bigint;
+  else if (!strcmp(name, "WINDOWEND") && n->window_type)
+    sl = n->slot_wend, *t = &sl_type_bigint;
+  else
+    return -1;
   *slot = mb->base + sl;
   return 0;
 }
@@ -77,7 +83,9 @@ static const member_t *side_member(const side_t *s, const char *q) {
   return NULL;
 }
 
-static bool side_named(const side_t *s, const char *q) { return side_member(s, q) != NULL; }
+static bool side_named(const side_t *s, const char *q) {
+  return side_member(s, q) != NULL;
+}
 
 /* A column of the side by unqualified name: the first member that has it. */
 static int side_col(const side_t *s, const char *name, int *slot, const sl_type_t **t,
@@ -164,8 +172,12 @@ static int jcompile(const sl_expr_t *e, jscope_t *js, const char *clause, int on
                     sl_error_t *err) {
   js->clause = clause;
   js->only = only;
-  sl_compile_ctx_t cc = {.arena = a, .resolve = jresolve, .resolve_ctx = js,
-                         .lookup_type = ax->lookup_type, .lookup_ctx = ax->ctx, .nslots = nslots};
+  sl_compile_ctx_t cc = {.arena = a,
+                         .resolve = jresolve,
+                         .resolve_ctx = js,
+                         .lookup_type = ax->lookup_type,
+                         .lookup_ctx = ax->ctx,
+                         .nslots = nslots};
   return sl_expr_compile(e, &cc, out, err);
 }
 
@@ -200,10 +212,10 @@ static const sl_ident_t *bad_qualifier(const sl_expr_t *e, side_t *l, side_t *r)
 
 static const char *join_word(sl_join_kind_t k) {
   switch (k) {
-  case SL_JOIN_LEFT: return "LEFT [OUTER]";
-  case SL_JOIN_RIGHT: return "RIGHT [OUTER]";
-  case SL_JOIN_FULL: return "[FULL] OUTER";
-  default: return "[INNER]";
+    case SL_JOIN_LEFT: return "LEFT [OUTER]";
+    case SL_JOIN_RIGHT: return "RIGHT [OUTER]";
+    case SL_JOIN_FULL: return "[FULL] OUTER";
+    default: return "[INNER]";
   }
 }
 
@@ -240,7 +252,8 @@ static int repartition_side(side_t *s, const sl_expr_t *on, const char *which, b
   pj->out_schema->ncols = nc + 1;
   pj->out_schema->cols = sl_arena_alloc(a, sizeof(sl_column_t) * (size_t)(nc + 1));
   pj->exprs[0] = kx;
-  pj->out_schema->cols[0] = (sl_column_t){.name = "JOINKEY", .type = sl_cexpr_type(kx), .ns = SL_NS_KEY};
+  pj->out_schema->cols[0] =
+      (sl_column_t){.name = "JOINKEY", .type = sl_cexpr_type(kx), .ns = SL_NS_KEY};
   sl_schema_t *inner = sl_arena_alloc(a, sizeof *inner);
   inner->ncols = nc;
   inner->cols = sl_arena_alloc(a, sizeof(sl_column_t) * (size_t)(nc + 1));
@@ -253,13 +266,12 @@ static int repartition_side(side_t *s, const sl_expr_t *on, const char *which, b
     pj->out_schema->cols[i + 1] = c;
     inner->cols[i] = c;
   }
-  const char *topic =
-      which ? sl_arena_sprintf(a, "_confluent-ksql-%squery_%s-Join-%s-repartition",
-                               ax->service_id ? ax->service_id : "default_",
-                               ax->query_id ? ax->query_id : "transient", which)
-            : sl_arena_sprintf(a, "_confluent-ksql-%squery_%s-Join-repartition",
-                               ax->service_id ? ax->service_id : "default_",
-                               ax->query_id ? ax->query_id : "transient");
+  const char *topic = which ? sl_arena_sprintf(a, "_confluent-ksql-%squery_%s-Join-%s-repartition",
+                                               ax->service_id ? ax->service_id : "default_",
+                                               ax->query_id ? ax->query_id : "transient", which)
+                            : sl_arena_sprintf(a, "_confluent-ksql-%squery_%s-Join-repartition",
+                                               ax->service_id ? ax->service_id : "default_",
+                                               ax->query_id ? ax->query_id : "transient");
   sl_serde_opts_t kopts = {.delimiter = ','}, vopts = {.delimiter = ',', .wrap_single = true};
   sl_pnode_t *rs = sl_arena_alloc(a, sizeof *rs);
   rs->kind = SL_PN_SINK;
@@ -300,7 +312,7 @@ static int repartition_side(side_t *s, const sl_expr_t *on, const char *which, b
 typedef struct jitem {
   const char *name;
   sl_cexpr_t *cx;
-  int key_idx;   /* index into key candidates, 99 for the synthetic key, or -1 */
+  int key_idx; /* index into key candidates, 99 for the synthetic key, or -1 */
   int offset;
 } jitem_t;
 
@@ -314,8 +326,8 @@ static side_t *primitive_side(sl_arena_t *a, const sl_source_t *src, const sl_re
   side_t *s = sl_arena_alloc(a, sizeof *s);
   s->m = sl_arena_alloc(a, sizeof(member_t));
   s->nm = 1;
-  s->m[0] = (member_t){.src = src, .node = node,
-                       .alias = rel->alias ? rel->alias->name : src->name, .base = 0};
+  s->m[0] = (member_t){
+      .src = src, .node = node, .alias = rel->alias ? rel->alias->name : src->name, .base = 0};
   s->width = node->nslots;
   s->node = node;
   s->is_table = src->is_table;
@@ -338,9 +350,12 @@ static int one_join(const sl_join_t *jn, side_t *L, side_t *R, bool first,
   const sl_source_t *ls = L->m[0].src, *rsrc = R->m[0].src;
   const char *la = L->m[0].alias, *ra = R->m[0].alias;
   int shape;
-  if (!L->is_table && !R->is_table) shape = SL_JOIN_SS;
-  else if (!L->is_table && R->is_table) shape = SL_JOIN_ST;
-  else if (L->is_table && R->is_table) shape = SL_JOIN_TT;
+  if (!L->is_table && !R->is_table)
+    shape = SL_JOIN_SS;
+  else if (!L->is_table && R->is_table)
+    shape = SL_JOIN_ST;
+  else if (L->is_table && R->is_table)
+    shape = SL_JOIN_TT;
   else
     return sl_error_set(err, SL_ESEMANTIC, jn->offset,
                         "Invalid join order: table-stream joins are not supported; only "
@@ -414,8 +429,8 @@ static int one_join(const sl_join_t *jn, side_t *L, side_t *R, bool first,
   }
   *key_type = lt ? lt : rt;
   if (an_type_has_map(*key_type)) {
-    const char *kn = le->kind == SL_EX_COLUMN ? sl_arena_sprintf(a, "%s_%s", la, le->name->name)
-                                              : "ROWKEY";
+    const char *kn =
+        le->kind == SL_EX_COLUMN ? sl_arena_sprintf(a, "%s_%s", la, le->name->name) : "ROWKEY";
     return an_map_key_error(kn, *key_type, on->offset, err);
   }
   const sl_pnode_t *ln0 = L->m[0].node, *rn0 = R->m[0].node;
@@ -524,8 +539,8 @@ static int one_join(const sl_join_t *jn, side_t *L, side_t *R, bool first,
   if (first && (rc = repartition_side(L, le, shape == SL_JOIN_ST ? NULL : lname, lp_differs,
                                       lp_differs ? rp : 0, ax, plan, &js, 0, &lin, err)))
     return rc;
-  if ((rc = repartition_side(R, re, rname, fmt_differs || rp_differs, rp_differs ? lp : 0, ax,
-                             plan, &js, 1, &rin, err)))
+  if ((rc = repartition_side(R, re, rname, fmt_differs || rp_differs, rp_differs ? lp : 0, ax, plan,
+                             &js, 1, &rin, err)))
     return rc;
   sl_pnode_t *j = sl_arena_alloc(a, sizeof *j);
   j->kind = SL_PN_JOIN;
@@ -545,23 +560,23 @@ static int one_join(const sl_join_t *jn, side_t *L, side_t *R, bool first,
     char suffix[16] = "";
     if (join_no) snprintf(suffix, sizeof suffix, "-%d", join_no);
     if (shape == SL_JOIN_TT) {
-      j->changelog_topic = sl_arena_sprintf(
-          a, "_confluent-ksql-%squery_%s-KafkaTopic_Left-Reduce%s-changelog", svc, ax->query_id,
-          suffix);
+      j->changelog_topic =
+          sl_arena_sprintf(a, "_confluent-ksql-%squery_%s-KafkaTopic_Left-Reduce%s-changelog", svc,
+                           ax->query_id, suffix);
       plan->changelog_topics[plan->nchangelog++] = j->changelog_topic;
     }
     if (shape != SL_JOIN_SS) {
-      j->changelog_topic2 = sl_arena_sprintf(
-          a, "_confluent-ksql-%squery_%s-KafkaTopic_Right-Reduce%s-changelog", svc, ax->query_id,
-          suffix);
+      j->changelog_topic2 =
+          sl_arena_sprintf(a, "_confluent-ksql-%squery_%s-KafkaTopic_Right-Reduce%s-changelog", svc,
+                           ax->query_id, suffix);
       plan->changelog_topics[plan->nchangelog++] = j->changelog_topic2;
     } else {
-      j->changelog_topic = sl_arena_sprintf(
-          a, "_confluent-ksql-%squery_%s-KSTREAM-JOINTHIS%s-store-changelog", svc, ax->query_id,
-          suffix);
-      j->changelog_topic2 = sl_arena_sprintf(
-          a, "_confluent-ksql-%squery_%s-KSTREAM-JOINOTHER%s-store-changelog", svc, ax->query_id,
-          suffix);
+      j->changelog_topic =
+          sl_arena_sprintf(a, "_confluent-ksql-%squery_%s-KSTREAM-JOINTHIS%s-store-changelog", svc,
+                           ax->query_id, suffix);
+      j->changelog_topic2 =
+          sl_arena_sprintf(a, "_confluent-ksql-%squery_%s-KSTREAM-JOINOTHER%s-store-changelog", svc,
+                           ax->query_id, suffix);
       plan->changelog_topics[plan->nchangelog++] = j->changelog_topic;
       plan->changelog_topics[plan->nchangelog++] = j->changelog_topic2;
     }
@@ -591,8 +606,7 @@ static int one_join(const sl_join_t *jn, side_t *L, side_t *R, bool first,
       mb = NULL;
     }
     if (mb)
-      cands[(*ncand)++] =
-          (cand_t){L->base + sl, an_expr_text(an_qualify(le, mb->alias, a), a)};
+      cands[(*ncand)++] = (cand_t){L->base + sl, an_expr_text(an_qualify(le, mb->alias, a), a)};
   }
   if (re->kind == SL_EX_COLUMN && *ncand < 16 && !fk) {
     int sl;
@@ -677,8 +691,8 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
     side_t *R = prim[i + 1];
     R->base = L->width;
     const sl_expr_t *le = NULL, *re = NULL;
-    if ((rc = one_join(jn, L, R, i == 0, ax, plan, i, prev_keys, nprev, cands, &ncand,
-                       &synthetic, &key_type, &j, &le, &re, err)))
+    if ((rc = one_join(jn, L, R, i == 0, ax, plan, i, prev_keys, nprev, cands, &ncand, &synthetic,
+                       &key_type, &j, &le, &re, err)))
       goto fail;
     if (nprev < 31) prev_keys[nprev++] = le;
     if (nprev < 31) prev_keys[nprev++] = re;
@@ -731,8 +745,12 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
     aggregating = an_has_aggregate(((sl_select_item_t *)sel->items.items[i])->expr);
   if (aggregating) {
     js.only = -1;
-    scope_t sc = {.src = L->m[0].node, .src_name = L->m[0].src->name, .alias = L->m[0].alias,
-                  .resolve = jresolve, .resolve_ctx = &js, .nslots = nrow,
+    scope_t sc = {.src = L->m[0].node,
+                  .src_name = L->m[0].src->name,
+                  .alias = L->m[0].alias,
+                  .resolve = jresolve,
+                  .resolve_ctx = &js,
+                  .nslots = nrow,
                   .set_clause = jset_clause};
     if ((rc = an_aggregate(stmt, target, srcs[0], &sc, top, ax, plan, spec, err))) goto fail;
     *plan_out = plan;
@@ -969,9 +987,8 @@ int an_join(const sl_stmt_t *stmt, const sl_source_t *target, const sl_analyze_c
     items[key_item].cx = kx;
   }
   pj->exprs[0] = items[key_item].cx;
-  pj->out_schema->cols[0] = (sl_column_t){.name = items[key_item].name,
-                                          .type = sl_cexpr_type(items[key_item].cx),
-                                          .ns = SL_NS_KEY};
+  pj->out_schema->cols[0] = (sl_column_t){
+      .name = items[key_item].name, .type = sl_cexpr_type(items[key_item].cx), .ns = SL_NS_KEY};
   int o = 1;
   for (int i = 0; i < ni; i++) {
     if (i == key_item) continue;

@@ -23,10 +23,14 @@ static const char *prop_or(const sl_list_t *props, const char *name, const char 
 }
 
 static int parse_window_type(const char *s, sl_window_kind_t *out) {
-  if (sl_streq_ci(s, "TUMBLING")) *out = SL_WIN_TUMBLING;
-  else if (sl_streq_ci(s, "HOPPING")) *out = SL_WIN_HOPPING;
-  else if (sl_streq_ci(s, "SESSION")) *out = SL_WIN_SESSION;
-  else return -1;
+  if (sl_streq_ci(s, "TUMBLING"))
+    *out = SL_WIN_TUMBLING;
+  else if (sl_streq_ci(s, "HOPPING"))
+    *out = SL_WIN_HOPPING;
+  else if (sl_streq_ci(s, "SESSION"))
+    *out = SL_WIN_SESSION;
+  else
+    return -1;
   return 0;
 }
 
@@ -36,17 +40,21 @@ static int parse_duration_text(const char *s, int64_t *ms, sl_error_t *err) {
   char unit[32] = {0};
   if (!s || sscanf(s, "%lld %31s", &n, unit) != 2)
     return sl_error_set(err, SL_ESEMANTIC, -1,
-                        "Configuration WINDOW_SIZE is invalid: Invalid duration: '%s'",
-                        s ? s : "");
+                        "Configuration WINDOW_SIZE is invalid: Invalid duration: '%s'", s ? s : "");
   sl_upper_inplace(unit);
   size_t ul = strlen(unit);
   if (ul > 1 && unit[ul - 1] == 'S') unit[ul - 1] = 0;
   int64_t mult;
-  if (!strcmp(unit, "MILLISECOND")) mult = 1;
-  else if (!strcmp(unit, "SECOND")) mult = 1000;
-  else if (!strcmp(unit, "MINUTE")) mult = 60000;
-  else if (!strcmp(unit, "HOUR")) mult = 3600000;
-  else if (!strcmp(unit, "DAY")) mult = 86400000;
+  if (!strcmp(unit, "MILLISECOND"))
+    mult = 1;
+  else if (!strcmp(unit, "SECOND"))
+    mult = 1000;
+  else if (!strcmp(unit, "MINUTE"))
+    mult = 60000;
+  else if (!strcmp(unit, "HOUR"))
+    mult = 3600000;
+  else if (!strcmp(unit, "DAY"))
+    mult = 86400000;
   else {
     char up[32];
     snprintf(up, sizeof up, "%s", unit);
@@ -67,10 +75,11 @@ static int resolve_formats(stmt_ctx_t *c, bool has_key, const char **kf, const c
   const char *k = prop_or(props, "KEY_FORMAT", NULL);
   const char *v = prop_or(props, "VALUE_FORMAT", NULL);
   if (fmt && (k || v))
-    return sl_error_set(err, SL_ESEMANTIC, c->st->offset,
-                        "Cannot supply both 'FORMAT' and 'KEY_FORMAT' or 'VALUE_FORMAT' properties, "
-                        "as 'FORMAT' sets both key and value formats. Either use just 'FORMAT', or "
-                        "use 'KEY_FORMAT' and 'VALUE_FORMAT'.");
+    return sl_error_set(
+        err, SL_ESEMANTIC, c->st->offset,
+        "Cannot supply both 'FORMAT' and 'KEY_FORMAT' or 'VALUE_FORMAT' properties, "
+        "as 'FORMAT' sets both key and value formats. Either use just 'FORMAT', or "
+        "use 'KEY_FORMAT' and 'VALUE_FORMAT'.");
   if (fmt) k = v = fmt;
   if (!k) {
     k = sl_map_get(c->props, "ksql.persistence.default.format.key");
@@ -129,8 +138,10 @@ static int validate_serdes(sl_source_t *s, sl_error_t *err) {
   sl_column_t *kc = sl_arena_alloc(&tmp, sizeof(sl_column_t) * (size_t)(n + 1));
   sl_column_t *vc = sl_arena_alloc(&tmp, sizeof(sl_column_t) * (size_t)(n + 1));
   for (int i = 0; i < n; i++) {
-    if (s->schema->cols[i].ns == SL_NS_KEY) kc[nk++] = s->schema->cols[i];
-    else if (s->schema->cols[i].ns == SL_NS_VALUE) vc[nv++] = s->schema->cols[i];
+    if (s->schema->cols[i].ns == SL_NS_KEY)
+      kc[nk++] = s->schema->cols[i];
+    else if (s->schema->cols[i].ns == SL_NS_VALUE)
+      vc[nv++] = s->schema->cols[i];
   }
   sl_serde_t *sd;
   int rc = sl_serde_new(nk ? s->key_format : "NONE", kc, nk, true, &s->key_opts, &tmp, &sd, err);
@@ -277,10 +288,10 @@ int sl_exec_create_source(stmt_ctx_t *c, sl_error_t *err) {
       col->name = sl_arena_strdup(a, n);
       if ((rc = sl_type_from_ast(cd->type, a, sl_engine_lookup_type, e, &col->type, err)))
         goto fail;
-      col->ns = key                                   ? SL_NS_KEY
-                : cd->constraint == SL_COL_HEADERS    ? SL_NS_HEADERS
-                : cd->constraint == SL_COL_HEADER     ? SL_NS_HEADER
-                                                      : SL_NS_VALUE;
+      col->ns = key                                ? SL_NS_KEY
+                : cd->constraint == SL_COL_HEADERS ? SL_NS_HEADERS
+                : cd->constraint == SL_COL_HEADER  ? SL_NS_HEADER
+                                                   : SL_NS_VALUE;
       if (cd->header_key) col->header_key = sl_arena_strdup(a, cd->header_key);
       if (key) nkey++;
     }
@@ -419,8 +430,11 @@ static int register_query(stmt_ctx_t *c, sl_query_t *q, sl_error_t *err) {
       if (i) sl_buf_putc(&srcs, ',');
       sl_buf_puts(&srcs, q->source_names[i]);
     }
-    sl_query_info_t qi = {.id = q->id, .statement = q->statement, .sink = q->sink,
-                          .sources = srcs.data ? srcs.data : "", .state = q->state,
+    sl_query_info_t qi = {.id = q->id,
+                          .statement = q->statement,
+                          .sink = q->sink,
+                          .sources = srcs.data ? srcs.data : "",
+                          .state = q->state,
                           .props_json = pj};
     int rc = sl_catalog_put_query(e->catalog, &qi, err);
     sl_buf_free(&srcs);
@@ -499,7 +513,8 @@ int sl_exec_create_as_select(stmt_ctx_t *c, sl_error_t *err) {
   free(qid);
   qid = NULL;
   if (!e->restoring) {
-    if ((rc = ensure_topic(c, spec.topic, partitions, spec.replicas, true, &actual, err))) goto fail;
+    if ((rc = ensure_topic(c, spec.topic, partitions, spec.replicas, true, &actual, err)))
+      goto fail;
     if ((rc = create_internal_topics(c, plan, from ? from->partitions : partitions, err)))
       goto fail;
     s = sl_source_new();
@@ -525,8 +540,8 @@ int sl_exec_create_as_select(stmt_ctx_t *c, sl_error_t *err) {
     s->query_id = sl_arena_strdup(&s->arena, qid);
     if ((rc = sl_engine_persist_source(e, s, err))) goto fail;
   }
-  sl_query_t *q = query_new(c, qid, plan, spec.name, spec.topic,
-                            from ? from->partitions : partitions);
+  sl_query_t *q =
+      query_new(c, qid, plan, spec.name, spec.topic, from ? from->partitions : partitions);
   qid = NULL;
   plan = NULL;
   if ((rc = register_query(c, q, err))) {
@@ -603,8 +618,7 @@ int sl_exec_insert_select(stmt_ctx_t *c, sl_error_t *err) {
     return rc;
   }
   char *qid = new_query_id(c, "INSERTQUERY", NULL, err);
-  sl_query_t *q = query_new(c, qid, plan, target->name, target->topic,
-                            from ? from->partitions : 1);
+  sl_query_t *q = query_new(c, qid, plan, target->name, target->topic, from ? from->partitions : 1);
   if ((rc = register_query(c, q, err)) || (rc = sl_engine_log_command(c, err))) {
     sl_map_remove(e->queries, q->id);
     sl_query_free(q);
@@ -681,14 +695,14 @@ int sl_exec_insert_values(stmt_ctx_t *c, sl_error_t *err) {
   }
   if (ncols != st->values.len)
     return sl_error_set(err, SL_ESEMANTIC, st->offset,
-                        "Expected a value for each column. Expected Columns: %d. Got %d",
-                        ncols, st->values.len);
+                        "Expected a value for each column. Expected Columns: %d. Got %d", ncols,
+                        st->values.len);
   sl_value_t *row = sl_arena_alloc(a, sizeof(sl_value_t) * (size_t)(sc->ncols + 1));
   for (int k = 0; k < sc->ncols; k++) row[k] = sl_null();
   int64_t ts = sl_now_ms();
   for (int i = 0; i < ncols; i++) {
-    sl_compile_ctx_t cc = {.arena = a, .resolve = no_columns, .lookup_type = sl_engine_lookup_type,
-                           .lookup_ctx = e};
+    sl_compile_ctx_t cc = {
+        .arena = a, .resolve = no_columns, .lookup_type = sl_engine_lookup_type, .lookup_ctx = e};
     sl_cexpr_t *cx;
     int rc = sl_expr_compile(st->values.items[i], &cc, &cx, err);
     if (rc) return rc;
@@ -730,8 +744,10 @@ int sl_exec_insert_values(stmt_ctx_t *c, sl_error_t *err) {
   sl_value_t *vv = sl_arena_alloc(a, sizeof(sl_value_t) * (size_t)(sc->ncols + 1));
   int nk = 0, nv = 0;
   for (int k = 0; k < sc->ncols; k++) {
-    if (sc->cols[k].ns == SL_NS_KEY) kc[nk] = sc->cols[k], kv[nk++] = row[k];
-    else if (sc->cols[k].ns == SL_NS_VALUE) vc[nv] = sc->cols[k], vv[nv++] = row[k];
+    if (sc->cols[k].ns == SL_NS_KEY)
+      kc[nk] = sc->cols[k], kv[nk++] = row[k];
+    else if (sc->cols[k].ns == SL_NS_VALUE)
+      vc[nv] = sc->cols[k], vv[nv++] = row[k];
   }
   sl_serde_t *ks, *vs;
   int rc = sl_serde_new(nk ? s->key_format : "NONE", kc, nk, true, &s->key_opts, a, &ks, err);
@@ -744,9 +760,14 @@ int sl_exec_insert_values(stmt_ctx_t *c, sl_error_t *err) {
   if (!null_key) rc = sl_serde_encode(ks, kv, &kb, err);
   if (rc == 0) rc = sl_serde_encode(vs, vv, &vb, err);
   if (rc == 0) {
-    sl_record_t rec = {.topic = s->topic, .partition = -1, .offset = -1, .timestamp = ts,
-                       .key = null_key ? NULL : (kb.data ? kb.data : ""), .key_len = kb.len,
-                       .value = vb.data ? vb.data : "", .value_len = vb.len};
+    sl_record_t rec = {.topic = s->topic,
+                       .partition = -1,
+                       .offset = -1,
+                       .timestamp = ts,
+                       .key = null_key ? NULL : (kb.data ? kb.data : ""),
+                       .key_len = kb.len,
+                       .value = vb.data ? vb.data : "",
+                       .value_len = vb.len};
     rc = e->driver->produce(e->driver->ctx, &rec, err);
   }
   sl_buf_free(&kb);
@@ -783,9 +804,9 @@ int sl_exec_drop(stmt_ctx_t *c, sl_error_t *err) {
     sl_map_remove(e->types, st->name.name);
     sl_arena_free(&ct->arena);
     free(ct);
-    c->entity = sl_entity_status(c, sl_arena_sprintf(c->arena, "type/%s/drop", st->name.name),
-                                 sl_arena_sprintf(c->arena, "Dropped type '%s'", st->name.name),
-                                 NULL);
+    c->entity =
+        sl_entity_status(c, sl_arena_sprintf(c->arena, "type/%s/drop", st->name.name),
+                         sl_arena_sprintf(c->arena, "Dropped type '%s'", st->name.name), NULL);
     return 0;
   }
   bool is_table = st->obj == SL_OBJ_TABLE;
@@ -865,8 +886,7 @@ int sl_exec_terminate(stmt_ctx_t *c, sl_error_t *err) {
     while (sl_map_next(e->queries, &it, &k, &v))
       if (sl_streq_ci(k, st->name.name)) q = v;
     if (!q)
-      return sl_error_set(err, SL_ENOTFOUND, st->name.offset, "Unknown queryId: %s",
-                          st->name.name);
+      return sl_error_set(err, SL_ENOTFOUND, st->name.offset, "Unknown queryId: %s", st->name.name);
     sl_ptrvec_push(&victims, q);
   }
   int rc = sl_engine_log_command(c, err);
@@ -914,11 +934,11 @@ int sl_exec_pause_resume(stmt_ctx_t *c, sl_error_t *err) {
     return sl_error_set(err, SL_ENOTFOUND, st->name.offset, "Unknown queryId: %s", st->name.name);
   int rc = sl_engine_log_command(c, err);
   if (rc) return rc;
-  c->entity = sl_entity_status(
-      c,
-      sl_arena_sprintf(c->arena, "%s/%s/execute", pause ? "pause" : "resume",
-                       st->all ? "ALL" : st->name.name),
-      pause ? "Query paused." : "Query resumed.", NULL);
+  c->entity =
+      sl_entity_status(c,
+                       sl_arena_sprintf(c->arena, "%s/%s/execute", pause ? "pause" : "resume",
+                                        st->all ? "ALL" : st->name.name),
+                       pause ? "Query paused." : "Query resumed.", NULL);
   return 0;
 }
 

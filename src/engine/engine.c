@@ -43,7 +43,9 @@ const sl_source_t *sl_engine_find_source(sl_engine_t *e, const char *name) {
   return sl_engine_source(e, name);
 }
 
-int sl_engine_source_count(sl_engine_t *e) { return sl_map_count(e->sources); }
+int sl_engine_source_count(sl_engine_t *e) {
+  return sl_map_count(e->sources);
+}
 
 const sl_source_t *sl_engine_source_at(sl_engine_t *e, int i) {
   int it = 0, k = 0;
@@ -53,9 +55,13 @@ const sl_source_t *sl_engine_source_at(sl_engine_t *e, int i) {
   return NULL;
 }
 
-sl_topic_driver_t *sl_engine_driver(sl_engine_t *e) { return e->driver; }
+sl_topic_driver_t *sl_engine_driver(sl_engine_t *e) {
+  return e->driver;
+}
 
-int sl_engine_query_count(sl_engine_t *e) { return sl_map_count(e->queries); }
+int sl_engine_query_count(sl_engine_t *e) {
+  return sl_map_count(e->queries);
+}
 
 sl_query_t *sl_engine_query_at(sl_engine_t *e, int i) {
   int it = 0, k = 0;
@@ -306,8 +312,7 @@ static int restore(sl_engine_t *e, sl_error_t *err) {
     sl_arena_init(&ct->arena, 1024);
     sl_type_ast_t *ta;
     rc = sl_parse_type(sqls.items[i], &ct->arena, &ta, err);
-    if (rc == 0)
-      rc = sl_type_from_ast(ta, &ct->arena, sl_engine_lookup_type, e, &ct->type, err);
+    if (rc == 0) rc = sl_type_from_ast(ta, &ct->arena, sl_engine_lookup_type, e, &ct->type, err);
     if (rc == 0) {
       sl_map_put(e->types, names.items[i], ct);
     } else {
@@ -387,8 +392,12 @@ static void engine_plog(void *ctx, const sl_plog_entry_t *en) {
   char *txt = o ? json_dumps(o, JSON_COMPACT) : NULL;
   json_decref(o);
   if (!txt) return;
-  sl_record_t rec = {.topic = e->plog_topic, .partition = -1, .offset = -1,
-                     .timestamp = sl_now_ms(), .value = txt, .value_len = strlen(txt)};
+  sl_record_t rec = {.topic = e->plog_topic,
+                     .partition = -1,
+                     .offset = -1,
+                     .timestamp = sl_now_ms(),
+                     .value = txt,
+                     .value_len = strlen(txt)};
   sl_error_t err;
   sl_error_clear(&err);
   pthread_mutex_lock(&e->plog_lock);

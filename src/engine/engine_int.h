@@ -15,25 +15,25 @@
 struct sl_engine {
   sl_catalog_t *catalog;
   sl_topic_driver_t *driver;
-  sl_map_t *props;          /* server properties: name -> malloc'd value */
+  sl_map_t *props; /* server properties: name -> malloc'd value */
   char *service_id;
-  sl_plog_fn plog;          /* what tasks call: user_plog plus the processing-log topic */
+  sl_plog_fn plog; /* what tasks call: user_plog plus the processing-log topic */
   void *plog_ctx;
-  sl_plog_fn user_plog;     /* the configured sink (stderr/file by default) */
+  sl_plog_fn user_plog; /* the configured sink (stderr/file by default) */
   void *user_plog_ctx;
-  char *plog_topic;         /* topic behind SLUICE_PROCESSING_LOG, or NULL */
+  char *plog_topic; /* topic behind SLUICE_PROCESSING_LOG, or NULL */
   pthread_mutex_t plog_lock;
   bool start_queries;
-  sl_map_t *sources;        /* name -> sl_source_t* (insertion order = creation order) */
-  sl_map_t *queries;        /* id -> sl_query_t* */
-  sl_map_t *types;          /* name -> custom_type_t* */
+  sl_map_t *sources; /* name -> sl_source_t* (insertion order = creation order) */
+  sl_map_t *queries; /* id -> sl_query_t* */
+  sl_map_t *types;   /* name -> custom_type_t* */
   int64_t next_query_id;
   int64_t command_seq;
-  bool restoring;           /* replaying the catalog: no topic creation, no logging */
+  bool restoring;               /* replaying the catalog: no topic creation, no logging */
   const char *restore_query_id; /* id to reuse for the query being restored */
-  bool restore_paused;      /* the query being restored was paused */
-  sl_map_t *tqueries;       /* running transient queries: id -> sl_tquery_t* */
-  pthread_mutex_t tq_lock;  /* guards tqueries (closed from any thread) */
+  bool restore_paused;          /* the query being restored was paused */
+  sl_map_t *tqueries;           /* running transient queries: id -> sl_tquery_t* */
+  pthread_mutex_t tq_lock;      /* guards tqueries (closed from any thread) */
 };
 
 typedef struct custom_type {
@@ -46,10 +46,10 @@ typedef struct stmt_ctx {
   sl_engine_t *e;
   sl_session_t *session;
   const sl_stmt_t *st;
-  sl_arena_t *arena;       /* statement arena (holds the syntax tree) */
-  bool *adopted;           /* set when a query took ownership of the arena */
-  sl_map_t *props;         /* effective properties: session over server (borrowed values) */
-  json_t *entity;          /* result entity, set by the handler */
+  sl_arena_t *arena; /* statement arena (holds the syntax tree) */
+  bool *adopted;     /* set when a query took ownership of the arena */
+  sl_map_t *props;   /* effective properties: session over server (borrowed values) */
+  json_t *entity;    /* result entity, set by the handler */
 } stmt_ctx_t;
 
 /* Entities. */

@@ -15,10 +15,10 @@ static json_t *entity(stmt_ctx_t *c, const char *type) {
 
 static const char *window_name(sl_window_kind_t w) {
   switch (w) {
-  case SL_WIN_TUMBLING: return "TUMBLING";
-  case SL_WIN_HOPPING: return "HOPPING";
-  case SL_WIN_SESSION: return "SESSION";
-  default: return NULL;
+    case SL_WIN_TUMBLING: return "TUMBLING";
+    case SL_WIN_HOPPING: return "HOPPING";
+    case SL_WIN_SESSION: return "SESSION";
+    default: return NULL;
   }
 }
 
@@ -26,11 +26,11 @@ static const char *window_name(sl_window_kind_t w) {
 static json_t *schema_json(const sl_type_t *t) {
   const char *name;
   switch (t->kind) {
-  case SL_T_INT: name = "INTEGER"; break;
-  case SL_T_ARRAY: name = "ARRAY"; break;
-  case SL_T_MAP: name = "MAP"; break;
-  case SL_T_STRUCT: name = "STRUCT"; break;
-  default: name = sl_type_kind_name(t->kind);
+    case SL_T_INT: name = "INTEGER"; break;
+    case SL_T_ARRAY: name = "ARRAY"; break;
+    case SL_T_MAP: name = "MAP"; break;
+    case SL_T_STRUCT: name = "STRUCT"; break;
+    default: name = sl_type_kind_name(t->kind);
   }
   json_t *o = json_pack("{s:s}", "type", name);
   if (t->kind == SL_T_STRUCT) {
@@ -42,14 +42,13 @@ static json_t *schema_json(const sl_type_t *t) {
   } else {
     json_object_set_new(o, "fields", json_null());
   }
-  json_object_set_new(o, "memberSchema",
-                      (t->kind == SL_T_ARRAY || t->kind == SL_T_MAP) ? schema_json(t->elem)
-                                                                     : json_null());
+  json_object_set_new(
+      o, "memberSchema",
+      (t->kind == SL_T_ARRAY || t->kind == SL_T_MAP) ? schema_json(t->elem) : json_null());
   if (t->kind == SL_T_DECIMAL) {
     json_object_set_new(o, "parameters",
-                        json_pack("{s:o, s:o}", "precision",
-                                  json_sprintf("%d", t->precision), "scale",
-                                  json_sprintf("%d", t->scale)));
+                        json_pack("{s:o, s:o}", "precision", json_sprintf("%d", t->precision),
+                                  "scale", json_sprintf("%d", t->scale)));
   }
   return o;
 }
@@ -59,7 +58,8 @@ static json_t *fields_json(const sl_source_t *s) {
   for (int i = 0; i < s->schema->ncols; i++) {
     const sl_column_t *col = &s->schema->cols[i];
     json_t *f = json_pack("{s:s, s:o}", "name", col->name, "schema", schema_json(col->type));
-    if (col->ns == SL_NS_KEY) json_object_set_new(f, "type", json_string(s->is_table ? "PRIMARY_KEY" : "KEY"));
+    if (col->ns == SL_NS_KEY)
+      json_object_set_new(f, "type", json_string(s->is_table ? "PRIMARY_KEY" : "KEY"));
     else if (col->ns == SL_NS_HEADERS || col->ns == SL_NS_HEADER)
       json_object_set_new(f, "type", json_string("HEADER"));
     json_array_append_new(fs, f);
@@ -69,9 +69,8 @@ static json_t *fields_json(const sl_source_t *s) {
 
 static json_t *source_summary(const sl_source_t *s) {
   return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "type", s->is_table ? "TABLE" : "STREAM",
-                   "name", s->name, "topic", s->topic, "keyFormat", s->key_format,
-                   "valueFormat", s->value_format, "isWindowed",
-                   s->window_type != SL_WIN_NONE);
+                   "name", s->name, "topic", s->topic, "keyFormat", s->key_format, "valueFormat",
+                   s->value_format, "isWindowed", s->window_type != SL_WIN_NONE);
 }
 
 /* ksqlDB-style runtime figures of a query, e.g.
@@ -83,7 +82,8 @@ static void query_stats(const sl_query_t *q, sl_buf_t *stats, sl_buf_t *errs) {
   int64_t last = __atomic_load_n(&q->last_in_ms, __ATOMIC_RELAXED);
   double secs = (double)(sl_now_ms() - q->created_ms) / 1000.0;
   if (secs <= 0) secs = 1;
-  sl_buf_printf(stats, "consumer-messages-per-sec: %.2f consumer-total-messages: %lld "
+  sl_buf_printf(stats,
+                "consumer-messages-per-sec: %.2f consumer-total-messages: %lld "
                 "producer-total-messages: %lld",
                 (double)in / secs, (long long)in, (long long)out);
   if (last > 0) {
@@ -116,14 +116,14 @@ static json_t *query_description(sl_query_t *q) {
     json_array_append_new(fields, f);
     sl_buf_free(&tb);
   }
-  json_t *qd = json_pack(
-      "{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:{}, s:s, s:s, s:s, s:s, s:{s:s}}", "id", q->id,
-      "statementText", q->statement, "windowType", json_null(), "fields", fields, "sources", srcs,
-      "sinks", q->sink ? json_pack("[s]", q->sink) : json_array(), "topology",
-      plan.data ? plan.data : "", "executionPlan", plan.data ? plan.data : "",
-      "overriddenProperties", "state", q->state, "queryType",
-      q->persistent ? "PERSISTENT" : "PUSH", "statistics", stats.data ? stats.data : "",
-      "errorStats", errs.data ? errs.data : "", "ksqlHostQueryStatus", "local", q->state);
+  json_t *qd =
+      json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:{}, s:s, s:s, s:s, s:s, s:{s:s}}", "id",
+                q->id, "statementText", q->statement, "windowType", json_null(), "fields", fields,
+                "sources", srcs, "sinks", q->sink ? json_pack("[s]", q->sink) : json_array(),
+                "topology", plan.data ? plan.data : "", "executionPlan", plan.data ? plan.data : "",
+                "overriddenProperties", "state", q->state, "queryType",
+                q->persistent ? "PERSISTENT" : "PUSH", "statistics", stats.data ? stats.data : "",
+                "errorStats", errs.data ? errs.data : "", "ksqlHostQueryStatus", "local", q->state);
   sl_buf_free(&plan);
   sl_buf_free(&stats);
   sl_buf_free(&errs);
@@ -131,10 +131,9 @@ static json_t *query_description(sl_query_t *q) {
 }
 
 static json_t *query_summary(sl_query_t *q) {
-  json_t *o = json_pack("{s:s, s:[], s:[], s:s, s:{s:i}, s:s, s:s}", "queryString",
-                        q->statement, "sinks", "sinkKafkaTopics", "id", q->id, "statusCount",
-                        q->state, 1, "queryType", q->persistent ? "PERSISTENT" : "PUSH", "state",
-                        q->state);
+  json_t *o = json_pack("{s:s, s:[], s:[], s:s, s:{s:i}, s:s, s:s}", "queryString", q->statement,
+                        "sinks", "sinkKafkaTopics", "id", q->id, "statusCount", q->state, 1,
+                        "queryType", q->persistent ? "PERSISTENT" : "PUSH", "state", q->state);
   if (q->sink) {
     json_array_append_new(json_object_get(o, "sinks"), json_string(q->sink));
     json_array_append_new(json_object_get(o, "sinkKafkaTopics"), json_string(q->sink_topic));
@@ -184,116 +183,116 @@ int sl_exec_show(stmt_ctx_t *c, sl_error_t *err) {
   sl_engine_t *e = c->e;
   json_t *o;
   switch (c->st->show) {
-  case SL_SHOW_STREAMS:
-  case SL_SHOW_TABLES: {
-    bool tables = c->st->show == SL_SHOW_TABLES;
-    o = entity(c, tables ? "tables" : "streams");
-    json_t *arr = json_array();
-    int it = 0;
-    void *v;
-    while (sl_map_next(e->sources, &it, NULL, &v)) {
-      const sl_source_t *s = v;
-      if (s->is_table != tables) continue;
-      json_array_append_new(arr, c->st->extended ? source_description(c, s, true)
-                                                 : source_summary(s));
-    }
-    json_object_set_new(o, c->st->extended ? "sourceDescriptions" : (tables ? "tables" : "streams"),
-                        arr);
-    if (c->st->extended) json_object_set_new(o, "@type", json_string("source_descriptions"));
-    break;
-  }
-  case SL_SHOW_QUERIES: {
-    bool ext = c->st->extended;
-    o = entity(c, ext ? "query_descriptions" : "queries");
-    json_t *arr = json_array();
-    int it = 0;
-    void *v;
-    while (sl_map_next(e->queries, &it, NULL, &v))
-      json_array_append_new(arr, ext ? query_description(v) : query_summary(v));
-    json_object_set_new(o, ext ? "queryDescriptions" : "queries", arr);
-    break;
-  }
-  case SL_SHOW_TOPICS:
-  case SL_SHOW_ALL_TOPICS: {
-    o = entity(c, "kafka_topics");
-    json_t *arr = json_array();
-    sl_ptrvec_t names = {0};
-    int rc = e->driver->list_topics(e->driver->ctx, &names, err);
-    if (rc) {
-      json_decref(o);
-      json_decref(arr);
-      return rc;
-    }
-    for (int i = 0; i < names.len; i++) {
-      const char *n = names.items[i];
-      if (c->st->show == SL_SHOW_TOPICS && n[0] == '_') {
-        free(names.items[i]);
-        continue;
+    case SL_SHOW_STREAMS:
+    case SL_SHOW_TABLES: {
+      bool tables = c->st->show == SL_SHOW_TABLES;
+      o = entity(c, tables ? "tables" : "streams");
+      json_t *arr = json_array();
+      int it = 0;
+      void *v;
+      while (sl_map_next(e->sources, &it, NULL, &v)) {
+        const sl_source_t *s = v;
+        if (s->is_table != tables) continue;
+        json_array_append_new(arr,
+                              c->st->extended ? source_description(c, s, true) : source_summary(s));
       }
-      int parts = e->driver->topic_partitions(e->driver->ctx, n);
-      json_t *ri = json_array();
-      for (int p = 0; p < parts; p++) json_array_append_new(ri, json_integer(1));
-      json_array_append_new(arr, json_pack("{s:s, s:o}", "name", n, "replicaInfo", ri));
-      free(names.items[i]);
+      json_object_set_new(
+          o, c->st->extended ? "sourceDescriptions" : (tables ? "tables" : "streams"), arr);
+      if (c->st->extended) json_object_set_new(o, "@type", json_string("source_descriptions"));
+      break;
     }
-    sl_ptrvec_free(&names);
-    json_object_set_new(o, "topics", arr);
-    break;
-  }
-  case SL_SHOW_PROPERTIES: {
-    o = entity(c, "properties");
-    json_t *arr = json_array();
-    int it = 0;
-    const char *k;
-    void *v;
-    while (sl_map_next(c->props, &it, &k, &v))
-      json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "name", k, "scope", "KSQL", "value",
-                                           (const char *)v));
-    json_object_set_new(o, "properties", arr);
-    json_object_set_new(o, "overwrittenProperties", json_array());
-    json_object_set_new(o, "defaultProperties", json_array());
-    break;
-  }
-  case SL_SHOW_FUNCTIONS: {
-    o = entity(c, "function_names");
-    json_t *arr = json_array();
-    for (int i = 0; i < sl_function_count(); i++) {
-      const sl_function_t *f = sl_function_at(i);
-      const char *type = f->kind == SL_FN_AGGREGATE ? "AGGREGATE"
-                         : f->kind == SL_FN_TABLE   ? "TABLE"
-                                                    : "SCALAR";
-      json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "name", f->name, "category",
-                                           f->category ? f->category : "OTHER", "type", type));
+    case SL_SHOW_QUERIES: {
+      bool ext = c->st->extended;
+      o = entity(c, ext ? "query_descriptions" : "queries");
+      json_t *arr = json_array();
+      int it = 0;
+      void *v;
+      while (sl_map_next(e->queries, &it, NULL, &v))
+        json_array_append_new(arr, ext ? query_description(v) : query_summary(v));
+      json_object_set_new(o, ext ? "queryDescriptions" : "queries", arr);
+      break;
     }
-    json_object_set_new(o, "functions", arr);
-    break;
-  }
-  case SL_SHOW_TYPES: {
-    o = entity(c, "type_list");
-    json_t *types = json_object();
-    int it = 0;
-    const char *k;
-    void *v;
-    while (sl_map_next(e->types, &it, &k, &v))
-      json_object_set_new(types, k, schema_json(((custom_type_t *)v)->type));
-    json_object_set_new(o, "types", types);
-    break;
-  }
-  case SL_SHOW_VARIABLES: {
-    o = entity(c, "variables");
-    json_t *arr = json_array();
-    if (c->session && c->session->vars) {
+    case SL_SHOW_TOPICS:
+    case SL_SHOW_ALL_TOPICS: {
+      o = entity(c, "kafka_topics");
+      json_t *arr = json_array();
+      sl_ptrvec_t names = {0};
+      int rc = e->driver->list_topics(e->driver->ctx, &names, err);
+      if (rc) {
+        json_decref(o);
+        json_decref(arr);
+        return rc;
+      }
+      for (int i = 0; i < names.len; i++) {
+        const char *n = names.items[i];
+        if (c->st->show == SL_SHOW_TOPICS && n[0] == '_') {
+          free(names.items[i]);
+          continue;
+        }
+        int parts = e->driver->topic_partitions(e->driver->ctx, n);
+        json_t *ri = json_array();
+        for (int p = 0; p < parts; p++) json_array_append_new(ri, json_integer(1));
+        json_array_append_new(arr, json_pack("{s:s, s:o}", "name", n, "replicaInfo", ri));
+        free(names.items[i]);
+      }
+      sl_ptrvec_free(&names);
+      json_object_set_new(o, "topics", arr);
+      break;
+    }
+    case SL_SHOW_PROPERTIES: {
+      o = entity(c, "properties");
+      json_t *arr = json_array();
       int it = 0;
       const char *k;
       void *v;
-      while (sl_map_next(c->session->vars, &it, &k, &v))
-        json_array_append_new(arr, json_pack("{s:s, s:s}", "name", k, "value", (const char *)v));
+      while (sl_map_next(c->props, &it, &k, &v))
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "name", k, "scope", "KSQL", "value",
+                                             (const char *)v));
+      json_object_set_new(o, "properties", arr);
+      json_object_set_new(o, "overwrittenProperties", json_array());
+      json_object_set_new(o, "defaultProperties", json_array());
+      break;
     }
-    json_object_set_new(o, "variables", arr);
-    break;
-  }
-  default:
-    return sl_error_set(err, SL_EUNSUPPORTED, c->st->offset, "Connectors are not supported.");
+    case SL_SHOW_FUNCTIONS: {
+      o = entity(c, "function_names");
+      json_t *arr = json_array();
+      for (int i = 0; i < sl_function_count(); i++) {
+        const sl_function_t *f = sl_function_at(i);
+        const char *type = f->kind == SL_FN_AGGREGATE ? "AGGREGATE"
+                           : f->kind == SL_FN_TABLE   ? "TABLE"
+                                                      : "SCALAR";
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "name", f->name, "category",
+                                             f->category ? f->category : "OTHER", "type", type));
+      }
+      json_object_set_new(o, "functions", arr);
+      break;
+    }
+    case SL_SHOW_TYPES: {
+      o = entity(c, "type_list");
+      json_t *types = json_object();
+      int it = 0;
+      const char *k;
+      void *v;
+      while (sl_map_next(e->types, &it, &k, &v))
+        json_object_set_new(types, k, schema_json(((custom_type_t *)v)->type));
+      json_object_set_new(o, "types", types);
+      break;
+    }
+    case SL_SHOW_VARIABLES: {
+      o = entity(c, "variables");
+      json_t *arr = json_array();
+      if (c->session && c->session->vars) {
+        int it = 0;
+        const char *k;
+        void *v;
+        while (sl_map_next(c->session->vars, &it, &k, &v))
+          json_array_append_new(arr, json_pack("{s:s, s:s}", "name", k, "value", (const char *)v));
+      }
+      json_object_set_new(o, "variables", arr);
+      break;
+    }
+    default:
+      return sl_error_set(err, SL_EUNSUPPORTED, c->st->offset, "Connectors are not supported.");
   }
   c->entity = o;
   return 0;
@@ -335,9 +334,10 @@ int sl_exec_describe_function(stmt_ctx_t *c, sl_error_t *err) {
   json_object_set_new(o, "author", json_string("sluice"));
   json_object_set_new(o, "version", json_string(""));
   json_object_set_new(o, "path", json_string("internal"));
-  json_object_set_new(o, "type", json_string(f->kind == SL_FN_AGGREGATE ? "AGGREGATE"
-                                             : f->kind == SL_FN_TABLE   ? "TABLE"
-                                                                        : "SCALAR"));
+  json_object_set_new(o, "type",
+                      json_string(f->kind == SL_FN_AGGREGATE ? "AGGREGATE"
+                                  : f->kind == SL_FN_TABLE   ? "TABLE"
+                                                             : "SCALAR"));
   json_t *fns = json_array();
   const char *sig = f->signatures ? f->signatures : "";
   while (*sig) {

@@ -27,7 +27,7 @@ struct sl_tquery {
   sl_done_fn on_done;
   void *ctx;
   json_t *schema;
-  int64_t limit;      /* -1: none */
+  int64_t limit; /* -1: none */
   int64_t count;
   atomic_bool stopped;
   bool is_pull;
@@ -36,7 +36,7 @@ struct sl_tquery {
   pthread_t thread;
   bool thread_started;
   sl_task_t *task;
-  sl_map_t *latest;   /* table pull: key text -> json_t* row (NULL entries removed) */
+  sl_map_t *latest; /* table pull: key text -> json_t* row (NULL entries removed) */
   pthread_mutex_t lock;
   struct print_state *print; /* PRINT: its state */
 };
@@ -97,7 +97,8 @@ static int pull_row(void *ctx, const sl_row_t *row) {
   int nkey = sl_schema_key_count(tq->q->plan->out_schema);
   json_t *k = json_array();
   const sl_schema_t *sc = tq->q->plan->out_schema;
-  for (int i = 0; i < nkey; i++) json_array_append_new(k, sl_value_to_json(&row->v[i], sc->cols[i].type));
+  for (int i = 0; i < nkey; i++)
+    json_array_append_new(k, sl_value_to_json(&row->v[i], sc->cols[i].type));
   if (row->windowed) {
     json_array_append_new(k, json_integer(row->wstart));
     json_array_append_new(k, json_integer(row->wend));
@@ -106,8 +107,10 @@ static int pull_row(void *ctx, const sl_row_t *row) {
   json_decref(k);
   json_t *old = sl_map_get(tq->latest, ks);
   if (old) json_decref(old);
-  if (row->tombstone) sl_map_remove(tq->latest, ks);
-  else sl_map_put(tq->latest, ks, row_json(tq, row)); /* in place: first-seen order */
+  if (row->tombstone)
+    sl_map_remove(tq->latest, ks);
+  else
+    sl_map_put(tq->latest, ks, row_json(tq, row)); /* in place: first-seen order */
   free(ks);
   return 0;
 }
@@ -203,7 +206,7 @@ static int plan_select(sl_engine_t *e, sl_session_t *session, const sl_stmt_t *s
 
 /* PRINT 'topic': every record as one text line, as ksqlDB prints them. */
 typedef struct print_state {
-  int64_t interval;  /* print every n-th record */
+  int64_t interval; /* print every n-th record */
   int64_t seen;
 } print_state_t;
 
@@ -224,11 +227,15 @@ static int print_row(void *ctx, const sl_row_t *row) {
     sl_buf_puts(&b, "N/A");
   }
   sl_buf_puts(&b, ", key: ");
-  if (sl_is_null(&row->v[0])) sl_buf_puts(&b, "<null>");
-  else sl_value_format(&row->v[0], &b);
+  if (sl_is_null(&row->v[0]))
+    sl_buf_puts(&b, "<null>");
+  else
+    sl_value_format(&row->v[0], &b);
   sl_buf_puts(&b, ", value: ");
-  if (row->tombstone || sl_is_null(&row->v[1])) sl_buf_puts(&b, "<null>");
-  else sl_value_format(&row->v[1], &b);
+  if (row->tombstone || sl_is_null(&row->v[1]))
+    sl_buf_puts(&b, "<null>");
+  else
+    sl_value_format(&row->v[1], &b);
   sl_buf_printf(&b, ", partition: %d", row->partition);
   json_t *arr = json_pack("[s]", b.data ? b.data : "");
   sl_buf_free(&b);
@@ -237,9 +244,9 @@ static int print_row(void *ctx, const sl_row_t *row) {
   return 0;
 }
 
-static int start_print(sl_engine_t *e, const sl_stmt_t *st, sl_session_t *session,
-                       sl_row_fn on_row, sl_done_fn on_done, void *ctx, sl_arena_t *a,
-                       sl_tquery_t **out, sl_tquery_info_t *info, sl_error_t *err) {
+static int start_print(sl_engine_t *e, const sl_stmt_t *st, sl_session_t *session, sl_row_fn on_row,
+                       sl_done_fn on_done, void *ctx, sl_arena_t *a, sl_tquery_t **out,
+                       sl_tquery_info_t *info, sl_error_t *err) {
   const char *topic = st->name.name;
   if (e->driver->topic_partitions(e->driver->ctx, topic) <= 0) {
     int rc = sl_error_set(err, SL_ENOTFOUND, st->name.offset,
@@ -338,9 +345,9 @@ static int start_print(sl_engine_t *e, const sl_stmt_t *st, sl_session_t *sessio
   return 0;
 }
 
-int sl_engine_query_start(sl_engine_t *e, const char *sql, sl_session_t *session,
-                          sl_row_fn on_row, sl_done_fn on_done, void *ctx, sl_tquery_t **out,
-                          sl_tquery_info_t *info, sl_error_t *err) {
+int sl_engine_query_start(sl_engine_t *e, const char *sql, sl_session_t *session, sl_row_fn on_row,
+                          sl_done_fn on_done, void *ctx, sl_tquery_t **out, sl_tquery_info_t *info,
+                          sl_error_t *err) {
   sl_error_clear(err);
   *out = NULL;
   sl_arena_t *a = sl_xmalloc(sizeof *a);
@@ -409,8 +416,8 @@ int sl_engine_query_start(sl_engine_t *e, const char *sql, sl_session_t *session
     void *v;
     while (sl_map_next(session->props, &it, &k, &v)) sl_map_put(q->props, k, sl_strdup(v));
   }
-  const char *reset = session && session->props ? sl_map_get(session->props, "auto.offset.reset")
-                                                : NULL;
+  const char *reset =
+      session && session->props ? sl_map_get(session->props, "auto.offset.reset") : NULL;
   q->from_beginning = reset && sl_streq_ci(reset, "earliest");
   q->row_cb = push ? push_row : pull_row;
   q->row_ctx = tq;
@@ -426,8 +433,8 @@ int sl_engine_query_start(sl_engine_t *e, const char *sql, sl_session_t *session
   if (push) {
     /* Internal topics of a push query (GROUP BY) are real topics. */
     for (int i = 0; rc == 0 && i < plan->ninternal; i++) {
-      rc = e->driver->create_topic(e->driver->ctx, plan->internal_topics[i], q->partitions, 1,
-                                   NULL, err);
+      rc = e->driver->create_topic(e->driver->ctx, plan->internal_topics[i], q->partitions, 1, NULL,
+                                   err);
       if (rc == SL_EEXISTS) {
         sl_error_clear(err);
         rc = 0;

@@ -25,19 +25,19 @@
 typedef struct acc {
   union {
     struct {
-      int64_t count;  /* rows counted (COUNT, AVG, STDDEV) */
-      int64_t l;      /* integer sum */
-      double d, d2;   /* double sum, sum of squares */
+      int64_t count; /* rows counted (COUNT, AVG, STDDEV) */
+      int64_t l;     /* integer sum */
+      double d, d2;  /* double sum, sum of squares */
     };
     struct {
-      int64_t corr_n_; /* shares count's place */
+      int64_t corr_n_;              /* shares count's place */
       double cx, cy, cxx, cyy, cxy; /* CORRELATION */
     };
-    __int128 dec;     /* decimal sum (unscaled) */
-    sl_value_t v;     /* MIN/MAX/EARLIEST/LATEST */
+    __int128 dec; /* decimal sum (unscaled) */
+    sl_value_t v; /* MIN/MAX/EARLIEST/LATEST */
     struct {
-      sl_ptrvec_t list;  /* COLLECT_*, TOPK*, *_BY_OFFSET with n: heap sl_value_t* */
-      sl_map_t *counts;  /* HISTOGRAM, COUNT_DISTINCT: key text -> count */
+      sl_ptrvec_t list; /* COLLECT_*, TOPK*, *_BY_OFFSET with n: heap sl_value_t* */
+      sl_map_t *counts; /* HISTOGRAM, COUNT_DISTINCT: key text -> count */
     };
   };
   bool seen;
@@ -48,9 +48,9 @@ enum { ACC_NUM, ACC_DEC, ACC_CORR, ACC_VAL, ACC_LIST };
 /* A group: header, accumulators, grouping key values, then the store key. */
 typedef struct group {
   uint64_t hash;
-  int64_t ts;         /* latest row time */
+  int64_t ts; /* latest row time */
   int64_t wstart, wend;
-  uint32_t klen;      /* store key length */
+  uint32_t klen; /* store key length */
   bool windowed;
   bool emitted_final; /* EMIT FINAL: result already sent */
   bool dirty;         /* EMIT FINAL: changed since created */
@@ -59,7 +59,7 @@ typedef struct group {
 
 /* Open-addressing table of groups keyed by their store key. */
 typedef struct gtable {
-  group_t **slots;    /* NULL empty, GT_DEAD removed */
+  group_t **slots; /* NULL empty, GT_DEAD removed */
   size_t cap, used, live;
 } gtable_t;
 
@@ -71,7 +71,9 @@ typedef struct agg_state {
   sl_buf_t kb;
 } agg_state_t;
 
-static bool fn_is(const sl_agg_call_t *c, const char *name) { return !strcmp(c->name, name); }
+static bool fn_is(const sl_agg_call_t *c, const char *name) {
+  return !strcmp(c->name, name);
+}
 
 static int arg_n(const sl_agg_call_t *c);
 
@@ -103,12 +105,12 @@ static void list_free(sl_ptrvec_t *l) {
 
 static void acc_free(acc_t *a, const sl_agg_call_t *c) {
   switch (acc_kind(c)) {
-  case ACC_VAL: sl_value_heap_free(&a->v); break;
-  case ACC_LIST:
-    list_free(&a->list);
-    if (a->counts) sl_map_free(a->counts);
-    break;
-  default: break;
+    case ACC_VAL: sl_value_heap_free(&a->v); break;
+    case ACC_LIST:
+      list_free(&a->list);
+      if (a->counts) sl_map_free(a->counts);
+      break;
+    default: break;
   }
 }
 
@@ -120,11 +122,11 @@ static void value_key_text(const sl_value_t *v, sl_buf_t *b) {
 
 static double num_d(const sl_value_t *v) {
   switch (v->kind) {
-  case SL_T_INT: return v->u.i;
-  case SL_T_BIGINT: return (double)v->u.l;
-  case SL_T_DOUBLE: return v->u.d;
-  case SL_T_DECIMAL: return sl_decimal_to_double(&v->u.dec);
-  default: return 0;
+    case SL_T_INT: return v->u.i;
+    case SL_T_BIGINT: return (double)v->u.l;
+    case SL_T_DOUBLE: return v->u.d;
+    case SL_T_DECIMAL: return sl_decimal_to_double(&v->u.dec);
+    default: return 0;
   }
 }
 
@@ -134,8 +136,10 @@ static void count_adj(sl_map_t **m, const sl_value_t *v, int delta) {
   sl_buf_init(&b);
   value_key_text(v, &b);
   intptr_t c = (intptr_t)sl_map_get(*m, b.data) + delta;
-  if (c <= 0) sl_map_remove(*m, b.data);
-  else sl_map_put(*m, b.data, (void *)c);
+  if (c <= 0)
+    sl_map_remove(*m, b.data);
+  else
+    sl_map_put(*m, b.data, (void *)c);
   sl_buf_free(&b);
 }
 
@@ -161,19 +165,19 @@ static void acc_add(acc_t *a, const sl_agg_call_t *c, const sl_value_t *args, in
   if (fn_is(c, "SUM")) {
     if (!x || sl_is_null(x)) return;
     switch (x->kind) {
-    case SL_T_INT: a->l = (int32_t)((uint32_t)a->l + (uint32_t)(sign * x->u.i)); break;
-    case SL_T_BIGINT: a->l = (int64_t)((uint64_t)a->l + (uint64_t)(sign * x->u.l)); break;
-    case SL_T_DOUBLE: a->d += sign * x->u.d; break;
-    case SL_T_DECIMAL: {
-      sl_decimal_t d = x->u.dec;
-      if (c->ret->kind == SL_T_DECIMAL && d.scale != c->ret->scale) {
-        sl_decimal_t r;
-        if (sl_decimal_rescale(&d, 38, c->ret->scale, &r) == 0) d = r;
+      case SL_T_INT: a->l = (int32_t)((uint32_t)a->l + (uint32_t)(sign * x->u.i)); break;
+      case SL_T_BIGINT: a->l = (int64_t)((uint64_t)a->l + (uint64_t)(sign * x->u.l)); break;
+      case SL_T_DOUBLE: a->d += sign * x->u.d; break;
+      case SL_T_DECIMAL: {
+        sl_decimal_t d = x->u.dec;
+        if (c->ret->kind == SL_T_DECIMAL && d.scale != c->ret->scale) {
+          sl_decimal_t r;
+          if (sl_decimal_rescale(&d, 38, c->ret->scale, &r) == 0) d = r;
+        }
+        a->dec += sign * d.unscaled;
+        break;
       }
-      a->dec += sign * d.unscaled;
-      break;
-    }
-    default: break;
+      default: break;
     }
     return;
   }
@@ -181,9 +185,12 @@ static void acc_add(acc_t *a, const sl_agg_call_t *c, const sl_value_t *args, in
     if (!x || x->kind != SL_T_ARRAY) return;
     for (uint32_t i = 0; i < x->u.arr.n; i++) {
       const sl_value_t *e = &x->u.arr.items[i];
-      if (e->kind == SL_T_INT) a->l += sign * e->u.i;
-      else if (e->kind == SL_T_BIGINT) a->l += sign * e->u.l;
-      else if (e->kind == SL_T_DOUBLE) a->d += sign * e->u.d;
+      if (e->kind == SL_T_INT)
+        a->l += sign * e->u.i;
+      else if (e->kind == SL_T_BIGINT)
+        a->l += sign * e->u.l;
+      else if (e->kind == SL_T_DOUBLE)
+        a->d += sign * e->u.d;
     }
     return;
   }
@@ -323,11 +330,11 @@ static void acc_result(const acc_t *a, const sl_agg_call_t *c, sl_arena_t *ar, s
     *out = sl_val_bigint(a->count);
   } else if (fn_is(c, "SUM") || fn_is(c, "SUM_LIST")) {
     switch (c->ret->kind) {
-    case SL_T_INT: *out = sl_val_int((int32_t)a->l); break;
-    case SL_T_BIGINT: *out = sl_val_bigint(a->l); break;
-    case SL_T_DOUBLE: *out = sl_val_double(a->d); break;
-    case SL_T_DECIMAL: *out = sl_val_decimal(a->dec, c->ret->scale); break;
-    default: break;
+      case SL_T_INT: *out = sl_val_int((int32_t)a->l); break;
+      case SL_T_BIGINT: *out = sl_val_bigint(a->l); break;
+      case SL_T_DOUBLE: *out = sl_val_double(a->d); break;
+      case SL_T_DECIMAL: *out = sl_val_decimal(a->dec, c->ret->scale); break;
+      default: break;
     }
   } else if (fn_is(c, "AVG")) {
     *out = sl_val_double(a->count ? a->d / (double)a->count : 0.0);
@@ -347,8 +354,10 @@ static void acc_result(const acc_t *a, const sl_agg_call_t *c, sl_arena_t *ar, s
   } else if (fn_is(c, "MIN") || fn_is(c, "MAX")) {
     if (a->seen) *out = a->v;
   } else if (fn_is(c, "EARLIEST_BY_OFFSET") || fn_is(c, "LATEST_BY_OFFSET")) {
-    if (arg_n(c) > 0) *out = list_value(ar, &a->list);
-    else if (a->seen) *out = a->v;
+    if (arg_n(c) > 0)
+      *out = list_value(ar, &a->list);
+    else if (a->seen)
+      *out = a->v;
   } else if (fn_is(c, "COLLECT_LIST") || fn_is(c, "COLLECT_SET") || fn_is(c, "TOPK") ||
              fn_is(c, "TOPKDISTINCT")) {
     *out = list_value(ar, &a->list);
@@ -429,46 +438,46 @@ static json_t *acc_json(const acc_t *a, const sl_agg_call_t *c) {
   const sl_type_t *t = c->nargs > 0 ? c->arg_types[0] : NULL;
   json_t *o = json_pack("{s:b}", "s", a->seen);
   switch (acc_kind(c)) {
-  case ACC_NUM:
-    json_object_set_new(o, "c", json_integer(a->count));
-    json_object_set_new(o, "l", json_integer(a->l));
-    json_object_set_new(o, "d", json_real(a->d));
-    json_object_set_new(o, "d2", json_real(a->d2));
-    break;
-  case ACC_DEC: {
-    sl_buf_t db;
-    sl_buf_init(&db);
-    sl_decimal_t d = {.unscaled = a->dec, .scale = 0};
-    sl_decimal_format(&d, &db);
-    json_object_set_new(o, "x", json_string(db.data ? db.data : "0"));
-    sl_buf_free(&db);
-    break;
-  }
-  case ACC_CORR:
-    json_object_set_new(o, "c", json_integer(a->count));
-    json_object_set_new(o, "cx", json_real(a->cx));
-    json_object_set_new(o, "cy", json_real(a->cy));
-    json_object_set_new(o, "cxx", json_real(a->cxx));
-    json_object_set_new(o, "cyy", json_real(a->cyy));
-    json_object_set_new(o, "cxy", json_real(a->cxy));
-    break;
-  case ACC_VAL:
-    if (a->seen && t) json_object_set_new(o, "v", val_json(&a->v, t));
-    break;
-  default: {
-    json_t *l = json_array();
-    for (int i = 0; i < a->list.len; i++) json_array_append_new(l, val_json(a->list.items[i], t));
-    json_object_set_new(o, "L", l);
-    if (a->counts && sl_map_count(a->counts)) {
-      json_t *m = json_object();
-      int it = 0;
-      const char *k;
-      void *v;
-      while (sl_map_next(a->counts, &it, &k, &v))
-        json_object_set_new(m, k, json_integer((intptr_t)v));
-      json_object_set_new(o, "C", m);
+    case ACC_NUM:
+      json_object_set_new(o, "c", json_integer(a->count));
+      json_object_set_new(o, "l", json_integer(a->l));
+      json_object_set_new(o, "d", json_real(a->d));
+      json_object_set_new(o, "d2", json_real(a->d2));
+      break;
+    case ACC_DEC: {
+      sl_buf_t db;
+      sl_buf_init(&db);
+      sl_decimal_t d = {.unscaled = a->dec, .scale = 0};
+      sl_decimal_format(&d, &db);
+      json_object_set_new(o, "x", json_string(db.data ? db.data : "0"));
+      sl_buf_free(&db);
+      break;
     }
-  }
+    case ACC_CORR:
+      json_object_set_new(o, "c", json_integer(a->count));
+      json_object_set_new(o, "cx", json_real(a->cx));
+      json_object_set_new(o, "cy", json_real(a->cy));
+      json_object_set_new(o, "cxx", json_real(a->cxx));
+      json_object_set_new(o, "cyy", json_real(a->cyy));
+      json_object_set_new(o, "cxy", json_real(a->cxy));
+      break;
+    case ACC_VAL:
+      if (a->seen && t) json_object_set_new(o, "v", val_json(&a->v, t));
+      break;
+    default: {
+      json_t *l = json_array();
+      for (int i = 0; i < a->list.len; i++) json_array_append_new(l, val_json(a->list.items[i], t));
+      json_object_set_new(o, "L", l);
+      if (a->counts && sl_map_count(a->counts)) {
+        json_t *m = json_object();
+        int it = 0;
+        const char *k;
+        void *v;
+        while (sl_map_next(a->counts, &it, &k, &v))
+          json_object_set_new(m, k, json_integer((intptr_t)v));
+        json_object_set_new(o, "C", m);
+      }
+    }
   }
   return o;
 }
@@ -477,49 +486,49 @@ static void acc_load(acc_t *a, const sl_agg_call_t *c, json_t *o, sl_arena_t *ar
   const sl_type_t *t = c->nargs > 0 ? c->arg_types[0] : NULL;
   a->seen = json_is_true(json_object_get(o, "s"));
   switch (acc_kind(c)) {
-  case ACC_NUM:
-    a->count = json_integer_value(json_object_get(o, "c"));
-    a->l = json_integer_value(json_object_get(o, "l"));
-    a->d = json_real_value(json_object_get(o, "d"));
-    a->d2 = json_real_value(json_object_get(o, "d2"));
-    break;
-  case ACC_DEC: {
-    const char *x = json_string_value(json_object_get(o, "x"));
-    sl_decimal_t d = {0};
-    if (x && sl_decimal_parse(x, strlen(x), &d) == 0) a->dec = d.unscaled;
-    break;
-  }
-  case ACC_CORR:
-    a->count = json_integer_value(json_object_get(o, "c"));
-    a->cx = json_real_value(json_object_get(o, "cx"));
-    a->cy = json_real_value(json_object_get(o, "cy"));
-    a->cxx = json_real_value(json_object_get(o, "cxx"));
-    a->cyy = json_real_value(json_object_get(o, "cyy"));
-    a->cxy = json_real_value(json_object_get(o, "cxy"));
-    break;
-  case ACC_VAL: {
-    json_t *v = json_object_get(o, "v");
-    if (v) {
-      sl_value_t x2 = val_from(v, t, ar);
-      a->v = sl_value_heap_copy(&x2);
+    case ACC_NUM:
+      a->count = json_integer_value(json_object_get(o, "c"));
+      a->l = json_integer_value(json_object_get(o, "l"));
+      a->d = json_real_value(json_object_get(o, "d"));
+      a->d2 = json_real_value(json_object_get(o, "d2"));
+      break;
+    case ACC_DEC: {
+      const char *x = json_string_value(json_object_get(o, "x"));
+      sl_decimal_t d = {0};
+      if (x && sl_decimal_parse(x, strlen(x), &d) == 0) a->dec = d.unscaled;
+      break;
     }
-    break;
-  }
-  default: {
-    json_t *l = json_object_get(o, "L");
-    size_t i;
-    json_t *e;
-    json_array_foreach(l, i, e) {
-      sl_value_t x2 = val_from(e, t, ar);
-      sl_ptrvec_push(&a->list, heap_val(&x2));
+    case ACC_CORR:
+      a->count = json_integer_value(json_object_get(o, "c"));
+      a->cx = json_real_value(json_object_get(o, "cx"));
+      a->cy = json_real_value(json_object_get(o, "cy"));
+      a->cxx = json_real_value(json_object_get(o, "cxx"));
+      a->cyy = json_real_value(json_object_get(o, "cyy"));
+      a->cxy = json_real_value(json_object_get(o, "cxy"));
+      break;
+    case ACC_VAL: {
+      json_t *v = json_object_get(o, "v");
+      if (v) {
+        sl_value_t x2 = val_from(v, t, ar);
+        a->v = sl_value_heap_copy(&x2);
+      }
+      break;
     }
-    json_t *m = json_object_get(o, "C");
-    const char *k;
-    json_object_foreach(m, k, e) {
-      if (!a->counts) a->counts = sl_map_new(false);
-      sl_map_put(a->counts, k, (void *)(intptr_t)json_integer_value(e));
+    default: {
+      json_t *l = json_object_get(o, "L");
+      size_t i;
+      json_t *e;
+      json_array_foreach(l, i, e) {
+        sl_value_t x2 = val_from(e, t, ar);
+        sl_ptrvec_push(&a->list, heap_val(&x2));
+      }
+      json_t *m = json_object_get(o, "C");
+      const char *k;
+      json_object_foreach(m, k, e) {
+        if (!a->counts) a->counts = sl_map_new(false);
+        sl_map_put(a->counts, k, (void *)(intptr_t)json_integer_value(e));
+      }
     }
-  }
   }
 }
 
@@ -555,8 +564,8 @@ static void group_free(const sl_pnode_t *n, group_t *g) {
 
 #define GT_DEAD ((group_t *)1)
 
-static group_t **gt_find(const sl_pnode_t *n, gtable_t *t, const char *k, size_t klen,
-                         uint64_t h, bool for_insert) {
+static group_t **gt_find(const sl_pnode_t *n, gtable_t *t, const char *k, size_t klen, uint64_t h,
+                         bool for_insert) {
   if (!t->cap) return NULL;
   group_t **dead = NULL;
   for (size_t i = h & (t->cap - 1), probes = 0; probes < t->cap;
@@ -650,8 +659,10 @@ static int emit_group(sl_operator_t *op, group_t *g, const sl_row_t *in, bool to
   const sl_value_t *gk = group_keys(n, g);
   for (int j = 0; j < n->ngroup; j++) out[j] = gk[j];
   for (int i = 0; i < n->nagg; i++) {
-    if (tombstone) out[n->ngroup + i] = sl_null();
-    else acc_result(&g->acc[i], &n->aggs[i], ar, &out[n->ngroup + i]);
+    if (tombstone)
+      out[n->ngroup + i] = sl_null();
+    else
+      acc_result(&g->acc[i], &n->aggs[i], ar, &out[n->ngroup + i]);
   }
   out[n->ngroup + n->nagg] = g->windowed ? sl_val_bigint(g->wstart) : sl_null();
   out[n->ngroup + n->nagg + 1] = g->windowed ? sl_val_bigint(g->wend) : sl_null();
@@ -672,8 +683,10 @@ static void store_key(agg_state_t *st, const char *base, int64_t ws, int64_t we,
   sl_buf_reset(&st->kb);
   sl_buf_puts(&st->kb, base);
   if (windowed) {
-    if (session) sl_buf_printf(&st->kb, "\x01%lld,%lld", (long long)ws, (long long)we);
-    else sl_buf_printf(&st->kb, "\x01%lld", (long long)ws);
+    if (session)
+      sl_buf_printf(&st->kb, "\x01%lld,%lld", (long long)ws, (long long)we);
+    else
+      sl_buf_printf(&st->kb, "\x01%lld", (long long)ws);
   }
 }
 
@@ -755,8 +768,8 @@ static int session_update(sl_operator_t *op, const char *base, const sl_row_t *r
   for (int pass = 0; pass < hits.len; pass++) {
     int best = -1;
     for (int i = 0; i < hits.len; i++)
-      if (hits.items[i] && (best < 0 || ((group_t *)hits.items[i])->wstart <
-                                           ((group_t *)hits.items[best])->wstart))
+      if (hits.items[i] &&
+          (best < 0 || ((group_t *)hits.items[i])->wstart < ((group_t *)hits.items[best])->wstart))
         best = i;
     group_t *h = hits.items[best];
     for (int a = 0; a < n->nagg; a++) acc_merge(&ng->acc[a], &h->acc[a], &n->aggs[a]);
@@ -899,7 +912,8 @@ static int aggregate_restore(sl_operator_t *op, const sl_record_t *rec) {
   sl_arena_t *ar = &op->task->batch;
   json_t *keys = json_object_get(o, "k");
   sl_value_t *kv = sl_arena_alloc(ar, sizeof(sl_value_t) * (size_t)(n->ngroup + 1));
-  for (int j = 0; j < n->ngroup; j++) kv[j] = val_from(json_array_get(keys, (size_t)j), n->group_types[j], ar);
+  for (int j = 0; j < n->ngroup; j++)
+    kv[j] = val_from(json_array_get(keys, (size_t)j), n->group_types[j], ar);
   group_t *g = group_new(n, kv, k, strlen(k));
   g->windowed = json_is_true(json_object_get(o, "w"));
   g->wstart = json_integer_value(json_object_get(o, "ws"));

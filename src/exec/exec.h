@@ -13,29 +13,29 @@ typedef struct sl_operator sl_operator_t;
 
 struct sl_operator {
   const sl_pnode_t *node;
-  sl_operator_t *parent;        /* downstream operator, NULL for the sink */
-  int parent_port;             /* input number of the parent this operator feeds */
+  sl_operator_t *parent; /* downstream operator, NULL for the sink */
+  int parent_port;       /* input number of the parent this operator feeds */
   sl_task_t *task;
   int (*push)(sl_operator_t *op, sl_row_t *row);
   void (*end)(sl_operator_t *op);
   /* Applies one record of the operator's changelog topic (restore). */
   int (*restore)(sl_operator_t *op, const sl_record_t *rec);
-  void *state;            /* per-task state of the operator, if any */
+  void *state; /* per-task state of the operator, if any */
 };
 
 struct sl_task {
   sl_query_t *q;
   int partition;
   sl_task_io_t io;
-  sl_arena_t batch;       /* per-record scratch, reset after each input record */
-  sl_ptrvec_t ops;        /* every operator, for cleanup */
-  sl_ptrvec_t sources;    /* source operators, parallel to plan->sources */
-  sl_buf_t kbuf, vbuf;    /* encode buffers reused by sinks */
-  const sl_record_t *cur; /* input record being processed (for the processing log) */
-  char failure[512];      /* why the query failed, when a push returned non-zero */
+  sl_arena_t batch;        /* per-record scratch, reset after each input record */
+  sl_ptrvec_t ops;         /* every operator, for cleanup */
+  sl_ptrvec_t sources;     /* source operators, parallel to plan->sources */
+  sl_buf_t kbuf, vbuf;     /* encode buffers reused by sinks */
+  const sl_record_t *cur;  /* input record being processed (for the processing log) */
+  char failure[512];       /* why the query failed, when a push returned non-zero */
   int64_t last_input_wall; /* wall clock of the last input record (0: none yet) */
-  int64_t max_event_ts;   /* highest record time seen */
-  int64_t idle_ms;        /* sluice.stream.time.idle.ms, 0 = off */
+  int64_t max_event_ts;    /* highest record time seen */
+  int64_t idle_ms;         /* sluice.stream.time.idle.ms, 0 = off */
 };
 
 /* Reports a processing-log entry about the current input record. */

@@ -28,7 +28,8 @@ static const char *key_text(filter_state_t *st, const sl_pnode_t *n, const sl_ro
     sl_value_format(&row->v[i], &st->kb);
     sl_buf_putc(&st->kb, '\x01');
   }
-  if (row->windowed) sl_buf_printf(&st->kb, "%lld,%lld", (long long)row->wstart, (long long)row->wend);
+  if (row->windowed)
+    sl_buf_printf(&st->kb, "%lld,%lld", (long long)row->wstart, (long long)row->wend);
   return st->kb.data ? st->kb.data : "";
 }
 

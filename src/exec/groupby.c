@@ -17,8 +17,8 @@ typedef struct prev_row {
 } prev_row_t;
 
 typedef struct groupby_state {
-  sl_map_t *prev;               /* base64 of the source key -> prev_row_t* (tables only) */
-  const sl_pnode_t *source;     /* the source node feeding this operator */
+  sl_map_t *prev;           /* base64 of the source key -> prev_row_t* (tables only) */
+  const sl_pnode_t *source; /* the source node feeding this operator */
   sl_buf_t kb, b64;
 } groupby_state_t;
 

@@ -13,25 +13,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec.h"
 #include "sluice/serde.h"
 
-#include "exec.h"
-
 typedef struct jrow {
-  char *skey;       /* store key in the changelog */
-  char *fk;         /* foreign-key joins: the left row's join key text */
+  char *skey; /* store key in the changelog */
+  char *fk;   /* foreign-key joins: the left row's join key text */
   int64_t ts;
-  bool matched;     /* joined at least once (stream-stream) */
-  bool done;        /* unmatched result already emitted */
+  bool matched; /* joined at least once (stream-stream) */
+  bool done;    /* unmatched result already emitted */
   int n;
-  sl_value_t v[];   /* heap copies of the side's row */
+  sl_value_t v[]; /* heap copies of the side's row */
 } jrow_t;
 
 typedef struct join_state {
-  sl_map_t *store[2]; /* key text -> sl_ptrvec_t* of jrow_t* (SS) or jrow_t* (ST, TT) */
-  int64_t stream_time; /* highest record time of both sides */
+  sl_map_t *store[2];   /* key text -> sl_ptrvec_t* of jrow_t* (SS) or jrow_t* (ST, TT) */
+  int64_t stream_time;  /* highest record time of both sides */
   int64_t side_time[2]; /* highest record time put into each side's store */
-  int64_t seq;        /* makes stream-stream store keys unique */
+  int64_t seq;          /* makes stream-stream store keys unique */
   sl_buf_t kb;
 } join_state_t;
 
@@ -125,7 +124,9 @@ static bool outer_side(const sl_pnode_t *n, int p) {
   return p == 0 ? n->join_kind == SL_JOIN_LEFT : n->join_kind == SL_JOIN_RIGHT;
 }
 
-static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+static int64_t max64(int64_t a, int64_t b) {
+  return a > b ? a : b;
+}
 
 static sl_ptrvec_t *bucket(sl_map_t *m, const char *k, bool create) {
   sl_ptrvec_t *b = sl_map_get(m, k);
@@ -142,9 +143,13 @@ static sl_ptrvec_t *bucket(sl_map_t *m, const char *k, bool create) {
  * observed time); an outer side's row without a match is reported at once
  * without GRACE, or with GRACE once its window has closed against the time
  * both sides have reached (at once if it had already closed on arrival). */
-static int64_t retention(const sl_pnode_t *n) { return n->before_ms + n->after_ms + n->grace_ms; }
+static int64_t retention(const sl_pnode_t *n) {
+  return n->before_ms + n->after_ms + n->grace_ms;
+}
 
-static int64_t side_reach(const sl_pnode_t *n, int p) { return p == 0 ? n->after_ms : n->before_ms; }
+static int64_t side_reach(const sl_pnode_t *n, int p) {
+  return p == 0 ? n->after_ms : n->before_ms;
+}
 
 /* True if a row of time ts has fallen out of a store that has seen time t. */
 static bool expired(const sl_pnode_t *n, int64_t ts, int64_t t) {
@@ -212,8 +217,7 @@ static int ss_push(sl_operator_t *op, sl_row_t *row, int p, const sl_value_t *ke
       o->matched = true;
       jrow_changelog(op, 1 - p, ktext, o, false);
     }
-    rc = emit(op, p == 0 ? me->v : o->v, p == 0 ? o->v : me->v, key, max64(ts, o->ts), false,
-              row);
+    rc = emit(op, p == 0 ? me->v : o->v, p == 0 ? o->v : me->v, key, max64(ts, o->ts), false, row);
   }
   if (!me->matched && outer_side(n, p) && (!n->has_grace || hi < st->stream_time)) {
     me->done = true;
@@ -281,10 +285,10 @@ static int tt_push(sl_operator_t *op, sl_row_t *row, int p, const sl_value_t *ke
   jrow_t *l = p == 0 ? me : other, *r = p == 0 ? other : me;
   bool show;
   switch (n->join_kind) {
-  case SL_JOIN_INNER: show = l && r; break;
-  case SL_JOIN_LEFT: show = l != NULL; break;
-  case SL_JOIN_RIGHT: show = r != NULL; break;
-  default: show = l || r; break;
+    case SL_JOIN_INNER: show = l && r; break;
+    case SL_JOIN_LEFT: show = l != NULL; break;
+    case SL_JOIN_RIGHT: show = r != NULL; break;
+    default: show = l || r; break;
   }
   int64_t ts = max64(l ? l->ts : INT64_MIN, r ? r->ts : INT64_MIN);
   if (ts == INT64_MIN) ts = row->ts;
@@ -292,10 +296,10 @@ static int tt_push(sl_operator_t *op, sl_row_t *row, int p, const sl_value_t *ke
   /* The joined row existed before this change: delete it. */
   bool existed;
   switch (n->join_kind) {
-  case SL_JOIN_INNER: existed = had && other; break;
-  case SL_JOIN_LEFT: existed = p == 0 && had; break;
-  case SL_JOIN_RIGHT: existed = p == 1 && had; break;
-  default: existed = had; break;
+    case SL_JOIN_INNER: existed = had && other; break;
+    case SL_JOIN_LEFT: existed = p == 0 && had; break;
+    case SL_JOIN_RIGHT: existed = p == 1 && had; break;
+    default: existed = had; break;
   }
   if (existed) return emit(op, NULL, NULL, key, row->ts, true, row);
   return 0;
@@ -310,8 +314,8 @@ static int fk_emit(sl_operator_t *op, const jrow_t *l, const jrow_t *r, const sl
   sl_value_t pk = src && src->nkey == 1 ? l->v[src->key_slots[0]] : sl_null();
   int64_t ts = r && r->ts > l->ts ? r->ts : l->ts;
   if (tmpl->ts > ts) ts = tmpl->ts;
-  return emit(op, tombstone ? NULL : l->v, tombstone ? NULL : (r ? r->v : NULL), &pk, ts,
-              tombstone, tmpl);
+  return emit(op, tombstone ? NULL : l->v, tombstone ? NULL : (r ? r->v : NULL), &pk, ts, tombstone,
+              tmpl);
 }
 
 static int fk_push(sl_operator_t *op, sl_row_t *row, int p, const char *ktext) {
@@ -334,8 +338,10 @@ static int fk_push(sl_operator_t *op, sl_row_t *row, int p, const char *ktext) {
     while (rc == 0 && sl_map_next(st->store[0], &it, NULL, &v)) {
       jrow_t *l = v;
       if (!l->fk || strcmp(l->fk, ktext) != 0) continue;
-      if (r) rc = fk_emit(op, l, r, row, false);
-      else rc = fk_emit(op, l, NULL, row, inner && old);
+      if (r)
+        rc = fk_emit(op, l, r, row, false);
+      else
+        rc = fk_emit(op, l, NULL, row, inner && old);
     }
     return rc;
   }
@@ -399,9 +405,9 @@ static int join_push(sl_operator_t *op, sl_row_t *row) {
   char *ktext = sl_arena_strdup(&op->task->batch, st->kb.data ? st->kb.data : "");
   if (n->fk_join) return fk_push(op, row, p, ktext);
   switch (n->join_shape) {
-  case SL_JOIN_SS: return ss_push(op, row, p, &key, ktext);
-  case SL_JOIN_ST: return st_push(op, row, p, &key, ktext);
-  default: return tt_push(op, row, p, &key, ktext);
+    case SL_JOIN_SS: return ss_push(op, row, p, &key, ktext);
+    case SL_JOIN_ST: return st_push(op, row, p, &key, ktext);
+    default: return tt_push(op, row, p, &key, ktext);
   }
 }
 

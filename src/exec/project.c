@@ -31,4 +31,6 @@ static int project_push(sl_operator_t *op, sl_row_t *row) {
   return sl_exec_forward(op, &r);
 }
 
-void sl_exec_project_init(sl_operator_t *op) { op->push = project_push; }
+void sl_exec_project_init(sl_operator_t *op) {
+  op->push = project_push;
+}

@@ -25,14 +25,14 @@ static int sink_push(sl_operator_t *op, sl_row_t *row) {
     for (int i = 0; i < n->sink_nkey; i++) null_key &= sl_is_null(&row->v[i]);
   }
   if (!null_key && sl_serde_encode(n->sink_key_serde, row->v, &t->kbuf, &err) != 0) {
-    sl_exec_plog(t, "SERIALIZATION_ERROR", "Error serializing key to topic %s: %s",
-                 n->sink_topic, err.msg);
+    sl_exec_plog(t, "SERIALIZATION_ERROR", "Error serializing key to topic %s: %s", n->sink_topic,
+                 err.msg);
     return 0;
   }
   if (!row->tombstone &&
       sl_serde_encode(n->sink_value_serde, row->v + n->sink_nkey, &t->vbuf, &err) != 0) {
-    sl_exec_plog(t, "SERIALIZATION_ERROR", "Error serializing value to topic %s: %s",
-                 n->sink_topic, err.msg);
+    sl_exec_plog(t, "SERIALIZATION_ERROR", "Error serializing value to topic %s: %s", n->sink_topic,
+                 err.msg);
     return 0;
   }
   const void *key = t->kbuf.data ? t->kbuf.data : "";
@@ -49,8 +49,8 @@ static int sink_push(sl_operator_t *op, sl_row_t *row) {
   int64_t ts = row->ts;
   if (n->sink_ts_slot >= 0 && !row->tombstone) {
     const sl_value_t *tv = &row->v[n->sink_ts_slot];
-    if (sl_is_null(tv) || sl_exec_timestamp_of(tv, n->sink_ts_type, n->sink_ts_format, &ts,
-                                               &err) != 0) {
+    if (sl_is_null(tv) ||
+        sl_exec_timestamp_of(tv, n->sink_ts_type, n->sink_ts_format, &ts, &err) != 0) {
       sl_exec_plog(t, "RECORD_PROCESSING_ERROR", "Failed to extract timestamp for sink %s: %s",
                    n->sink_topic, err.code ? err.msg : "value is null");
       sl_buf_free(&wk);
@@ -88,4 +88,6 @@ static int sink_push(sl_operator_t *op, sl_row_t *row) {
   return rc;
 }
 
-void sl_exec_sink_init(sl_operator_t *op) { op->push = sink_push; }
+void sl_exec_sink_init(sl_operator_t *op) {
+  op->push = sink_push;
+}

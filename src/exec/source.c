@@ -13,7 +13,9 @@
 #include "sluice/expr.h"
 #include "sluice/serde.h"
 
-void sl_exec_source_init(sl_operator_t *op) { (void)op; }
+void sl_exec_source_init(sl_operator_t *op) {
+  (void)op;
+}
 
 static void fill_headers(const sl_pnode_t *n, const sl_record_t *rec, sl_arena_t *a,
                          sl_value_t *v) {
@@ -72,8 +74,10 @@ int sl_exec_source_record(sl_operator_t *op, const sl_record_t *rec) {
       size_t inner;
       if (sl_window_key_decode(rec->key, rec->key_len, n->window_type == SL_WIN_SESSION, &inner,
                                &wstart, &wend) != 0) {
-        sl_exec_plog(t, "DESERIALIZATION_ERROR", "Failed to deserialize key from topic: %s. "
-                     "Windowed key is too short", n->topic);
+        sl_exec_plog(t, "DESERIALIZATION_ERROR",
+                     "Failed to deserialize key from topic: %s. "
+                     "Windowed key is too short",
+                     n->topic);
         return 0;
       }
       klen = inner;
@@ -109,8 +113,7 @@ int sl_exec_source_record(sl_operator_t *op, const sl_record_t *rec) {
     sl_error_clear(&err);
     if (sl_is_null(&v[n->ts.slot]) ||
         sl_exec_timestamp_of(&v[n->ts.slot], n->ts.type, n->ts.format, &ts, &err) != 0) {
-      sl_exec_plog(t, "RECORD_PROCESSING_ERROR",
-                   "Failed to extract timestamp from column %s: %s",
+      sl_exec_plog(t, "RECORD_PROCESSING_ERROR", "Failed to extract timestamp from column %s: %s",
                    n->schema->cols[n->ts.slot].name, err.code ? err.msg : "value is null");
       const char *thr = sl_query_property(t->q, "ksql.timestamp.throw.on.invalid");
       if (thr && sl_streq_ci(thr, "true")) {
@@ -160,14 +163,14 @@ int sl_exec_timestamp_of(const sl_value_t *v, const sl_type_t *type, const char 
                          int64_t *ms, sl_error_t *err) {
   (void)type;
   switch (v->kind) {
-  case SL_T_BIGINT:
-  case SL_T_TIMESTAMP: *ms = v->u.l; return 0;
-  case SL_T_INT: *ms = v->u.i; return 0;
-  case SL_T_STRING:
-    if (format) return sl_time_parse_pattern(v->u.s.ptr, v->u.s.len, format, NULL, ms, err);
-    if (sl_parse_timestamp(v->u.s.ptr, v->u.s.len, ms) == 0) return 0;
-    return sl_error_set(err, SL_EEVAL, -1, "Cannot parse timestamp '%.*s'", (int)v->u.s.len,
-                        v->u.s.ptr);
-  default: return sl_error_set(err, SL_EEVAL, -1, "Unsupported timestamp column type");
+    case SL_T_BIGINT:
+    case SL_T_TIMESTAMP: *ms = v->u.l; return 0;
+    case SL_T_INT: *ms = v->u.i; return 0;
+    case SL_T_STRING:
+      if (format) return sl_time_parse_pattern(v->u.s.ptr, v->u.s.len, format, NULL, ms, err);
+      if (sl_parse_timestamp(v->u.s.ptr, v->u.s.len, ms) == 0) return 0;
+      return sl_error_set(err, SL_EEVAL, -1, "Cannot parse timestamp '%.*s'", (int)v->u.s.len,
+                          v->u.s.ptr);
+    default: return sl_error_set(err, SL_EEVAL, -1, "Unsupported timestamp column type");
   }
 }

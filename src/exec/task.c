@@ -18,13 +18,13 @@ static sl_operator_t *build(sl_task_t *t, const sl_pnode_t *n, sl_operator_t *pa
   op->task = t;
   sl_ptrvec_push(&t->ops, op);
   switch (n->kind) {
-  case SL_PN_SOURCE: sl_exec_source_init(op); break;
-  case SL_PN_FILTER: sl_exec_filter_init(op); break;
-  case SL_PN_PROJECT: sl_exec_project_init(op); break;
-  case SL_PN_SINK: sl_exec_sink_init(op); break;
-  case SL_PN_GROUPBY: sl_exec_groupby_init(op); break;
-  case SL_PN_AGGREGATE: sl_exec_aggregate_init(op); break;
-  case SL_PN_JOIN: sl_exec_join_init(op); break;
+    case SL_PN_SOURCE: sl_exec_source_init(op); break;
+    case SL_PN_FILTER: sl_exec_filter_init(op); break;
+    case SL_PN_PROJECT: sl_exec_project_init(op); break;
+    case SL_PN_SINK: sl_exec_sink_init(op); break;
+    case SL_PN_GROUPBY: sl_exec_groupby_init(op); break;
+    case SL_PN_AGGREGATE: sl_exec_aggregate_init(op); break;
+    case SL_PN_JOIN: sl_exec_join_init(op); break;
   }
   if (n->input) build(t, n->input, op, 0);
   if (n->kind == SL_PN_JOIN && n->input2) build(t, n->input2, op, 1);
@@ -138,7 +138,9 @@ void sl_exec_fail(sl_task_t *t, const char *fmt, ...) {
   sl_exec_plog(t, "RECORD_PROCESSING_ERROR", "%s", t->failure);
 }
 
-const char *sl_task_failure(const sl_task_t *t) { return t->failure[0] ? t->failure : NULL; }
+const char *sl_task_failure(const sl_task_t *t) {
+  return t->failure[0] ? t->failure : NULL;
+}
 
 int sl_exec_forward(sl_operator_t *op, sl_row_t *row) {
   if (!op->parent) return 0;
@@ -148,19 +150,29 @@ int sl_exec_forward(sl_operator_t *op, sl_row_t *row) {
 
 /* ---- queries as drivers see them ---- */
 
-const char *sl_query_id(const sl_query_t *q) { return q->id; }
+const char *sl_query_id(const sl_query_t *q) {
+  return q->id;
+}
 
-int sl_query_source_topic_count(const sl_query_t *q) { return q->plan->nsources; }
+int sl_query_source_topic_count(const sl_query_t *q) {
+  return q->plan->nsources;
+}
 
 const char *sl_query_source_topic(const sl_query_t *q, int i) {
   return q->plan->sources[i]->topic;
 }
 
-const char *sl_query_sink_topic(const sl_query_t *q) { return q->sink_topic; }
+const char *sl_query_sink_topic(const sl_query_t *q) {
+  return q->sink_topic;
+}
 
-int sl_query_partition_count(const sl_query_t *q) { return q->partitions; }
+int sl_query_partition_count(const sl_query_t *q) {
+  return q->partitions;
+}
 
-int sl_query_changelog_count(const sl_query_t *q) { return q->plan->nchangelog; }
+int sl_query_changelog_count(const sl_query_t *q) {
+  return q->plan->nchangelog;
+}
 
 const char *sl_query_changelog_topic(const sl_query_t *q, int i) {
   return q->plan->changelog_topics[i];

@@ -10,19 +10,19 @@
 #include "unit.h"
 
 /* Every test runs an engine over a fresh in-memory driver, with a session. */
-#define ENGINE_FIXTURE()                                                             \
-  sl_memdriver_t *md = sl_memdriver_new();                                           \
-  sl_topic_driver_t *drv = sl_memdriver_driver(md);                                  \
-  sl_engine_config_t cfg = {.driver = drv, .start_queries = true};                   \
-  sl_engine_t *e;                                                                    \
-  sl_error_t err;                                                                    \
-  CHECK_INT(sl_engine_open(&cfg, &e, &err), 0);                                      \
-  sl_session_t s;                                                                    \
+#define ENGINE_FIXTURE()                                           \
+  sl_memdriver_t *md = sl_memdriver_new();                         \
+  sl_topic_driver_t *drv = sl_memdriver_driver(md);                \
+  sl_engine_config_t cfg = {.driver = drv, .start_queries = true}; \
+  sl_engine_t *e;                                                  \
+  sl_error_t err;                                                  \
+  CHECK_INT(sl_engine_open(&cfg, &e, &err), 0);                    \
+  sl_session_t s;                                                  \
   sl_session_init(&s)
 
-#define ENGINE_TEARDOWN()                                                            \
-  sl_session_free(&s);                                                               \
-  sl_engine_close(e);                                                                \
+#define ENGINE_TEARDOWN() \
+  sl_session_free(&s);    \
+  sl_engine_close(e);     \
   sl_memdriver_free(md)
 
 typedef struct rows {
@@ -91,8 +91,7 @@ SL_TEST(engine_pull_and_push_queries) {
             0);
   sl_memdriver_pump(md, &err);
   rows_t t = {.got = json_array()};
-  CHECK_INT(sl_engine_query_start(e, "SELECT * FROM T;", &s, on_row, on_done, &t, &tq, &info,
-                                  &err),
+  CHECK_INT(sl_engine_query_start(e, "SELECT * FROM T;", &s, on_row, on_done, &t, &tq, &info, &err),
             0);
   wait_done(&t);
   j = json_dumps(t.got, JSON_COMPACT);
@@ -116,8 +115,8 @@ SL_TEST(engine_pull_and_push_queries) {
   json_decref(p.got);
 
   /* A bad query is a statement error with a position. */
-  CHECK(sl_engine_query_start(e, "SELECT NOPE FROM S EMIT CHANGES;", &s, on_row, on_done, &p,
-                              &tq, &info, &err) != 0);
+  CHECK(sl_engine_query_start(e, "SELECT NOPE FROM S EMIT CHANGES;", &s, on_row, on_done, &p, &tq,
+                              &info, &err) != 0);
   CHECK(strstr(err.msg, "NOPE") != NULL);
 
   ENGINE_TEARDOWN();
@@ -175,8 +174,14 @@ SL_TEST(engine_aggregate_state_restores_from_changelog) {
   CHECK(f.n >= 2);
   /* ... and carries on counting where the old one stopped. */
   const char *v = "{\"V\":30}";
-  sl_record_t rec = {.topic = "s", .partition = 0, .offset = 99, .timestamp = 1000,
-                     .key = "\0\0\0\1", .key_len = 4, .value = v, .value_len = strlen(v)};
+  sl_record_t rec = {.topic = "s",
+                     .partition = 0,
+                     .offset = 99,
+                     .timestamp = 1000,
+                     .key = "\0\0\0\1",
+                     .key_len = 4,
+                     .value = v,
+                     .value_len = strlen(v)};
   CHECK_INT(sl_task_process(t, &rec), 0);
   CHECK_INT(o.n, 1);
   CHECK_STR(o.last, "{\"N\":3,\"TOTAL\":60,\"VS\":[10,20,30]}");
@@ -227,8 +232,8 @@ SL_TEST(engine_bad_records_reach_processing_log_stream) {
             0);
   CHECK_INT(exec(e, &s, "CREATE STREAM O AS SELECT ID, V * 2 AS V2 FROM S;"), 0);
   const char *bad = "{not json";
-  sl_record_t rec = {.topic = "s", .partition = -1, .timestamp = 5, .value = bad,
-                     .value_len = strlen(bad)};
+  sl_record_t rec = {
+      .topic = "s", .partition = -1, .timestamp = 5, .value = bad, .value_len = strlen(bad)};
   CHECK_INT(drv->produce(drv->ctx, &rec, &err), 0);
   CHECK_INT(exec(e, &s, "INSERT INTO S (ID, V) VALUES (1, 21);"), 0);
   sl_memdriver_pump(md, &err);
@@ -290,27 +295,31 @@ SL_TEST(engine_three_way_and_foreign_key_joins) {
             0);
   sl_memdriver_pump(md, &err);
   char *v = topic_values(drv, "ENRICHED");
-  CHECK_STR(v, "[\"{\\\"NAME\\\":\\\"ann\\\",\\\"REGION\\\":\\\"north\\\",\\\"AMT\\\":10}\","
-               "\"{\\\"NAME\\\":\\\"bob\\\",\\\"REGION\\\":null,\\\"AMT\\\":20}\"]");
+  CHECK_STR(v,
+            "[\"{\\\"NAME\\\":\\\"ann\\\",\\\"REGION\\\":\\\"north\\\",\\\"AMT\\\":10}\","
+            "\"{\\\"NAME\\\":\\\"bob\\\",\\\"REGION\\\":null,\\\"AMT\\\":20}\"]");
   free(v);
   /* A table joined on a foreign key: renaming a customer updates every order of theirs. */
-  CHECK_INT(exec(e, &s,
-                 "CREATE TABLE OT (ID INT PRIMARY KEY, CUST INT, AMT INT) WITH (KAFKA_TOPIC='ot', "
-                 "VALUE_FORMAT='JSON', PARTITIONS=1);"
-                 "CREATE TABLE OC AS SELECT OT.ID, C.NAME, OT.AMT FROM OT JOIN C ON OT.CUST = C.ID;"),
-            0);
+  CHECK_INT(
+      exec(e, &s,
+           "CREATE TABLE OT (ID INT PRIMARY KEY, CUST INT, AMT INT) WITH (KAFKA_TOPIC='ot', "
+           "VALUE_FORMAT='JSON', PARTITIONS=1);"
+           "CREATE TABLE OC AS SELECT OT.ID, C.NAME, OT.AMT FROM OT JOIN C ON OT.CUST = C.ID;"),
+      0);
   sl_memdriver_pump(md, &err);
-  CHECK_INT(exec(e, &s,
-                 "INSERT INTO OT (ID, CUST, AMT) VALUES (100, 7, 1); INSERT INTO OT (ID, CUST, AMT) "
-                 "VALUES (101, 7, 2); INSERT INTO OT (ID, CUST, AMT) VALUES (102, 8, 3);"),
-            0);
+  CHECK_INT(
+      exec(e, &s,
+           "INSERT INTO OT (ID, CUST, AMT) VALUES (100, 7, 1); INSERT INTO OT (ID, CUST, AMT) "
+           "VALUES (101, 7, 2); INSERT INTO OT (ID, CUST, AMT) VALUES (102, 8, 3);"),
+      0);
   sl_memdriver_pump(md, &err);
   CHECK_INT(exec(e, &s, "INSERT INTO C (ID, NAME) VALUES (7, 'anne');"), 0);
   sl_memdriver_pump(md, &err);
   v = topic_values(drv, "OC");
-  CHECK_STR(v, "[\"{\\\"NAME\\\":\\\"ann\\\",\\\"AMT\\\":1}\",\"{\\\"NAME\\\":\\\"ann\\\","
-               "\\\"AMT\\\":2}\",\"{\\\"NAME\\\":\\\"bob\\\",\\\"AMT\\\":3}\",\"{\\\"NAME\\\":"
-               "\\\"anne\\\",\\\"AMT\\\":1}\",\"{\\\"NAME\\\":\\\"anne\\\",\\\"AMT\\\":2}\"]");
+  CHECK_STR(v,
+            "[\"{\\\"NAME\\\":\\\"ann\\\",\\\"AMT\\\":1}\",\"{\\\"NAME\\\":\\\"ann\\\","
+            "\\\"AMT\\\":2}\",\"{\\\"NAME\\\":\\\"bob\\\",\\\"AMT\\\":3}\",\"{\\\"NAME\\\":"
+            "\\\"anne\\\",\\\"AMT\\\":1}\",\"{\\\"NAME\\\":\\\"anne\\\",\\\"AMT\\\":2}\"]");
   free(v);
   /* Two foreign-key joins in one statement (ksqlDB allows one). */
   CHECK_INT(exec(e, &s,
@@ -327,8 +336,9 @@ SL_TEST(engine_three_way_and_foreign_key_joins) {
             0);
   sl_memdriver_pump(md, &err);
   v = topic_values(drv, "LINES");
-  CHECK_STR(v, "[\"{\\\"NAME\\\":\\\"anne\\\",\\\"TITLE\\\":\\\"pen\\\"}\","
-               "\"{\\\"NAME\\\":\\\"bob\\\",\\\"TITLE\\\":null}\"]");
+  CHECK_STR(v,
+            "[\"{\\\"NAME\\\":\\\"anne\\\",\\\"TITLE\\\":\\\"pen\\\"}\","
+            "\"{\\\"NAME\\\":\\\"bob\\\",\\\"TITLE\\\":null}\"]");
   free(v);
   ENGINE_TEARDOWN();
 }
@@ -343,8 +353,7 @@ SL_TEST(engine_describe_extended_shows_query_statistics) {
             0);
   sl_memdriver_pump(md, &err);
   sl_exec_result_t res;
-  CHECK_INT(sl_engine_execute(e, "DESCRIBE O EXTENDED; SHOW QUERIES EXTENDED;", &s, &res, &err),
-            0);
+  CHECK_INT(sl_engine_execute(e, "DESCRIBE O EXTENDED; SHOW QUERIES EXTENDED;", &s, &res, &err), 0);
   json_t *d = json_array_get(res.entities, 0);
   const char *stats =
       json_string_value(json_object_get(json_object_get(d, "sourceDescription"), "statistics"));
@@ -377,14 +386,14 @@ SL_TEST(engine_print_topic_from_beginning) {
   sl_memdriver_pump(md, &err);
   CHECK_INT(r.done, 1);
   char *j = json_dumps(r.got, JSON_COMPACT);
-  CHECK_STR(j, "[[\"rowtime: 1970-01-01T00:00:00.000 Z, key: a, value: {\\\"V\\\":1}, partition: "
-               "0\"],[\"rowtime: 1970-01-01T00:00:01.000 Z, key: b, value: {\\\"V\\\":2}, "
-               "partition: 0\"]]");
+  CHECK_STR(j,
+            "[[\"rowtime: 1970-01-01T00:00:00.000 Z, key: a, value: {\\\"V\\\":1}, partition: "
+            "0\"],[\"rowtime: 1970-01-01T00:00:01.000 Z, key: b, value: {\\\"V\\\":2}, "
+            "partition: 0\"]]");
   free(j);
   sl_tquery_close(tq);
   json_decref(r.got);
-  CHECK(sl_engine_query_start(e, "PRINT 'nope';", &s, on_row, on_done, &r, &tq, &info, &err) !=
-        0);
+  CHECK(sl_engine_query_start(e, "PRINT 'nope';", &s, on_row, on_done, &r, &tq, &info, &err) != 0);
   CHECK(strstr(err.msg, "Could not find topic 'nope'") != NULL);
   ENGINE_TEARDOWN();
 }
@@ -392,18 +401,20 @@ SL_TEST(engine_print_topic_from_beginning) {
 SL_TEST(engine_join_copartitions_streams_with_different_partition_counts) {
   ENGINE_FIXTURE();
   sl_map_put(s.props, "auto.offset.reset", sl_strdup("earliest"));
-  CHECK_INT(exec(e, &s,
-                 "CREATE STREAM A (ID INT KEY, X INT) WITH (KAFKA_TOPIC='a', VALUE_FORMAT='JSON', "
-                 "PARTITIONS=3);"
-                 "CREATE STREAM B (ID INT KEY, Y INT) WITH (KAFKA_TOPIC='b', VALUE_FORMAT='JSON', "
-                 "PARTITIONS=1);"
-                 "CREATE STREAM AB AS SELECT A.ID, X, Y FROM A JOIN B WITHIN 1 MINUTE ON A.ID = B.ID;"
-                 "INSERT INTO A (ID, X) VALUES (5, 1); INSERT INTO B (ID, Y) VALUES (5, 2);"),
-            0);
+  CHECK_INT(
+      exec(e, &s,
+           "CREATE STREAM A (ID INT KEY, X INT) WITH (KAFKA_TOPIC='a', VALUE_FORMAT='JSON', "
+           "PARTITIONS=3);"
+           "CREATE STREAM B (ID INT KEY, Y INT) WITH (KAFKA_TOPIC='b', VALUE_FORMAT='JSON', "
+           "PARTITIONS=1);"
+           "CREATE STREAM AB AS SELECT A.ID, X, Y FROM A JOIN B WITHIN 1 MINUTE ON A.ID = B.ID;"
+           "INSERT INTO A (ID, X) VALUES (5, 1); INSERT INTO B (ID, Y) VALUES (5, 2);"),
+      0);
   sl_memdriver_pump(md, &err);
   /* B is rewritten into a topic with A's three partitions, keyed by the join key. */
-  CHECK_INT(drv->topic_partitions(drv->ctx, "_confluent-ksql-default_query_CSAS_AB_0-Join-right-"
-                                            "repartition"),
+  CHECK_INT(drv->topic_partitions(drv->ctx,
+                                  "_confluent-ksql-default_query_CSAS_AB_0-Join-right-"
+                                  "repartition"),
             3);
   char *v = topic_values(drv, "AB");
   CHECK_STR(v, "[\"{\\\"X\\\":1,\\\"Y\\\":2}\"]");
@@ -436,8 +447,10 @@ SL_TEST(engine_restart_restores_sources_queries_and_pause_state) {
   CHECK_INT(sl_engine_query_count(e), 2);
   for (int i = 0; i < sl_engine_query_count(e); i++) {
     sl_query_t *q = sl_engine_query_at(e, i);
-    if (!strcmp(sl_query_id(q), "CSAS_B_1")) CHECK_STR(q->state, "PAUSED");
-    else CHECK_STR(q->state, "RUNNING");
+    if (!strcmp(sl_query_id(q), "CSAS_B_1"))
+      CHECK_STR(q->state, "PAUSED");
+    else
+      CHECK_STR(q->state, "RUNNING");
   }
   /* New queries continue the id sequence. */
   CHECK_INT(exec(e, &s, "CREATE STREAM D AS SELECT ID, V FROM S;"), 0);
