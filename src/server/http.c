@@ -22,6 +22,10 @@
 #include "server_int.h"
 #include "sluice/commands.h"
 
+#ifdef __GLIBC__ /* known once a libc header is in */
+#include <malloc.h>
+#endif
+
 /* ---------------- answering ---------------- */
 
 static const char *reason_phrase(int status) {
@@ -501,6 +505,10 @@ int sl_server_start(uv_loop_t *loop, const sl_server_config_t *cfg, sl_server_t 
   add_error_filter(s, pc);
   add_error_filter(s, &host->fallback_path);
   h2o_context_init(&s->ctx, loop, &s->config);
+  uv_timer_init(loop, &s->trim);
+  s->trim.data = s;
+  s->trim_open = true;
+  s->open_handles++;
 
   /* Listeners: a comma-separated list, as ksqlDB's `listeners`. */
   const char *listen = cfg->listen && *cfg->listen ? cfg->listen : "http://0.0.0.0:8088";
@@ -527,6 +535,31 @@ int sl_server_start(uv_loop_t *loop, const sl_server_config_t *cfg, sl_server_t 
   return 0;
 }
 
+/* ---------------- giving memory back ---------------- */
+
+/* A transient query frees its Kafka consumer, buffers and rows when it
+ * ends, but glibc keeps what its threads freed in per-thread arenas, so
+ * after a burst of push queries the resident size stays where the burst
+ * took it. Two seconds after the last query ended, malloc_trim hands the
+ * free pages of every arena back (a few milliseconds of work on the loop). */
+#define TRIM_DELAY_MS 2000
+
+static void on_trim(uv_timer_t *t) {
+  (void)t;
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
+
+void sl_rest_schedule_trim(sl_server_t *s) {
+  if (s->trim_open && !s->stopping) uv_timer_start(&s->trim, on_trim, TRIM_DELAY_MS, 0);
+}
+
+static void on_trim_closed(uv_handle_t *h) {
+  sl_server_t *s = h->data;
+  s->open_handles--;
+}
+
 int sl_server_port(const sl_server_t *s) { return s->port; }
 
 int sl_server_active_queries(const sl_server_t *s) { return s->nstreams; }
@@ -547,6 +580,10 @@ void sl_server_stop(sl_server_t *s) {
     }
   }
   sl_rest_streams_stop_all(s);
+  if (s->trim_open) {
+    s->trim_open = false;
+    uv_close((uv_handle_t *)&s->trim, on_trim_closed);
+  }
   if (s->ctx.loop) h2o_context_request_shutdown(&s->ctx);
 }
 

@@ -192,6 +192,7 @@ static void on_handle_closed(uv_handle_t *h) {
   rest_stream_t *st = h->data;
   if (--st->handles > 0) return;
   st->server->open_handles--;
+  sl_rest_schedule_trim(st->server);
   pthread_mutex_destroy(&st->mu);
   sl_buf_free(&st->incoming);
   sl_buf_free(&st->out);

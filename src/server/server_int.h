@@ -54,6 +54,8 @@ struct sl_server {
   rest_conn_t *conns;             /* accepted connections (doubly linked) */
   rest_stream_t *streams;         /* running transient queries (doubly linked) */
   int nstreams;
+  uv_timer_t trim;                /* gives freed memory back once queries have ended */
+  bool trim_open;                 /* trim is initialised and not yet closed */
   json_t *commands;               /* commandId -> {"status","message"} for /status */
 };
 
@@ -100,5 +102,8 @@ void sl_rest_record_commands(sl_server_t *s, json_t *entities);
 void sl_rest_streams_stop_all(sl_server_t *s);
 /* query.c: ends the stream of a query id; false when none runs here. */
 bool sl_rest_stream_close_id(sl_server_t *s, const char *id);
+/* http.c: asks for freed memory to be handed back to the OS a little later
+ * (a transient query ended). */
+void sl_rest_schedule_trim(sl_server_t *s);
 
 #endif
