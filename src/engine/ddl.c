@@ -582,6 +582,9 @@ int sl_exec_insert_select(stmt_ctx_t *c, sl_error_t *err) {
     return sl_error_set(err, SL_ESEMANTIC, st->offset,
                         "INSERT INTO can only be used to insert into a stream. %s is a table.",
                         target->name);
+  if (target->is_source)
+    return sl_error_set(err, SL_ESEMANTIC, st->name.offset,
+                        "Cannot insert into read-only stream: %s", target->name);
   sl_analyze_ctx_t ax;
   sl_engine_analyze_ctx(c, &ax);
   char *pqid = peek_query_id(c, "INSERTQUERY", NULL);
@@ -668,6 +671,10 @@ int sl_exec_insert_values(stmt_ctx_t *c, sl_error_t *err) {
     return sl_error_set(err, SL_ENOTFOUND, st->name.offset,
                         "Cannot insert values into an unknown stream/table: `%s`", st->name.name);
   }
+  if (s->is_source)
+    return sl_error_set(err, SL_ESEMANTIC, st->name.offset,
+                        "Cannot insert values into read-only %s: %s",
+                        s->is_table ? "table" : "stream", s->name);
   sl_arena_t *a = c->arena;
   const sl_schema_t *sc = s->schema;
   int ncols = 0;

@@ -490,3 +490,35 @@ SL_TEST(engine_idle_stream_time_applies_to_restored_state) {
   sl_task_free(t);
   ENGINE_TEARDOWN();
 }
+
+SL_TEST(engine_source_tables_are_read_only_and_pullable) {
+  ENGINE_FIXTURE();
+  CHECK_INT(exec(e, &s,
+                 "CREATE SOURCE TABLE T (ID INT PRIMARY KEY, V STRING) WITH (KAFKA_TOPIC='t', "
+                 "VALUE_FORMAT='JSON', PARTITIONS=1);"),
+            0);
+  sl_exec_result_t res;
+  CHECK(sl_engine_execute(e, "INSERT INTO T (ID, V) VALUES (1, 'a');", &s, &res, &err) != 0);
+  CHECK(strstr(err.msg, "read-only table") != NULL);
+  sl_exec_result_free(&res);
+  const char *v1 = "{\"V\":\"a\"}", *v2 = "{\"V\":\"b\"}";
+  sl_record_t r1 = {.topic = "t", .partition = -1, .key = "\0\0\0\1", .key_len = 4, .value = v1,
+                    .value_len = strlen(v1)};
+  sl_record_t r2 = {.topic = "t", .partition = -1, .key = "\0\0\0\1", .key_len = 4, .value = v2,
+                    .value_len = strlen(v2)};
+  CHECK_INT(drv->produce(drv->ctx, &r1, &err), 0);
+  CHECK_INT(drv->produce(drv->ctx, &r2, &err), 0);
+  rows_t r = {.got = json_array()};
+  sl_tquery_t *tq;
+  sl_tquery_info_t info;
+  CHECK_INT(sl_engine_query_start(e, "SELECT * FROM T WHERE ID = 1;", &s, on_row, on_done, &r,
+                                  &tq, &info, &err),
+            0);
+  wait_done(&r);
+  char *j = json_dumps(r.got, JSON_COMPACT);
+  CHECK_STR(j, "[[1,\"b\"]]");
+  free(j);
+  sl_tquery_close(tq);
+  json_decref(r.got);
+  ENGINE_TEARDOWN();
+}
