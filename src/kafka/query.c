@@ -199,14 +199,15 @@ static int restore_tasks(sl_kquery_t *kq, const int32_t *partitions, int n) {
     return rc;
   }
   kq->restored.entries += st.entries;
+  kq->restored.applied += st.applied;
   kq->restored.bytes += st.bytes;
   kq->restored.partitions += st.partitions;
   kq->restored.ms += st.ms;
   double secs = st.ms > 0 ? (double)st.ms / 1000.0 : 0.001;
   SL_INFO("query %s: restored %lld entries (%.1f MB) from %d changelog partitions in %lld ms "
-          "(%.0f entries/s)",
+          "(%.0f entries/s; %lld applied, the rest superseded)",
           kq->id, (long long)st.entries, (double)st.bytes / 1e6, st.partitions, (long long)st.ms,
-          (double)st.entries / secs);
+          (double)st.entries / secs, (long long)st.applied);
   return 0;
 }
 
@@ -504,11 +505,12 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     /* Revoked (or a rebalance error): hand the partitions back with every
      * acknowledged offset committed (or the transaction committed), as
      * Kafka Streams does. */
-    if (kq->eos)
+    if (kq->eos) {
       commit_txn(kq, false);
-    else
+    } else {
       flush_outputs(kq);
-    commit(kq, false);
+      commit(kq, false);
+    }
     free_assignment(kq);
     rd_kafka_assign(rk, NULL);
   }
@@ -728,8 +730,8 @@ static void stop_on_worker(void *arg) {
     }
   } else {
     flush_outputs(kq);
+    commit(kq, false);
   }
-  commit(kq, false);
   /* Leaving the group runs the revoke callback, which frees the tasks. */
   rd_kafka_consumer_close(kq->consumer);
   free_assignment(kq);

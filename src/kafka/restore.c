@@ -10,9 +10,18 @@
  * records only, so under exactly-once a crashed transaction's writes are not
  * restored. Reading ends at each partition's end as it was when the restore
  * began (the query itself is the only writer and it is not running).
+ *
+ * Every store is an upsert per changelog key, so only the newest record of
+ * a key matters: records are read in batches, a newer record of the same
+ * key (same topic and partition) supersedes an older one within the batch,
+ * and the survivors are applied in offset order. That is what log
+ * compaction would have done had it run, and it saves the engine decoding
+ * state it would overwrite at once (a changelog's active segment is never
+ * compacted, so a restart soon after heavy traffic reads every update).
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -20,6 +29,8 @@
 
 #define RESTORE_STALL_MS 60000 /* no progress for this long fails the restore */
 #define WATERMARK_TIMEOUT_MS 10000
+#define BATCH_RECORDS 65536          /* records held before applying the survivors */
+#define BATCH_BYTES (32 * 1024 * 1024) /* or this many key and value bytes */
 
 typedef struct rpart {
   const char *topic;
@@ -28,6 +39,75 @@ typedef struct rpart {
   int64_t end;  /* high watermark when the restore began */
   bool done;
 } rpart_t;
+
+/* A batch of changelog records not applied yet, with an open-addressing
+ * index from (partition, key) to the newest record of that key. */
+typedef struct rbatch {
+  rd_kafka_message_t *msgs[BATCH_RECORDS];
+  rpart_t *parts[BATCH_RECORDS];
+  bool dead[BATCH_RECORDS]; /* superseded by a newer record of its key */
+  int n;
+  size_t bytes;
+  int32_t slots[BATCH_RECORDS * 2]; /* index into msgs, -1 when free */
+} rbatch_t;
+
+static uint64_t rkey_hash(const rpart_t *p, const rd_kafka_message_t *m) {
+  return sl_hash_bytes(m->key, m->key_len, (uint64_t)(uintptr_t)p);
+}
+
+/* Adds m, marking an older record of the same key dead. */
+static void batch_add(rbatch_t *b, rpart_t *p, rd_kafka_message_t *m) {
+  int i = b->n++;
+  b->msgs[i] = m;
+  b->parts[i] = p;
+  b->dead[i] = false;
+  b->bytes += m->key_len + m->len;
+  if (!m->key) return; /* the engine ignores these; nothing to supersede */
+  size_t mask = SL_ARRAY_LEN(b->slots) - 1;
+  for (size_t h = rkey_hash(p, m) & mask;; h = (h + 1) & mask) {
+    int32_t j = b->slots[h];
+    if (j < 0) {
+      b->slots[h] = i;
+      return;
+    }
+    const rd_kafka_message_t *o = b->msgs[j];
+    if (b->parts[j] == p && o->key_len == m->key_len && !memcmp(o->key, m->key, m->key_len)) {
+      b->dead[j] = true;
+      b->slots[h] = i;
+      return;
+    }
+  }
+}
+
+/* Applies the batch's surviving records in order and empties it. */
+static int batch_apply(rbatch_t *b, sl_krestore_stats_t *st, sl_error_t *err) {
+  int rc = 0;
+  for (int i = 0; i < b->n; i++) {
+    rd_kafka_message_t *m = b->msgs[i];
+    if (!rc && !b->dead[i]) {
+      sl_record_t rec = {
+          .topic = b->parts[i]->topic,
+          .partition = m->partition,
+          .offset = m->offset,
+          .timestamp = rd_kafka_message_timestamp(m, NULL),
+          .key = m->key,
+          .key_len = m->key ? m->key_len : 0,
+          .value = m->payload,
+          .value_len = m->payload ? m->len : 0,
+      };
+      int trc = sl_task_restore(b->parts[i]->task, &rec);
+      if (trc)
+        rc = sl_error_set(err, trc, -1, "restoring %s[%d]@%lld failed: %s", rec.topic,
+                          (int)m->partition, (long long)m->offset, sl_strerror(trc));
+      st->applied++;
+    }
+    rd_kafka_message_destroy(m);
+  }
+  b->n = 0;
+  b->bytes = 0;
+  memset(b->slots, 0xff, sizeof(b->slots));
+  return rc;
+}
 
 static rpart_t *find_rpart(rpart_t *ps, int n, const char *topic, int32_t partition) {
   for (int i = 0; i < n; i++)
@@ -124,6 +204,10 @@ int sl_kquery_restore(sl_kdriver_t *d, sl_query_t *q, const char *group, sl_task
   }
   rd_kafka_topic_partition_list_destroy(l);
 
+  rbatch_t *b = sl_xmalloc(sizeof(*b));
+  b->n = 0;
+  b->bytes = 0;
+  memset(b->slots, 0xff, sizeof(b->slots));
   int64_t last_progress = sl_monotonic_ns();
   while (!rc && left > 0) {
     /* One message per call: a batch call would wait for a full batch. */
@@ -153,20 +237,6 @@ int sl_kquery_restore(sl_kdriver_t *d, sl_query_t *q, const char *group, sl_task
       else
         SL_WARN("restoring %s[%d]: %s", topic, (int)m->partition, rd_kafka_message_errstr(m));
     } else if (p && !p->done) {
-      sl_record_t rec = {
-          .topic = topic,
-          .partition = m->partition,
-          .offset = m->offset,
-          .timestamp = rd_kafka_message_timestamp(m, NULL),
-          .key = m->key,
-          .key_len = m->key ? m->key_len : 0,
-          .value = m->payload,
-          .value_len = m->payload ? m->len : 0,
-      };
-      int trc = sl_task_restore(p->task, &rec);
-      if (trc)
-        rc = sl_error_set(err, trc, -1, "restoring %s[%d]@%lld failed: %s", topic,
-                          (int)m->partition, (long long)m->offset, sl_strerror(trc));
       st->entries++;
       st->bytes += (int64_t)(m->key_len + m->len);
       /* Stop at the end measured when the restore began. */
@@ -174,9 +244,15 @@ int sl_kquery_restore(sl_kdriver_t *d, sl_query_t *q, const char *group, sl_task
         p->done = true;
         left--;
       }
+      batch_add(b, p, m);
+      m = NULL; /* the batch owns it now */
+      if (b->n == BATCH_RECORDS || b->bytes >= BATCH_BYTES) rc = batch_apply(b, st, err);
     }
-    rd_kafka_message_destroy(m);
+    if (m) rd_kafka_message_destroy(m);
   }
+  int arc = batch_apply(b, st, err);
+  if (!rc) rc = arc;
+  free(b);
   st->ms = (sl_monotonic_ns() - t0) / 1000000;
   rd_kafka_consumer_close(rk);
   rd_kafka_destroy(rk);
