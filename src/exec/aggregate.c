@@ -69,6 +69,7 @@ typedef struct agg_state {
   int64_t next_deadline; /* earliest time a windowed group needs attention */
   int64_t dropped_late;
   sl_buf_t kb;
+  sl_buf_t cl, cltmp; /* changelog text, reused */
 } agg_state_t;
 
 static bool fn_is(const sl_agg_call_t *c, const char *name) {
@@ -416,15 +417,6 @@ static void acc_merge(acc_t *dst, const acc_t *src, const sl_agg_call_t *c) {
 
 /* ---------------- changelog (durable state) ---------------- */
 
-static json_t *val_json(const sl_value_t *v, const sl_type_t *t) {
-  sl_buf_t b;
-  sl_buf_init(&b);
-  sl_value_to_json_text(v, t, &b);
-  json_t *s = json_stringn(b.data ? b.data : "null", b.len ? b.len : 4);
-  sl_buf_free(&b);
-  return s;
-}
-
 static sl_value_t val_from(json_t *j, const sl_type_t *t, sl_arena_t *ar) {
   sl_value_t v = sl_null();
   sl_error_t err;
@@ -432,54 +424,6 @@ static sl_value_t val_from(json_t *j, const sl_type_t *t, sl_arena_t *ar) {
   if (json_is_string(j) && t)
     sl_json_text_to_value(json_string_value(j), json_string_length(j), t, ar, &v, &err);
   return v;
-}
-
-static json_t *acc_json(const acc_t *a, const sl_agg_call_t *c) {
-  const sl_type_t *t = c->nargs > 0 ? c->arg_types[0] : NULL;
-  json_t *o = json_pack("{s:b}", "s", a->seen);
-  switch (acc_kind(c)) {
-    case ACC_NUM:
-      json_object_set_new(o, "c", json_integer(a->count));
-      json_object_set_new(o, "l", json_integer(a->l));
-      json_object_set_new(o, "d", json_real(a->d));
-      json_object_set_new(o, "d2", json_real(a->d2));
-      break;
-    case ACC_DEC: {
-      sl_buf_t db;
-      sl_buf_init(&db);
-      sl_decimal_t d = {.unscaled = a->dec, .scale = 0};
-      sl_decimal_format(&d, &db);
-      json_object_set_new(o, "x", json_string(db.data ? db.data : "0"));
-      sl_buf_free(&db);
-      break;
-    }
-    case ACC_CORR:
-      json_object_set_new(o, "c", json_integer(a->count));
-      json_object_set_new(o, "cx", json_real(a->cx));
-      json_object_set_new(o, "cy", json_real(a->cy));
-      json_object_set_new(o, "cxx", json_real(a->cxx));
-      json_object_set_new(o, "cyy", json_real(a->cyy));
-      json_object_set_new(o, "cxy", json_real(a->cxy));
-      break;
-    case ACC_VAL:
-      if (a->seen && t) json_object_set_new(o, "v", val_json(&a->v, t));
-      break;
-    default: {
-      json_t *l = json_array();
-      for (int i = 0; i < a->list.len; i++) json_array_append_new(l, val_json(a->list.items[i], t));
-      json_object_set_new(o, "L", l);
-      if (a->counts && sl_map_count(a->counts)) {
-        json_t *m = json_object();
-        int it = 0;
-        const char *k;
-        void *v;
-        while (sl_map_next(a->counts, &it, &k, &v))
-          json_object_set_new(m, k, json_integer((intptr_t)v));
-        json_object_set_new(o, "C", m);
-      }
-    }
-  }
-  return o;
 }
 
 static void acc_load(acc_t *a, const sl_agg_call_t *c, json_t *o, sl_arena_t *ar) {
@@ -631,6 +575,95 @@ static group_t *gt_next(gtable_t *t, size_t *i) {
   return NULL;
 }
 
+/* ---- the state of a group as changelog JSON, written by hand: this runs for
+ * every update, and building it with jansson cost more than the update. ---- */
+
+static void put_jstr(sl_buf_t *b, const char *s, size_t n) {
+  sl_buf_putc(b, '"');
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '"' || c == '\\') {
+      sl_buf_putc(b, '\\');
+      sl_buf_putc(b, (char)c);
+    } else if (c < 0x20) {
+      sl_buf_printf(b, "\\u%04x", c);
+    } else {
+      sl_buf_putc(b, (char)c);
+    }
+  }
+  sl_buf_putc(b, '"');
+}
+
+/* A value as a JSON string holding its exact JSON text (decimals keep scale). */
+static void put_val(sl_buf_t *b, sl_buf_t *tmp, const sl_value_t *v, const sl_type_t *t) {
+  sl_buf_reset(tmp);
+  if (t)
+    sl_value_to_json_text(v, t, tmp);
+  else
+    sl_buf_puts(tmp, "null");
+  put_jstr(b, tmp->data ? tmp->data : "null", tmp->len ? tmp->len : 4);
+}
+
+static void put_real(sl_buf_t *b, const char *name, double d) {
+  if (isfinite(d))
+    sl_buf_printf(b, ",\"%s\":%.17g", name, d);
+  else
+    sl_buf_printf(b, ",\"%s\":null", name);
+}
+
+static void put_acc(sl_buf_t *b, sl_buf_t *tmp, const acc_t *a, const sl_agg_call_t *c) {
+  const sl_type_t *t = c->nargs > 0 ? c->arg_types[0] : NULL;
+  sl_buf_printf(b, "{\"s\":%s", a->seen ? "true" : "false");
+  switch (acc_kind(c)) {
+    case ACC_NUM:
+      sl_buf_printf(b, ",\"c\":%lld,\"l\":%lld", (long long)a->count, (long long)a->l);
+      put_real(b, "d", a->d);
+      put_real(b, "d2", a->d2);
+      break;
+    case ACC_DEC: {
+      sl_decimal_t d = {.unscaled = a->dec, .scale = 0};
+      sl_buf_puts(b, ",\"x\":\"");
+      sl_decimal_format(&d, b);
+      sl_buf_putc(b, '"');
+      break;
+    }
+    case ACC_CORR:
+      sl_buf_printf(b, ",\"c\":%lld", (long long)a->count);
+      put_real(b, "cx", a->cx);
+      put_real(b, "cy", a->cy);
+      put_real(b, "cxx", a->cxx);
+      put_real(b, "cyy", a->cyy);
+      put_real(b, "cxy", a->cxy);
+      break;
+    case ACC_VAL:
+      if (a->seen && t) {
+        sl_buf_puts(b, ",\"v\":");
+        put_val(b, tmp, &a->v, t);
+      }
+      break;
+    default:
+      sl_buf_puts(b, ",\"L\":[");
+      for (int i = 0; i < a->list.len; i++) {
+        if (i) sl_buf_putc(b, ',');
+        put_val(b, tmp, a->list.items[i], t);
+      }
+      sl_buf_putc(b, ']');
+      if (a->counts && sl_map_count(a->counts)) {
+        sl_buf_puts(b, ",\"C\":{");
+        int it = 0, k = 0;
+        const char *key;
+        void *v;
+        while (sl_map_next(a->counts, &it, &key, &v)) {
+          if (k++) sl_buf_putc(b, ',');
+          put_jstr(b, key, strlen(key));
+          sl_buf_printf(b, ":%lld", (long long)(intptr_t)v);
+        }
+        sl_buf_putc(b, '}');
+      }
+  }
+  sl_buf_putc(b, '}');
+}
+
 static void changelog_group(sl_operator_t *op, const char *skey, const group_t *g) {
   const sl_pnode_t *n = op->node;
   if (!n->changelog_topic) return;
@@ -638,18 +671,24 @@ static void changelog_group(sl_operator_t *op, const char *skey, const group_t *
     sl_exec_changelog(op, skey, strlen(skey), NULL, 0);
     return;
   }
-  json_t *keys = json_array();
-  for (int j = 0; j < n->ngroup; j++)
-    json_array_append_new(keys, val_json(&group_keys(n, g)[j], n->group_types[j]));
-  json_t *accs = json_array();
-  for (int i = 0; i < n->nagg; i++) json_array_append_new(accs, acc_json(&g->acc[i], &n->aggs[i]));
-  json_t *o = json_pack("{s:o, s:b, s:I, s:I, s:I, s:b, s:o}", "k", keys, "w", g->windowed, "ws",
-                        (json_int_t)g->wstart, "we", (json_int_t)g->wend, "ts", (json_int_t)g->ts,
-                        "f", g->emitted_final, "a", accs);
-  char *text = json_dumps(o, JSON_COMPACT);
-  json_decref(o);
-  sl_exec_changelog(op, skey, strlen(skey), text, strlen(text));
-  free(text);
+  agg_state_t *st = op->state;
+  sl_buf_t *b = &st->cl, *tmp = &st->cltmp;
+  sl_buf_reset(b);
+  sl_buf_puts(b, "{\"k\":[");
+  const sl_value_t *keys = group_keys(n, g);
+  for (int j = 0; j < n->ngroup; j++) {
+    if (j) sl_buf_putc(b, ',');
+    put_val(b, tmp, &keys[j], n->group_types[j]);
+  }
+  sl_buf_printf(b, "],\"w\":%s,\"ws\":%lld,\"we\":%lld,\"ts\":%lld,\"f\":%s,\"a\":[",
+                g->windowed ? "true" : "false", (long long)g->wstart, (long long)g->wend,
+                (long long)g->ts, g->emitted_final ? "true" : "false");
+  for (int i = 0; i < n->nagg; i++) {
+    if (i) sl_buf_putc(b, ',');
+    put_acc(b, tmp, &g->acc[i], &n->aggs[i]);
+  }
+  sl_buf_puts(b, "]}");
+  sl_exec_changelog(op, skey, strlen(skey), b->data, b->len);
 }
 
 static int emit_group(sl_operator_t *op, group_t *g, const sl_row_t *in, bool tombstone) {
@@ -942,6 +981,8 @@ static void aggregate_end(sl_operator_t *op) {
   while ((g = gt_next(&st->groups, &it))) group_free(op->node, g);
   free(st->groups.slots);
   sl_buf_free(&st->kb);
+  sl_buf_free(&st->cl);
+  sl_buf_free(&st->cltmp);
   free(st);
 }
 
