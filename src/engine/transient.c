@@ -210,6 +210,48 @@ typedef struct print_state {
   int64_t seen;
 } print_state_t;
 
+/* Renders raw record bytes the way ksqlDB's PRINT guesses them: a 4- or 8-byte
+ * binary key as the KAFKA INT / BIGINT it most likely is, text as text, and
+ * anything else that is not valid UTF-8 as hex. */
+static bool printable_utf8(const unsigned char *p, size_t n) {
+  for (size_t i = 0; i < n;) {
+    unsigned char c = p[i];
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    int len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (!len || i + (size_t)len > n) return false;
+    for (int k = 1; k < len; k++)
+      if ((p[i + (size_t)k] & 0xC0) != 0x80) return false;
+    i += (size_t)len;
+  }
+  return true;
+}
+
+static void print_bytes(const sl_value_t *v, bool is_key, sl_buf_t *b) {
+  if (sl_is_null(v)) {
+    sl_buf_puts(b, "<null>");
+    return;
+  }
+  const unsigned char *p = (const unsigned char *)v->u.s.ptr;
+  size_t n = v->u.s.len;
+  if (printable_utf8(p, n)) {
+    sl_buf_append(b, p, n);
+    return;
+  }
+  if (is_key && (n == 4 || n == 8)) {
+    uint64_t x = 0;
+    for (size_t i = 0; i < n; i++) x = (x << 8) | p[i];
+    if (n == 4) sl_buf_printf(b, "%d", (int32_t)(uint32_t)x);
+    else sl_buf_printf(b, "%lld", (long long)(int64_t)x);
+    return;
+  }
+  sl_buf_puts(b, "0x");
+  for (size_t i = 0; i < n; i++) sl_buf_printf(b, "%02X", p[i]);
+}
+
 static int print_row(void *ctx, const sl_row_t *row) {
   sl_tquery_t *tq = ctx;
   if (atomic_load(&tq->stopped)) return 0;
@@ -219,25 +261,16 @@ static int print_row(void *ctx, const sl_row_t *row) {
   sl_buf_t b;
   sl_buf_init(&b);
   sl_buf_puts(&b, "rowtime: ");
-  const sl_value_t *rt = &row->v[src->slot_rowtime];
-  if (rt->kind == SL_T_BIGINT) {
-    sl_format_timestamp(rt->u.l, &b);
-    sl_buf_puts(&b, " Z");
-  } else {
-    sl_buf_puts(&b, "N/A");
-  }
-  sl_buf_puts(&b, ", key: ");
-  if (sl_is_null(&row->v[0]))
-    sl_buf_puts(&b, "<null>");
-  else
-    sl_value_format(&row->v[0], &b);
+  sl_format_timestamp(row->ts, &b);
+  sl_buf_puts(&b, " Z, key: ");
+  print_bytes(&row->v[0], true, &b);
   sl_buf_puts(&b, ", value: ");
-  if (row->tombstone || sl_is_null(&row->v[1]))
-    sl_buf_puts(&b, "<null>");
-  else
-    sl_value_format(&row->v[1], &b);
+  if (row->tombstone) sl_buf_puts(&b, "<null>");
+  else print_bytes(&row->v[1], false, &b);
   sl_buf_printf(&b, ", partition: %d", row->partition);
-  json_t *arr = json_pack("[s]", b.data ? b.data : "");
+  (void)src;
+  json_t *arr = json_array();
+  json_array_append_new(arr, json_stringn(b.data ? b.data : "", b.len));
   sl_buf_free(&b);
   deliver(tq, arr);
   json_decref(arr);
@@ -260,19 +293,19 @@ static int start_print(sl_engine_t *e, const sl_stmt_t *st, sl_session_t *sessio
   sl_plan_t *plan = sl_xcalloc(1, sizeof *plan);
   sl_arena_init(&plan->arena, 4096);
   sl_arena_t *pa = &plan->arena;
-  /* Keys and values are shown as text: read them as single KAFKA strings. */
+  /* Keys and values arrive as raw bytes (single KAFKA BYTES columns). */
   sl_schema_t *sc = sl_arena_alloc(pa, sizeof *sc);
   sc->ncols = 2;
   sc->cols = sl_arena_alloc(pa, sizeof(sl_column_t) * 2);
-  sc->cols[0] = (sl_column_t){.name = "KEY", .type = &sl_type_string, .ns = SL_NS_KEY};
-  sc->cols[1] = (sl_column_t){.name = "VALUE", .type = &sl_type_string, .ns = SL_NS_VALUE};
+  sc->cols[0] = (sl_column_t){.name = "KEY", .type = &sl_type_bytes, .ns = SL_NS_KEY};
+  sc->cols[1] = (sl_column_t){.name = "VALUE", .type = &sl_type_bytes, .ns = SL_NS_VALUE};
   sl_source_t tmp = {0};
   tmp.name = topic;
   tmp.topic = topic;
   tmp.key_format = "KAFKA";
   tmp.value_format = "KAFKA";
   tmp.schema = sc;
-  tmp.is_table = true; /* keep null values (tombstones) visible */
+  tmp.is_table = false; /* a stream keeps records with null keys; null values still show */
   sl_pnode_t *srcn;
   int rc = sl_plan_source_node(&tmp, pa, &srcn, err);
   if (rc) {

@@ -393,6 +393,33 @@ SL_TEST(engine_print_topic_from_beginning) {
   free(j);
   sl_tquery_close(tq);
   json_decref(r.got);
+  /* Binary keys, null keys and bytes that are not text. */
+  r.got = json_array();
+  r.done = 0;
+  const char *txt = "plain text";
+  sl_record_t r1 = {.topic = "s", .partition = 0, .timestamp = 2000, .key = "\0\0\0\7",
+                    .key_len = 4, .value = txt, .value_len = strlen(txt)};
+  sl_record_t r2 = {.topic = "s", .partition = 0, .timestamp = 3000, .value = txt,
+                    .value_len = strlen(txt)};
+  sl_record_t r3 = {.topic = "s", .partition = 0, .timestamp = 4000, .key = "k", .key_len = 1,
+                    .value = "\xff\x01", .value_len = 2};
+  CHECK_INT(drv->produce(drv->ctx, &r1, &err), 0);
+  CHECK_INT(drv->produce(drv->ctx, &r2, &err), 0);
+  CHECK_INT(drv->produce(drv->ctx, &r3, &err), 0);
+  CHECK_INT(sl_engine_query_start(e, "PRINT 's' FROM BEGINNING LIMIT 5;", &s, on_row, on_done, &r,
+                                  &tq, &info, &err),
+            0);
+  sl_memdriver_pump(md, &err);
+  CHECK_INT(r.done, 1);
+  CHECK_INT(json_array_size(r.got), 5);
+  CHECK_STR(json_string_value(json_array_get(json_array_get(r.got, 2), 0)),
+            "rowtime: 1970-01-01T00:00:02.000 Z, key: 7, value: plain text, partition: 0");
+  CHECK_STR(json_string_value(json_array_get(json_array_get(r.got, 3), 0)),
+            "rowtime: 1970-01-01T00:00:03.000 Z, key: <null>, value: plain text, partition: 0");
+  CHECK_STR(json_string_value(json_array_get(json_array_get(r.got, 4), 0)),
+            "rowtime: 1970-01-01T00:00:04.000 Z, key: k, value: 0xFF01, partition: 0");
+  sl_tquery_close(tq);
+  json_decref(r.got);
   CHECK(sl_engine_query_start(e, "PRINT 'nope';", &s, on_row, on_done, &r, &tq, &info, &err) != 0);
   CHECK(strstr(err.msg, "Could not find topic 'nope'") != NULL);
   ENGINE_TEARDOWN();
