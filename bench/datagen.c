@@ -7,6 +7,8 @@
  *
  *   datagen --bootstrap HOST:PORT --bids N [--seed S] [--prefix P]
  *           [--partitions K] [--stats FILE]
+ *   datagen --bootstrap HOST:PORT --persons-auctions N [--seed S] [--prefix P] ...
+ *   datagen --bootstrap HOST:PORT --kv-topic T --kv-keys K --kv-records N ...
  *
  * Events follow Nexmark's mix: in every 50 events 1 is a person, 3 are
  * auctions and 46 are bids; event time starts at 2015-07-15 00:00:00 UTC and
@@ -18,6 +20,13 @@
  * persons and auctions are keyed by their id in decimal text, which reads as
  * a KAFKA STRING key or a JSON BIGINT key, so they can back tables. The
  * extra field pads a bid to about 200 bytes like Nexmark's JSON.
+ *
+ * --persons-auctions N writes the same timeline without the bids: only
+ * P-person and P-auction, until they hold N records together (the join
+ * benchmark needs more of them than 5 M bids come with). --kv-topic writes N
+ * small records to topic T for the state benchmarks instead: record i has
+ * the key i mod K (decimal text, a JSON BIGINT key) and the value
+ * {"v":i}, with K distinct keys in all.
  *
  * On success it prints (and writes to --stats) one JSON object with the
  * counts, including how many bids Nexmark q2's filter MOD(auction, 123) = 0
@@ -81,12 +90,15 @@ typedef struct opts {
   const char *prefix;
   const char *stats;
   int64_t bids;
+  int64_t persons_auctions; /* > 0: persons and auctions only, this many */
+  const char *kv_topic;
+  int64_t kv_keys, kv_records;
   uint64_t seed;
   int partitions;
 } opts_t;
 
 typedef struct counts {
-  int64_t persons, auctions, bids, q2;
+  int64_t persons, auctions, bids, q2, kv;
   int64_t bid_bytes, bytes;
   int64_t delivered, failed;
 } counts_t;
@@ -108,13 +120,16 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: datagen --bootstrap HOST:PORT --bids N [--seed S] [--prefix P]\n"
           "               [--partitions K] [--stats FILE]\n"
+          "       datagen ... --persons-auctions N   (no bids; N persons + auctions)\n"
+          "       datagen ... --kv-topic T --kv-keys K --kv-records N\n"
           "Writes Nexmark persons, auctions and N bids as JSON to P-person, P-auction\n"
           "and P-bid (P defaults to nexmark; the topics must exist with K partitions,\n"
           "default 1). Prints a JSON summary.\n");
 }
 
 static int parse_args(int argc, char **argv, opts_t *o) {
-  *o = (opts_t){.prefix = "nexmark", .seed = 42, .partitions = 1, .bids = -1};
+  *o = (opts_t){.prefix = "nexmark", .seed = 42, .partitions = 1, .bids = -1,
+                .kv_keys = -1, .kv_records = -1};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -134,6 +149,14 @@ static int parse_args(int argc, char **argv, opts_t *o) {
       o->stats = v;
     else if (!strcmp(a, "--bids"))
       o->bids = strtoll(v, NULL, 10);
+    else if (!strcmp(a, "--persons-auctions"))
+      o->persons_auctions = strtoll(v, NULL, 10);
+    else if (!strcmp(a, "--kv-topic"))
+      o->kv_topic = v;
+    else if (!strcmp(a, "--kv-keys"))
+      o->kv_keys = strtoll(v, NULL, 10);
+    else if (!strcmp(a, "--kv-records"))
+      o->kv_records = strtoll(v, NULL, 10);
     else if (!strcmp(a, "--seed"))
       o->seed = strtoull(v, NULL, 10);
     else if (!strcmp(a, "--partitions"))
@@ -143,6 +166,11 @@ static int parse_args(int argc, char **argv, opts_t *o) {
       return -1;
     }
   }
+  if (o->kv_topic && (o->kv_keys < 1 || o->kv_records < 0)) {
+    fprintf(stderr, "datagen: --kv-topic needs --kv-keys K >= 1 and --kv-records N\n");
+    return -1;
+  }
+  if (o->persons_auctions > 0 || o->kv_topic) o->bids = 0;
   if (!o->bootstrap || o->bids < 0 || o->partitions < 1) {
     usage(stderr);
     return -1;
@@ -305,14 +333,27 @@ int main(int argc, char **argv) {
     fprintf(stderr, "datagen: %s\n", errstr);
     return 1;
   }
-  out_t person = {rk, topic_new(rk, o.prefix, "person"), o.partitions, 0};
-  out_t auction = {rk, topic_new(rk, o.prefix, "auction"), o.partitions, 0};
-  out_t bid = {rk, topic_new(rk, o.prefix, "bid"), o.partitions, 0};
+  /* Only the topics this mode writes get a handle: a handle for a topic
+   * that does not exist makes librdkafka complain about its metadata. */
+  bool nexmark = !o.kv_topic, bids = nexmark && !o.persons_auctions;
+  out_t person = {rk, nexmark ? topic_new(rk, o.prefix, "person") : NULL, o.partitions, 0};
+  out_t auction = {rk, nexmark ? topic_new(rk, o.prefix, "auction") : NULL, o.partitions, 0};
+  out_t bid = {rk, bids ? topic_new(rk, o.prefix, "bid") : NULL, o.partitions, 0};
+  out_t kv = {rk, o.kv_topic ? rd_kafka_topic_new(rk, o.kv_topic, NULL) : NULL, o.partitions, 0};
 
   double t0 = now_s();
   char buf[1024], key[32];
   int rc = 0;
-  for (int64_t ev = 0; counts.bids < o.bids && rc == 0; ev++) {
+  for (int64_t i = 0; o.kv_topic && i < o.kv_records && rc == 0; i++) {
+    int kn = snprintf(key, sizeof(key), "%" PRId64, i % o.kv_keys);
+    int n = snprintf(buf, sizeof(buf), "{\"v\":%" PRId64 "}", i);
+    rc = emit(&kv, key, (size_t)kn, buf, (size_t)n, BASE_TIME_MS + i * 1000 / EVENTS_PER_SEC);
+    counts.kv++;
+  }
+  for (int64_t ev = 0; nexmark && rc == 0; ev++) {
+    if (o.persons_auctions > 0 ? counts.persons + counts.auctions >= o.persons_auctions
+                               : counts.bids >= o.bids)
+      break;
     int64_t ts = BASE_TIME_MS + ev * 1000 / EVENTS_PER_SEC;
     int slot = (int)(ev % 50);
     int n, kn;
@@ -330,6 +371,10 @@ int main(int argc, char **argv) {
     } else {
       int64_t a = pick_recent(1000, counts.auctions, 1000, 10);
       int64_t b = pick_recent(1000, counts.persons, 1000, 20);
+      if (!bids) { /* the bid's place in the timeline, without the bid */
+        counts.bids++;
+        continue;
+      }
       n = build_bid(buf, sizeof(buf), a, b, ts);
       counts.bids++;
       counts.bid_bytes += n;
@@ -346,10 +391,12 @@ int main(int argc, char **argv) {
   snprintf(summary, sizeof(summary),
            "{\"seed\":%" PRIu64 ",\"bids\":%" PRId64 ",\"persons\":%" PRId64
            ",\"auctions\":%" PRId64 ",\"q2_matches\":%" PRId64 ",\"bid_bytes\":%" PRId64
+           ",\"kv_records\":%" PRId64 ",\"kv_keys\":%" PRId64
            ",\"bytes\":%" PRId64 ",\"delivered\":%" PRId64 ",\"failed\":%" PRId64
            ",\"seconds\":%.3f,\"produce_seconds\":%.3f}",
-           o.seed, counts.bids, counts.persons, counts.auctions, counts.q2, counts.bid_bytes,
-           counts.bytes, counts.delivered, counts.failed, t1 - t0, t_sent - t0);
+           o.seed, bids ? counts.bids : 0, counts.persons, counts.auctions, counts.q2,
+           counts.bid_bytes, counts.kv, o.kv_topic ? o.kv_keys : 0, counts.bytes,
+           counts.delivered, counts.failed, t1 - t0, t_sent - t0);
   printf("%s\n", summary);
   if (o.stats) {
     FILE *f = fopen(o.stats, "w");
@@ -358,9 +405,9 @@ int main(int argc, char **argv) {
       rc = -1;
     }
   }
-  rd_kafka_topic_destroy(person.topic);
-  rd_kafka_topic_destroy(auction.topic);
-  rd_kafka_topic_destroy(bid.topic);
+  out_t *outs[] = {&person, &auction, &bid, &kv};
+  for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
+    if (outs[i]->topic) rd_kafka_topic_destroy(outs[i]->topic);
   rd_kafka_destroy(rk);
   return rc ? 1 : 0;
 }

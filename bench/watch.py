@@ -17,6 +17,23 @@ With --expect 0 the count is not known in advance (a windowed aggregation
 that emits updates, say): the run is over once the topic has not grown for
 --settle seconds, and it is timed until the last growth.
 
+With --group-prefix G --inputs T1,T2 (and --expect 0) the run is over once
+the command's consumer group (the one whose name starts with G; sluice names
+it _confluent-ksql-<service id>query_<query id>) has committed offsets at
+the end of every partition of the input topics T1, T2... and of every
+internal repartition topic of that service (topics named G-ish ending in
+-repartition, found on the broker). sluice commits an input offset only once
+every output of the records before it is acknowledged (at-least-once), so
+this says "all input processed and all output written" whatever the output
+size, without waiting for a quiet period. Offsets are checked in an order
+that makes it safe while the repartition topics still grow: the committed
+offsets of the input topics are read before the repartition topics' high
+watermarks, and the repartition topics' committed offsets after them. The
+run is timed until the output topic's last growth before that point (the
+last output record acknowledged, the same moment the baseline is timed at);
+"consumed_seconds" is when the complete commit was seen (the commit
+interval, 100 ms by default, later at most).
+
 It prints one JSON object: records seen, seconds until the expected count was
 reached (null when it never was), seconds until the first output record,
 records per second, extra records, the CPU seconds the command used (all
@@ -36,7 +53,9 @@ import subprocess
 import sys
 import time
 
-from confluent_kafka import Consumer, KafkaException, TopicPartition
+from confluent_kafka import ConsumerGroupTopicPartitions, Consumer, KafkaException, \
+    TopicPartition
+from confluent_kafka.admin import AdminClient
 
 POLL_S = 0.02
 
@@ -54,6 +73,19 @@ def parse_args():
                    help="with --expect 0: the run is over after this long without growth")
     p.add_argument("--perf", help="write a perf profile of the command here")
     p.add_argument("--log", help="the command's stdout and stderr go here")
+    p.add_argument("--group-prefix",
+                   help="with --inputs: the command's consumer group starts with this")
+    p.add_argument("--inputs", default="",
+                   help="comma-separated input topics the group must consume to the end")
+    p.add_argument("--internal-prefix",
+                   help="repartition topics starting with this must be consumed too "
+                        "(default: the --group-prefix up to 'query_')")
+    p.add_argument("--check-count", type=int,
+                   help="with --inputs: the output must then hold exactly this many records")
+    p.add_argument("--perf-seconds", type=float, default=30.0,
+                   help="profile at most this long (DWARF stacks make big files)")
+    p.add_argument("--consumed-every", type=float, default=0.2,
+                   help="seconds between checks of the group's committed offsets")
     p.add_argument("--observe", type=int, action="append", default=[], metavar="PID",
                    help="also report the CPU seconds this process (the broker) used")
     p.add_argument("command", nargs=argparse.REMAINDER)
@@ -62,6 +94,10 @@ def parse_args():
         a.command = a.command[1:]
     if not a.command:
         p.error("no command given")
+    if bool(a.group_prefix) != bool(a.inputs):
+        p.error("--group-prefix and --inputs go together")
+    if a.group_prefix and a.internal_prefix is None:
+        a.internal_prefix = a.group_prefix.split("query_")[0]
     return a
 
 
@@ -123,6 +159,73 @@ class Watermarks:
         self.c.close()
 
 
+class Consumed:
+    """Whether a consumer group has committed offsets at the end of its input
+    topics and of its service's internal repartition topics (see the module
+    comment for why the order of the reads makes this safe)."""
+
+    def __init__(self, bootstrap, group_prefix, inputs, internal_prefix):
+        self.admin = AdminClient({"bootstrap.servers": bootstrap})
+        self.c = Consumer({"bootstrap.servers": bootstrap, "group.id": "sluice-bench-consumed",
+                           "enable.auto.commit": False})
+        self.group_prefix, self.inputs, self.internal_prefix = group_prefix, inputs, internal_prefix
+        self.group = None
+        self.last = None  # a short description of the last check, for the log
+
+    def _find_group(self):
+        if self.group is None:
+            res = self.admin.list_consumer_groups(request_timeout=5).result()
+            names = sorted(g.group_id for g in res.valid if g.group_id.startswith(self.group_prefix))
+            if names:
+                self.group = names[0]
+        return self.group
+
+    def _parts(self, topics):
+        md = self.c.list_topics(timeout=5).topics
+        out = []
+        for t in topics:
+            if t not in md or md[t].error is not None:
+                return None
+            out += [TopicPartition(t, p) for p in sorted(md[t].partitions)]
+        return out
+
+    def _committed(self):
+        req = ConsumerGroupTopicPartitions(self.group)
+        res = self.admin.list_consumer_group_offsets([req], request_timeout=5)[self.group].result()
+        return {(tp.topic, tp.partition): tp.offset for tp in res.topic_partitions
+                if tp.error is None}
+
+    def _high(self, parts):
+        return {(tp.topic, tp.partition): self.c.get_watermark_offsets(tp, timeout=5, cached=False)[1]
+                for tp in parts}
+
+    def done(self):
+        try:
+            if not self._find_group():
+                self.last = "no group yet"
+                return False
+            internal = sorted(t for t in self.c.list_topics(timeout=5).topics
+                              if t.startswith(self.internal_prefix) and t.endswith("-repartition"))
+            inparts, repparts = self._parts(self.inputs), self._parts(internal)
+            if inparts is None or repparts is None:
+                self.last = "topics not there yet"
+                return False
+            first = self._committed()
+            high = self._high(inparts + repparts)
+            second = self._committed() if repparts else first
+            behind = {k: high[k] - first.get(k, -1001) for k in high if k[0] in self.inputs}
+            behind.update({k: high[k] - second.get(k, -1001) for k in high
+                           if k[0] not in self.inputs})
+            self.last = {f"{t}[{p}]": lag for (t, p), lag in behind.items()}
+            return all(lag <= 0 for lag in behind.values())
+        except KafkaException as e:
+            self.last = f"error: {e}"
+            return False
+
+    def close(self):
+        self.c.close()
+
+
 def stop(proc, sig=signal.SIGTERM, wait=60):
     """Stops the command (unless it has ended) and reaps it. Returns its exit
     status and the CPU seconds (user + system) it used, threads included."""
@@ -149,6 +252,10 @@ def stop(proc, sig=signal.SIGTERM, wait=60):
 def main():
     a = parse_args()
     wm = Watermarks(a.bootstrap, a.topic)
+    consumed = (Consumed(a.bootstrap, a.group_prefix, a.inputs.split(","), a.internal_prefix)
+                if a.group_prefix else None)
+    t_checked, t_consumed = 0.0, None
+    profile_only = False
     base = wm.total() or 0  # a reused topic may already hold records
     log = open(a.log, "wb") if a.log else subprocess.DEVNULL
     observed0 = [proc_cpu(pid) for pid in a.observe]
@@ -173,10 +280,25 @@ def main():
                                          "dwarf,16384", "-q", "-o", a.perf,
                                          "-p", str(proc.pid)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if perf is not None and now - t_first > a.perf_seconds:
+            # A profiling run is not timed: it ends with the profile.
+            t_done, profile_only = now, True
+            break
         if a.expect > 0 and seen >= a.expect:
             t_done = now
             break
-        if a.expect <= 0 and seen > 0 and now - last_growth > a.settle:
+        if consumed is not None and now - t_checked >= a.consumed_every:
+            t_checked = now
+            if consumed.done():
+                t_consumed = time.monotonic()
+                # The last output record is acknowledged before the commit
+                # that covers its input: time the run until the last growth.
+                n = wm.total()
+                if n is not None and n - base > seen:
+                    seen, last_growth = n - base, t_consumed
+                t_done = last_growth if seen > 0 else t_consumed
+                break
+        if consumed is None and a.expect <= 0 and seen > 0 and now - last_growth > a.settle:
             t_done = last_growth
             break
         if exited(proc):
@@ -197,7 +319,7 @@ def main():
     t_end = time.monotonic()
     busy = machine_busy() - busy0
     observed = [proc_cpu(pid) for pid in a.observe]
-    if perf is not None:
+    if perf is not None and perf.poll() is None:
         perf.send_signal(signal.SIGINT)
         perf.wait()
     # Anything beyond the expected count after a short settle is a duplicate
@@ -209,15 +331,22 @@ def main():
         log.close()
     final = (final - base) if final is not None else seen
     expect = a.expect if a.expect > 0 else seen
+    if a.check_count is not None and not why and not profile_only and final != a.check_count:
+        why = f"{final} output records, expected {a.check_count}"
     wm.close()
+    if consumed is not None:
+        if why:
+            why += f" (group {consumed.group}: {consumed.last})"
+        consumed.close()
     secs = (t_done - t0) if t_done else None
     out = {
         "records": final,
         "expected": expect,
-        "extra": max(final - expect, 0),
+        "extra": 0 if profile_only else max(final - expect, 0),
         "seconds": round(secs, 3) if secs else None,
         "first_output_seconds": round(t_first - t0, 3) if t_first else None,
         "records_per_second": round(expect / secs) if secs else None,
+        "consumed_seconds": round(t_consumed - t0, 3) if t_consumed else None,
         "steady_records_per_second":
             round((expect - first_count) / (t_done - t_first))
             if t_done and t_first and t_done > t_first
@@ -229,10 +358,11 @@ def main():
         # on a shared machine shows up here.
         "machine_busy_cores": round(busy / (t_end - t0), 2),
         "exit": rc,
+        "profile_only": profile_only,
         "error": why,
     }
     print(json.dumps(out))
-    return 0 if t_done and not out["extra"] else 1
+    return 0 if t_done and (profile_only or not out["extra"]) else 1
 
 
 if __name__ == "__main__":
