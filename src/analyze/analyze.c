@@ -430,7 +430,7 @@ static int expand_items(const sl_select_t *sel, scope_t *sc, const sl_analyze_ct
                         out_item_t **items_out, int *nitems, sl_error_t *err) {
   const sl_pnode_t *src = sc->src;
   bool partitioned = sel->partition_by.len > 0;
-  int cap = sel->items.len + src->schema->ncols + nkeys + 4;
+  int cap = sel->items.len * 2 + src->schema->ncols + nkeys + 4;
   out_item_t *items = sl_arena_alloc(a, sizeof(out_item_t) * (size_t)cap);
   int n = 0;
   for (int i = 0; i < sel->items.len; i++) {
@@ -476,6 +476,18 @@ static int expand_items(const sl_select_t *sel, scope_t *sc, const sl_analyze_ct
           if (rc) return rc;
           n++;
         }
+        /* A transient query over a windowed source shows the window bounds
+         * right after the key, as ksqlDB's pull and push queries do. */
+        if (pass == 0 && ax->transient && src->window_type != SL_WIN_NONE && !partitioned) {
+          static const char *wb[] = {"WINDOWSTART", "WINDOWEND"};
+          for (int w = 0; w < 2; w++) {
+            sl_expr_t *we = an_column_ast(a, wb[w], e->offset);
+            items[n] = (out_item_t){.name = wb[w], .ast = we, .key_idx = -1, .offset = e->offset};
+            int rc = an_compile(we, sc, ax, a, "SELECT", &items[n].cx, err);
+            if (rc) return rc;
+            n++;
+          }
+        }
       }
       continue;
     }
@@ -489,7 +501,9 @@ static int expand_items(const sl_select_t *sel, scope_t *sc, const sl_analyze_ct
       o->name = it->alias->name;
     } else if (e->kind == SL_EX_COLUMN) {
       o->name = e->name->name;
-      if (an_is_reserved_output(o->name) && o->key_idx < 0)
+      bool bound = ax->transient && src->window_type != SL_WIN_NONE &&
+                   (!strcmp(o->name, "WINDOWSTART") || !strcmp(o->name, "WINDOWEND"));
+      if (an_is_reserved_output(o->name) && o->key_idx < 0 && !bound)
         return sl_error_set(err, SL_ESEMANTIC, e->offset,
                             "Reserved column name in select: `%s`. Please remove or alias the "
                             "column.",
@@ -676,7 +690,10 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
   const sl_select_t *sel = stmt->select;
   if (!sel || !sel->from)
     return sl_error_set(err, SL_ESEMANTIC, stmt->offset, "Statement has no SELECT");
-  int rc0 = check_reserved_names(sel, sel->window != NULL && sel->group_by.len > 0, err);
+  const sl_source_t *from0 = sel->from ? ax->find_source(ax->ctx, sel->from->name.name) : NULL;
+  bool bounds_ok = (sel->window != NULL && sel->group_by.len > 0) ||
+                   (ax->transient && from0 && from0->window_type != SL_WIN_NONE);
+  int rc0 = check_reserved_names(sel, bounds_ok, err);
   if (rc0) return rc0;
   /* Window bounds where they cannot be: named before any other problem. */
   {

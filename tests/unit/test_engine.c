@@ -549,3 +549,43 @@ SL_TEST(engine_source_tables_are_read_only_and_pullable) {
   json_decref(r.got);
   ENGINE_TEARDOWN();
 }
+
+SL_TEST(engine_queries_over_windowed_tables_show_window_bounds) {
+  ENGINE_FIXTURE();
+  sl_map_put(s.props, "auto.offset.reset", sl_strdup("earliest"));
+  CHECK_INT(exec(e, &s,
+                 "CREATE STREAM S (ID INT KEY, V INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', "
+                 "PARTITIONS=1); CREATE TABLE W AS SELECT ID, COUNT(*) AS N FROM S WINDOW "
+                 "TUMBLING (SIZE 10 SECONDS) GROUP BY ID;"
+                 "INSERT INTO S (ROWTIME, ID, V) VALUES (1000, 1, 10);"
+                 "INSERT INTO S (ROWTIME, ID, V) VALUES (12000, 1, 10);"),
+            0);
+  sl_memdriver_pump(md, &err);
+  rows_t r = {.got = json_array()};
+  sl_tquery_t *tq;
+  sl_tquery_info_t info;
+  CHECK_INT(sl_engine_query_start(e, "SELECT * FROM W WHERE WINDOWSTART >= 10000;", &s, on_row,
+                                  on_done, &r, &tq, &info, &err),
+            0);
+  wait_done(&r);
+  char *j = json_dumps(r.got, JSON_COMPACT);
+  CHECK_STR(j, "[[1,10000,20000,1]]");
+  free(j);
+  j = json_dumps(json_object_get(info.schema, "columnNames"), JSON_COMPACT);
+  CHECK_STR(j, "[\"ID\",\"WINDOWSTART\",\"WINDOWEND\",\"N\"]");
+  free(j);
+  sl_tquery_close(tq);
+  json_decref(r.got);
+  r.got = json_array();
+  r.done = 0;
+  CHECK_INT(sl_engine_query_start(e, "SELECT ID, WINDOWSTART, N FROM W;", &s, on_row, on_done, &r,
+                                  &tq, &info, &err),
+            0);
+  wait_done(&r);
+  j = json_dumps(r.got, JSON_COMPACT);
+  CHECK_STR(j, "[[1,0,1],[1,10000,1]]");
+  free(j);
+  sl_tquery_close(tq);
+  json_decref(r.got);
+  ENGINE_TEARDOWN();
+}
