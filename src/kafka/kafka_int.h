@@ -80,11 +80,11 @@ const char *sl_kquery_state(sl_kquery_t *kq, char *msg, size_t msgsz);
 
 /* ---- changelog restore (restore.c) ---- */
 typedef struct sl_krestore_stats {
-  int64_t entries;  /* changelog records read */
-  int64_t applied;  /* of those, handed to the task (the newest of each key per batch) */
-  int64_t bytes;    /* their key and value bytes */
-  int partitions;   /* non-empty changelog partitions read */
-  int64_t ms;       /* wall time of the whole restore */
+  int64_t entries; /* changelog records read */
+  int64_t applied; /* of those, handed to the task (the newest of each key per batch) */
+  int64_t bytes;   /* their key and value bytes */
+  int partitions;  /* non-empty changelog partitions read */
+  int64_t ms;      /* wall time of the whole restore */
 } sl_krestore_stats_t;
 /* Reads partition partitions[i] of every changelog topic of q from the
  * beginning to its end (committed records only) into tasks[i], with a

@@ -77,8 +77,8 @@ struct sl_kquery {
   rd_kafka_queue_t *pq;   /* producer main queue: delivery reports, errors */
   int cpipe[2], ppipe[2]; /* wake-up pipes written by librdkafka */
   uv_poll_t cpoll, ppoll;
-  uv_timer_t tick;   /* commit interval: punctuation and commits */
-  uv_idle_t resume;  /* continues a drain on the next loop iteration */
+  uv_timer_t tick;  /* commit interval: punctuation and commits */
+  uv_idle_t resume; /* continues a drain on the next loop iteration */
   int open_handles;
   sl_kdone_t *stopped; /* signalled once everything is closed */
   sl_ptrvec_t parts;   /* kpart_t*, the assignment */
@@ -91,13 +91,13 @@ struct sl_kquery {
   bool paused; /* backpressure: waiting for acknowledgements */
   bool failed; /* worker's view of the error state */
   bool stopping;
-  bool ledgers_gone;    /* spans freed with deliveries outstanding: ignore them */
-  bool eos;             /* exactly_once_v2: transactions instead of the ledger */
-  bool in_txn;          /* a transaction has begun and is not committed yet */
-  int rewinds;          /* aborted transactions since the last successful commit */
+  bool ledgers_gone; /* spans freed with deliveries outstanding: ignore them */
+  bool eos;          /* exactly_once_v2: transactions instead of the ledger */
+  bool in_txn;       /* a transaction has begun and is not committed yet */
+  int rewinds;       /* aborted transactions since the last successful commit */
   int commit_interval_ms;
   sl_krestore_stats_t restored; /* totals over every restore of this query */
-  pthread_mutex_t lock; /* guards error and msg, read by other threads */
+  pthread_mutex_t lock;         /* guards error and msg, read by other threads */
   bool error;
   char msg[512];
 };
@@ -204,10 +204,11 @@ static int restore_tasks(sl_kquery_t *kq, const int32_t *partitions, int n) {
   kq->restored.partitions += st.partitions;
   kq->restored.ms += st.ms;
   double secs = st.ms > 0 ? (double)st.ms / 1000.0 : 0.001;
-  SL_INFO("query %s: restored %lld entries (%.1f MB) from %d changelog partitions in %lld ms "
-          "(%.0f entries/s; %lld applied, the rest superseded)",
-          kq->id, (long long)st.entries, (double)st.bytes / 1e6, st.partitions, (long long)st.ms,
-          (double)st.entries / secs, (long long)st.applied);
+  SL_INFO(
+      "query %s: restored %lld entries (%.1f MB) from %d changelog partitions in %lld ms "
+      "(%.0f entries/s; %lld applied, the rest superseded)",
+      kq->id, (long long)st.entries, (double)st.bytes / 1e6, st.partitions, (long long)st.ms,
+      (double)st.entries / secs, (long long)st.applied);
   return 0;
 }
 

@@ -19,9 +19,9 @@
  * state it would overwrite at once (a changelog's active segment is never
  * compacted, so a restart soon after heavy traffic reads every update).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -29,14 +29,14 @@
 
 #define RESTORE_STALL_MS 60000 /* no progress for this long fails the restore */
 #define WATERMARK_TIMEOUT_MS 10000
-#define BATCH_RECORDS 65536          /* records held before applying the survivors */
+#define BATCH_RECORDS 65536            /* records held before applying the survivors */
 #define BATCH_BYTES (32 * 1024 * 1024) /* or this many key and value bytes */
 
 typedef struct rpart {
   const char *topic;
   int32_t partition;
   sl_task_t *task;
-  int64_t end;  /* high watermark when the restore began */
+  int64_t end; /* high watermark when the restore began */
   bool done;
 } rpart_t;
 
@@ -126,8 +126,9 @@ static rd_kafka_resp_err_t watermarks(rd_kafka_t *rk, const char *topic, int32_t
     bool transient = e == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
                      e == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
                      e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
-                     e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION || e == RD_KAFKA_RESP_ERR__TRANSPORT ||
-                     e == RD_KAFKA_RESP_ERR__TIMED_OUT || e == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT;
+                     e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+                     e == RD_KAFKA_RESP_ERR__TRANSPORT || e == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+                     e == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT;
     if (!e || !transient || sl_monotonic_ns() > deadline) return e;
     struct timespec ts = {0, 100 * 1000000};
     nanosleep(&ts, NULL);
@@ -199,8 +200,9 @@ int sl_kquery_restore(sl_kdriver_t *d, sl_query_t *q, const char *group, sl_task
   }
   if (!rc && left > 0) {
     rd_kafka_resp_err_t e = rd_kafka_assign(rk, l);
-    if (e) rc = sl_error_set(err, SL_EKAFKA, -1, "cannot assign changelog partitions: %s",
-                             rd_kafka_err2str(e));
+    if (e)
+      rc = sl_error_set(err, SL_EKAFKA, -1, "cannot assign changelog partitions: %s",
+                        rd_kafka_err2str(e));
   }
   rd_kafka_topic_partition_list_destroy(l);
 

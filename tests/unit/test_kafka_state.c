@@ -188,7 +188,6 @@ SL_TEST(kafka_mock_restart_restores_aggregate_at_least_once) {
   restart_keeps_counts("at_least_once");
 }
 
-
 /* A transaction that fails is aborted; the query goes back to its last
  * committed transaction and rebuilds its state from the changelog, so the
  * record is counted once, not twice and not never. `by` is the GROUP BY
@@ -234,8 +233,8 @@ static void abort_counts_once(const char *by) {
   CHECK(wait_value(bs, "home", "{\"N\":2}"));
   /* The query's next transaction cannot add its partitions (only the
    * transactional producer sends AddPartitionsToTxn): it must abort. */
-  rd_kafka_mock_push_request_errors(sl_kafka_mock_cluster(m.mock), 24 /* AddPartitionsToTxn */,
-                                    1, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+  rd_kafka_mock_push_request_errors(sl_kafka_mock_cluster(m.mock), 24 /* AddPartitionsToTxn */, 1,
+                                    RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
   CHECK_INT(produce(d, "home", v), 0);
   CHECK(wait_value(bs, "home", "{\"N\":3}"));
   CHECK_INT(produce(d, "home", v), 0);
