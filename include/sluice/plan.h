@@ -169,6 +169,7 @@ struct sl_query {
   bool started;
   bool from_beginning; /* auto.offset.reset=earliest when the query was created */
   sl_map_t *props;     /* effective properties at creation: name -> malloc'd value */
+  char *overridden;    /* the session's properties at creation, as a JSON object */
   int (*row_cb)(void *ctx, const struct sl_row *row); /* transient queries: result rows */
   /* Counters kept by the tasks (atomically, from any worker thread). */
   int64_t n_in;       /* input records processed */

@@ -422,6 +422,8 @@ static char *props_json(stmt_ctx_t *c) {
 
 static int register_query(stmt_ctx_t *c, sl_query_t *q, sl_error_t *err) {
   sl_engine_t *e = c->e;
+  free(q->overridden);
+  q->overridden = props_json(c);
   if (!e->restoring) {
     char *pj = props_json(c);
     sl_buf_t srcs;

@@ -118,6 +118,7 @@ void sl_query_free(sl_query_t *q) {
   for (int i = 0; i < q->nsource_names; i++) free(q->source_names[i]);
   free(q->source_names);
   free(q->state);
+  free(q->overridden);
   if (q->props) {
     int it = 0;
     void *v;

@@ -124,6 +124,9 @@ static json_t *query_description(sl_query_t *q) {
                 "overriddenProperties", "state", q->state, "queryType",
                 q->persistent ? "PERSISTENT" : "PUSH", "statistics", stats.data ? stats.data : "",
                 "errorStats", errs.data ? errs.data : "", "ksqlHostQueryStatus", "local", q->state);
+  json_t *ov = q->overridden ? json_loads(q->overridden, 0, NULL) : NULL;
+  if (json_is_object(ov)) json_object_set_new(qd, "overriddenProperties", ov);
+  else json_decref(ov);
   sl_buf_free(&plan);
   sl_buf_free(&stats);
   sl_buf_free(&errs);
@@ -352,6 +355,66 @@ int sl_exec_describe_function(stmt_ctx_t *c, sl_error_t *err) {
   return 0;
 }
 
+/* EXPLAIN of a statement: plans it as its query would run, without running
+ * anything or changing the catalog. */
+static int explain_statement(stmt_ctx_t *c, const sl_stmt_t *inner, sl_error_t *err) {
+  sl_stmt_t st = *inner;
+  const sl_source_t *target = NULL;
+  if (st.kind == SL_ST_SELECT) {
+    /* A SELECT is planned as the query of a stream/table built from it. */
+    st.kind = SL_ST_CREATE_AS_SELECT;
+    st.obj = SL_OBJ_STREAM;
+    st.name.name = "EXPLAIN_RESULT";
+    memset(&st.props, 0, sizeof st.props);
+    sl_property_t *p = sl_arena_alloc(c->arena, sizeof *p);
+    p->name.name = "KAFKA_TOPIC";
+    p->value = sl_arena_alloc(c->arena, sizeof(sl_expr_t));
+    p->value->kind = SL_EX_STRING;
+    p->value->text = "EXPLAIN_RESULT";
+    sl_list_push(c->arena, &st.props, p);
+  } else if (st.kind == SL_ST_INSERT_SELECT) {
+    target = sl_engine_source(c->e, st.name.name);
+    if (!target)
+      return sl_error_set(err, SL_ENOTFOUND, st.name.offset, "Source `%s` does not exist.",
+                          st.name.name);
+  } else if (st.kind != SL_ST_CREATE_AS_SELECT) {
+    return sl_error_set(err, SL_ESEMANTIC, inner->offset,
+                        "EXPLAIN takes a query id or a statement with a query (SELECT, CREATE ... "
+                        "AS SELECT, INSERT INTO ... SELECT)");
+  }
+  sl_analyze_ctx_t ax;
+  sl_engine_analyze_ctx(c, &ax);
+  ax.query_id = "EXPLAIN";
+  ax.transient = inner->kind == SL_ST_SELECT;
+  sl_sink_spec_t spec;
+  sl_plan_t *plan = NULL;
+  int rc = sl_analyze_persistent(&st, target, &ax, &spec, &plan, err);
+  if (rc && inner->kind == SL_ST_SELECT && strstr(err->msg, "produces a TABLE")) {
+    sl_error_clear(err);
+    st.obj = SL_OBJ_TABLE;
+    rc = sl_analyze_persistent(&st, target, &ax, &spec, &plan, err);
+  }
+  if (rc) return rc;
+  sl_query_t q = {.id = "", .statement = (char *)(inner->text ? inner->text : ""), .plan = plan,
+                  .state = "", .persistent = inner->kind != SL_ST_SELECT,
+                  .sink = inner->kind == SL_ST_SELECT ? NULL : (char *)spec.name,
+                  .created_ms = sl_now_ms()};
+  char *srcs[16];
+  q.nsource_names = plan->nsources < 16 ? plan->nsources : 16;
+  for (int i = 0; i < q.nsource_names; i++) srcs[i] = (char *)plan->sources[i]->source_name;
+  q.source_names = srcs;
+  json_t *qd = query_description(&q);
+  json_object_del(qd, "statistics");
+  json_object_del(qd, "errorStats");
+  json_object_del(qd, "ksqlHostQueryStatus");
+  json_object_set_new(qd, "state", json_string("UNKNOWN"));
+  sl_plan_free(plan);
+  json_t *o = entity(c, "queryDescription");
+  json_object_set_new(o, "queryDescription", qd);
+  c->entity = o;
+  return 0;
+}
+
 int sl_exec_explain(stmt_ctx_t *c, sl_error_t *err) {
   sl_engine_t *e = c->e;
   sl_query_t *q = NULL;
@@ -365,8 +428,7 @@ int sl_exec_explain(stmt_ctx_t *c, sl_error_t *err) {
       return sl_error_set(err, SL_ENOTFOUND, c->st->name.offset, "Query with id:%s does not exist",
                           c->st->name.name);
   } else {
-    return sl_error_set(err, SL_EUNSUPPORTED, c->st->offset,
-                        "EXPLAIN of a statement is not supported yet; EXPLAIN a query id");
+    return explain_statement(c, c->st->inner, err);
   }
   json_t *qd = query_description(q);
   json_t *o = entity(c, "queryDescription");

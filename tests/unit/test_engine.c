@@ -589,3 +589,30 @@ SL_TEST(engine_queries_over_windowed_tables_show_window_bounds) {
   json_decref(r.got);
   ENGINE_TEARDOWN();
 }
+
+SL_TEST(engine_explain_statement_and_query) {
+  ENGINE_FIXTURE();
+  sl_map_put(s.props, "auto.offset.reset", sl_strdup("earliest"));
+  CHECK_INT(exec(e, &s,
+                 "CREATE STREAM S (ID INT KEY, V INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', "
+                 "PARTITIONS=1); CREATE TABLE T AS SELECT ID, COUNT(*) AS N FROM S GROUP BY ID;"),
+            0);
+  sl_exec_result_t res;
+  CHECK_INT(sl_engine_execute(e,
+                              "EXPLAIN SELECT ID, V * 2 AS W FROM S WHERE V > 1 EMIT CHANGES;"
+                              "EXPLAIN CTAS_T_0;",
+                              &s, &res, &err),
+            0);
+  json_t *a = json_object_get(json_array_get(res.entities, 0), "queryDescription");
+  CHECK(strstr(json_string_value(json_object_get(a, "executionPlan")), "Filter") != NULL);
+  CHECK_INT(json_array_size(json_object_get(a, "fields")), 2);
+  json_t *b = json_object_get(json_array_get(res.entities, 1), "queryDescription");
+  CHECK_STR(json_string_value(json_object_get(b, "state")), "RUNNING");
+  CHECK_STR(json_string_value(json_object_get(json_object_get(b, "overriddenProperties"),
+                                              "auto.offset.reset")),
+            "earliest");
+  CHECK(strstr(json_string_value(json_object_get(b, "executionPlan")), "Aggregate ] COUNT") != NULL);
+  sl_exec_result_free(&res);
+  CHECK_INT(sl_engine_query_count(e), 1); /* EXPLAIN ran nothing */
+  ENGINE_TEARDOWN();
+}
