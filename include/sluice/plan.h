@@ -66,6 +66,7 @@ struct sl_pnode {
 
   /* SL_PN_SOURCE */
   const char *topic;
+  bool global; /* every task reads every partition (see runtime.h) */
   const char *source_name;
   bool is_table;
   const sl_schema_t *schema;    /* source columns (the first slots) */

@@ -58,6 +58,15 @@ const char *sl_query_source_topic(const sl_query_t *q, int i);
 const char *sl_query_sink_topic(const sl_query_t *q); /* NULL for transient queries */
 /* Number of tasks (= partitions of the source topic(s)). */
 int sl_query_partition_count(const sl_query_t *q);
+/* True if source topic i is *global* (a GlobalKTable): each time the query
+ * starts, the driver hands every record of every partition of it, from the
+ * beginning to the end at that moment, to sl_task_restore of every task
+ * (stores are filled, nothing is emitted); later records of any partition go
+ * to sl_task_process of every task. Used for the right table of foreign-key
+ * joins, so a left row finds any key locally and its results stay in its own
+ * partition. Global topics are not part of the query's consumer group and
+ * their offsets are not committed. */
+bool sl_query_source_is_global(const sl_query_t *q, int i);
 
 /* ---- durable state (changelog topics) ----
  * Stateful operators (aggregations, joins) keep their stores in memory and
@@ -69,7 +78,8 @@ int sl_query_partition_count(const sl_query_t *q);
  * creates the query. */
 int sl_query_changelog_count(const sl_query_t *q);
 const char *sl_query_changelog_topic(const sl_query_t *q, int i);
-/* Applies one changelog record to the task's stores (restore, no output). */
+/* Applies one changelog record, or one record of a global source topic, to
+ * the task's stores (restore, no output). */
 int sl_task_restore(sl_task_t *t, const sl_record_t *rec);
 
 /* A property of the query as set when it was created (session over server

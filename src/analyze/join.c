@@ -463,11 +463,10 @@ static int one_join(const sl_join_t *jn, side_t *L, side_t *R, bool first,
                         "Invalid join type: foreign-key table-table joins only support INNER and "
                         "LEFT joins. Got %s %s JOIN %s.",
                         la, join_word(jn->kind), ra);
-  if (fk && (ls->partitions > 1 || rsrc->partitions > 1))
-    return sl_error_set(err, SL_EUNSUPPORTED, jn->offset,
-                        "Foreign-key joins of tables with more than one partition are not "
-                        "supported yet (%s has %d, %s has %d).",
-                        ls->name, ls->partitions, rsrc->name, rsrc->partitions);
+  /* A foreign-key join reads the whole right table in every task (a global
+   * table), so a left row finds any key and results stay in the left row's
+   * partition, keyed by its primary key. */
+  if (fk) R->m[0].node->global = true;
   if (!first && !l_is_key && !fk)
     return sl_error_set(err, SL_EUNSUPPORTED, le->offset,
                         "Joining the result of a join on a different key (%s) is not supported "
@@ -565,12 +564,7 @@ static int one_join(const sl_join_t *jn, side_t *L, side_t *R, bool first,
                            ax->query_id, suffix);
       plan->changelog_topics[plan->nchangelog++] = j->changelog_topic;
     }
-    if (shape != SL_JOIN_SS) {
-      j->changelog_topic2 =
-          sl_arena_sprintf(a, "_confluent-ksql-%squery_%s-KafkaTopic_Right-Reduce%s-changelog", svc,
-                           ax->query_id, suffix);
-      plan->changelog_topics[plan->nchangelog++] = j->changelog_topic2;
-    } else {
+    if (shape == SL_JOIN_SS) {
       j->changelog_topic =
           sl_arena_sprintf(a, "_confluent-ksql-%squery_%s-KSTREAM-JOINTHIS%s-store-changelog", svc,
                            ax->query_id, suffix);
@@ -578,6 +572,12 @@ static int one_join(const sl_join_t *jn, side_t *L, side_t *R, bool first,
           sl_arena_sprintf(a, "_confluent-ksql-%squery_%s-KSTREAM-JOINOTHER%s-store-changelog", svc,
                            ax->query_id, suffix);
       plan->changelog_topics[plan->nchangelog++] = j->changelog_topic;
+      plan->changelog_topics[plan->nchangelog++] = j->changelog_topic2;
+    } else if (!fk) {
+      /* (A foreign-key join's right table is global: re-read, not restored.) */
+      j->changelog_topic2 =
+          sl_arena_sprintf(a, "_confluent-ksql-%squery_%s-KafkaTopic_Right-Reduce%s-changelog", svc,
+                           ax->query_id, suffix);
       plan->changelog_topics[plan->nchangelog++] = j->changelog_topic2;
     }
   }

@@ -36,6 +36,7 @@ struct sl_task {
   int64_t last_input_wall; /* wall clock of the last input record (0: none yet) */
   int64_t max_event_ts;    /* highest record time seen */
   int64_t idle_ms;         /* sluice.stream.time.idle.ms, 0 = off */
+  bool quiet;              /* loading a global topic: fill stores, emit nothing */
 };
 
 /* Reports a processing-log entry about the current input record. */

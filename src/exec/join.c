@@ -323,16 +323,18 @@ static int fk_push(sl_operator_t *op, sl_row_t *row, int p, const char *ktext) {
   join_state_t *st = op->state;
   bool inner = n->join_kind == SL_JOIN_INNER;
   if (p == 1) {
-    jrow_t *old = sl_map_remove(st->store[1], ktext);
-    if (old && row->tombstone) jrow_changelog(op, 1, ktext, old, true);
-    jrow_free(old);
+    /* The right table is global: no changelog, and while the driver loads it
+     * (task quiet) rows are only stored. */
+    jrow_t *prev = sl_map_remove(st->store[1], ktext);
+    bool old = prev != NULL;
+    jrow_free(prev);
     jrow_t *r = NULL;
     if (!row->tombstone) {
       r = jrow_new(row, n->right_nslots);
       r->skey = sl_strdup(ktext);
-      jrow_changelog(op, 1, ktext, r, false);
       sl_map_put(st->store[1], ktext, r);
     }
+    if (op->task->quiet) return 0;
     int rc = 0, it = 0;
     void *v;
     while (rc == 0 && sl_map_next(st->store[0], &it, NULL, &v)) {

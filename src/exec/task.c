@@ -170,6 +170,10 @@ int sl_query_partition_count(const sl_query_t *q) {
   return q->partitions;
 }
 
+bool sl_query_source_is_global(const sl_query_t *q, int i) {
+  return q->plan->sources[i]->global;
+}
+
 int sl_query_changelog_count(const sl_query_t *q) {
   return q->plan->nchangelog;
 }
@@ -187,6 +191,19 @@ int sl_task_restore(sl_task_t *t, const sl_record_t *rec) {
   /* Restored state counts as activity: the idle clock starts now, from the
    * newest event time the stores hold (operators raise max_event_ts). */
   if (t->idle_ms > 0) t->last_input_wall = sl_now_ms();
+  /* A record of a global source topic goes through the source's operators
+   * with the task quiet: the join stores it and emits nothing. */
+  for (int i = 0; i < t->sources.len && rec->topic; i++) {
+    sl_operator_t *op = t->sources.items[i];
+    if (!op->node->global || strcmp(op->node->topic, rec->topic) != 0) continue;
+    t->quiet = true;
+    t->cur = rec;
+    rc = sl_exec_source_record(op, rec);
+    t->cur = NULL;
+    t->quiet = false;
+    sl_arena_reset(&t->batch);
+    return rc;
+  }
   for (int i = 0; i < t->ops.len && rc == 0; i++) {
     sl_operator_t *op = t->ops.items[i];
     const sl_pnode_t *n = op->node;

@@ -11,11 +11,12 @@
  * dataflow advances and the result never depends on thread timing.
  */
 #include "sluice/memdriver.h"
-#include "sluice/plan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "sluice/plan.h"
 
 /* One stored record; rec's pointers point at the owned copies below. */
 typedef struct mem_rec {
@@ -187,8 +188,10 @@ static int append(sl_memdriver_t *d, mem_topic_t *t, const sl_record_t *rec, sl_
   for (int i = 0; i < d->queries.len; i++) {
     mem_query_t *mq = d->queries.items[i];
     if (mq->failed || !query_reads(mq, t->name)) continue;
-    if (!strncmp(t->name, "_confluent-ksql-", 16)) enqueue_urgent(d, mq, r);
-    else enqueue(d, mq, r);
+    if (!strncmp(t->name, "_confluent-ksql-", 16))
+      enqueue_urgent(d, mq, r);
+    else
+      enqueue(d, mq, r);
   }
   return 0;
 }
@@ -232,9 +235,8 @@ static int md_list_topics(void *ctx, sl_ptrvec_t *names, sl_error_t *err) {
   return 0;
 }
 
-static int md_scan_topic(void *ctx, const char *topic,
-                         int (*fn)(void *arg, const sl_record_t *rec), void *arg,
-                         sl_error_t *err) {
+static int md_scan_topic(void *ctx, const char *topic, int (*fn)(void *arg, const sl_record_t *rec),
+                         void *arg, sl_error_t *err) {
   sl_memdriver_t *d = ctx;
   mem_topic_t *t = sl_map_get(d->topics, topic);
   if (!t) return sl_error_set(err, SL_ENOTFOUND, -1, "Topic '%s' does not exist", topic);
@@ -288,8 +290,10 @@ static void md_plog(void *ctx, const sl_plog_entry_t *e) {
   mq->last_plog = sl_strdup(e->message ? e->message : "");
   /* The query's own log (the engine's: stderr/file plus SLUICE_PROCESSING_LOG)
    * comes first; the driver-level hook is for callers without an engine. */
-  if (mq->q && mq->q->plog) mq->q->plog(mq->q->plog_ctx, e);
-  else if (mq->d->plog) mq->d->plog(mq->d->plog_ctx, e);
+  if (mq->q && mq->q->plog)
+    mq->q->plog(mq->q->plog_ctx, e);
+  else if (mq->d->plog)
+    mq->d->plog(mq->d->plog_ctx, e);
 }
 
 static void query_free(mem_query_t *mq) {
@@ -305,6 +309,12 @@ static void query_free(mem_query_t *mq) {
 static int rec_seq_cmp(const void *a, const void *b) {
   const mem_rec_t *x = *(mem_rec_t *const *)a, *y = *(mem_rec_t *const *)b;
   return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static bool topic_is_global(const sl_query_t *q, const char *topic) {
+  for (int k = 0; k < sl_query_source_topic_count(q); k++)
+    if (!strcmp(sl_query_source_topic(q, k), topic) && sl_query_source_is_global(q, k)) return true;
+  return false;
 }
 
 static int md_start_query(void *ctx, sl_query_t *q, bool from_beginning, sl_error_t *err) {
@@ -337,9 +347,20 @@ static int md_start_query(void *ctx, sl_query_t *q, bool from_beginning, sl_erro
     }
   }
   sl_ptrvec_push(&d->queries, mq);
+  /* Global topics (the right table of a foreign-key join) are loaded whole
+   * into every task at start, without output, as a GlobalKTable. */
+  for (int i = 0; i < mq->ntopics; i++) {
+    if (!topic_is_global(q, mq->topics[i])) continue;
+    mem_topic_t *t = sl_map_get(d->topics, mq->topics[i]);
+    for (int j = 0; j < t->recs.len; j++) {
+      mem_rec_t *r = t->recs.items[j];
+      for (int p = 0; p < mq->ntasks; p++) sl_task_restore(mq->tasks[p], &r->rec);
+    }
+  }
   if (from_beginning) {
     sl_ptrvec_t old = {0};
     for (int i = 0; i < mq->ntopics; i++) {
+      if (topic_is_global(q, mq->topics[i])) continue;
       mem_topic_t *t = sl_map_get(d->topics, mq->topics[i]);
       for (int j = 0; j < t->recs.len; j++) sl_ptrvec_push(&old, t->recs.items[j]);
     }

@@ -397,12 +397,22 @@ SL_TEST(engine_print_topic_from_beginning) {
   r.got = json_array();
   r.done = 0;
   const char *txt = "plain text";
-  sl_record_t r1 = {.topic = "s", .partition = 0, .timestamp = 2000, .key = "\0\0\0\7",
-                    .key_len = 4, .value = txt, .value_len = strlen(txt)};
-  sl_record_t r2 = {.topic = "s", .partition = 0, .timestamp = 3000, .value = txt,
+  sl_record_t r1 = {.topic = "s",
+                    .partition = 0,
+                    .timestamp = 2000,
+                    .key = "\0\0\0\7",
+                    .key_len = 4,
+                    .value = txt,
                     .value_len = strlen(txt)};
-  sl_record_t r3 = {.topic = "s", .partition = 0, .timestamp = 4000, .key = "k", .key_len = 1,
-                    .value = "\xff\x01", .value_len = 2};
+  sl_record_t r2 = {
+      .topic = "s", .partition = 0, .timestamp = 3000, .value = txt, .value_len = strlen(txt)};
+  sl_record_t r3 = {.topic = "s",
+                    .partition = 0,
+                    .timestamp = 4000,
+                    .key = "k",
+                    .key_len = 1,
+                    .value = "\xff\x01",
+                    .value_len = 2};
   CHECK_INT(drv->produce(drv->ctx, &r1, &err), 0);
   CHECK_INT(drv->produce(drv->ctx, &r2, &err), 0);
   CHECK_INT(drv->produce(drv->ctx, &r3, &err), 0);
@@ -529,17 +539,25 @@ SL_TEST(engine_source_tables_are_read_only_and_pullable) {
   CHECK(strstr(err.msg, "read-only table") != NULL);
   sl_exec_result_free(&res);
   const char *v1 = "{\"V\":\"a\"}", *v2 = "{\"V\":\"b\"}";
-  sl_record_t r1 = {.topic = "t", .partition = -1, .key = "\0\0\0\1", .key_len = 4, .value = v1,
+  sl_record_t r1 = {.topic = "t",
+                    .partition = -1,
+                    .key = "\0\0\0\1",
+                    .key_len = 4,
+                    .value = v1,
                     .value_len = strlen(v1)};
-  sl_record_t r2 = {.topic = "t", .partition = -1, .key = "\0\0\0\1", .key_len = 4, .value = v2,
+  sl_record_t r2 = {.topic = "t",
+                    .partition = -1,
+                    .key = "\0\0\0\1",
+                    .key_len = 4,
+                    .value = v2,
                     .value_len = strlen(v2)};
   CHECK_INT(drv->produce(drv->ctx, &r1, &err), 0);
   CHECK_INT(drv->produce(drv->ctx, &r2, &err), 0);
   rows_t r = {.got = json_array()};
   sl_tquery_t *tq;
   sl_tquery_info_t info;
-  CHECK_INT(sl_engine_query_start(e, "SELECT * FROM T WHERE ID = 1;", &s, on_row, on_done, &r,
-                                  &tq, &info, &err),
+  CHECK_INT(sl_engine_query_start(e, "SELECT * FROM T WHERE ID = 1;", &s, on_row, on_done, &r, &tq,
+                                  &info, &err),
             0);
   wait_done(&r);
   char *j = json_dumps(r.got, JSON_COMPACT);
@@ -608,10 +626,11 @@ SL_TEST(engine_explain_statement_and_query) {
   CHECK_INT(json_array_size(json_object_get(a, "fields")), 2);
   json_t *b = json_object_get(json_array_get(res.entities, 1), "queryDescription");
   CHECK_STR(json_string_value(json_object_get(b, "state")), "RUNNING");
-  CHECK_STR(json_string_value(json_object_get(json_object_get(b, "overriddenProperties"),
-                                              "auto.offset.reset")),
+  CHECK_STR(json_string_value(
+                json_object_get(json_object_get(b, "overriddenProperties"), "auto.offset.reset")),
             "earliest");
-  CHECK(strstr(json_string_value(json_object_get(b, "executionPlan")), "Aggregate ] COUNT") != NULL);
+  CHECK(strstr(json_string_value(json_object_get(b, "executionPlan")), "Aggregate ] COUNT") !=
+        NULL);
   sl_exec_result_free(&res);
   CHECK_INT(sl_engine_query_count(e), 1); /* EXPLAIN ran nothing */
   ENGINE_TEARDOWN();
