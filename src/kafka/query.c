@@ -781,6 +781,16 @@ static int query_commit_interval(sl_kdriver_t *d, sl_query_t *q) {
   return d->commit_interval_ms;
 }
 
+/* Sets a consumer property unless the user set it (plainly, for consumers,
+ * or through the ksql.streams. alias): theirs wins over our default. */
+static int consumer_default(sl_kdriver_t *d, rd_kafka_conf_t *cc, const char *name,
+                            const char *value, sl_error_t *err) {
+  char prefixed[256];
+  snprintf(prefixed, sizeof(prefixed), "consumer.%s", name);
+  if (sl_kprop(d, name) || sl_kprop(d, prefixed)) return 0;
+  return sl_kconf_set(cc, name, value, err);
+}
+
 static int make_pipe(int fds[2], sl_error_t *err) {
   if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0)
     return sl_error_set(err, SL_EIO, -1, "pipe: %s", strerror(errno));
@@ -848,8 +858,13 @@ int sl_kquery_start(sl_kdriver_t *d, sl_query_t *q, bool from_beginning, sl_kque
     /* A member that died (kill -9) holds its partitions until its session
      * times out, and a restarted sluice waits that long: with no GC pauses
      * to ride out, 10 s is plenty (Kafka's default is 45 s). */
-    if (!rc && !sl_kprop(d, "session.timeout.ms") && !sl_kprop(d, "consumer.session.timeout.ms"))
-      rc = sl_kconf_set(cc, "session.timeout.ms", "10000", err);
+    if (!rc) rc = consumer_default(d, cc, "session.timeout.ms", "10000", err);
+    /* librdkafka stops prefetching once queued.min.messages records wait
+     * (default 100000): a drain that takes DRAIN_BUDGET records per wake-up
+     * then finds the queue short and stalls on the next fetch. Let it
+     * buffer more, bounded in bytes instead. */
+    if (!rc) rc = consumer_default(d, cc, "queued.min.messages", "1000000", err);
+    if (!rc) rc = consumer_default(d, cc, "queued.max.messages.kbytes", "262144", err);
     /* Eager assignment: the rebalance callback revokes everything at once. */
     if (!rc) rc = sl_kconf_set(cc, "partition.assignment.strategy", "range,roundrobin", err);
     if (!rc && kq->eos) rc = sl_kconf_set(cc, "isolation.level", "read_committed", err);
