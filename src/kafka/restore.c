@@ -30,6 +30,7 @@
 #define RESTORE_STALL_MS 60000 /* no progress for this long fails the restore */
 #define WATERMARK_TIMEOUT_MS 10000
 #define BATCH_RECORDS 65536            /* records held before applying the survivors */
+#define POLL_BATCH 1024                /* messages taken from librdkafka at a time */
 #define BATCH_BYTES (32 * 1024 * 1024) /* or this many key and value bytes */
 
 typedef struct rpart {
@@ -40,39 +41,51 @@ typedef struct rpart {
   bool done;
 } rpart_t;
 
+/* One changelog record of a batch; its bytes live in the batch's buffer. */
+typedef struct rrec {
+  rpart_t *part;
+  int64_t offset, timestamp;
+  size_t at;          /* key bytes at data + at, value bytes right after */
+  int32_t klen, vlen; /* -1: null key / null value */
+  bool dead;          /* superseded by a newer record of its key */
+} rrec_t;
+
 /* A batch of changelog records not applied yet, with an open-addressing
- * index from (partition, key) to the newest record of that key. */
+ * index from (partition, key) to the newest record of that key. Records
+ * are copied out of librdkafka's messages: holding on to the messages
+ * themselves holds their fetch buffers and slows fetching several-fold. */
 typedef struct rbatch {
-  rd_kafka_message_t *msgs[BATCH_RECORDS];
-  rpart_t *parts[BATCH_RECORDS];
-  bool dead[BATCH_RECORDS]; /* superseded by a newer record of its key */
+  rrec_t recs[BATCH_RECORDS];
   int n;
-  size_t bytes;
-  int32_t slots[BATCH_RECORDS * 2]; /* index into msgs, -1 when free */
+  sl_buf_t data;                    /* keys and values of recs */
+  int32_t slots[BATCH_RECORDS * 2]; /* index into recs, -1 when free */
 } rbatch_t;
 
-static uint64_t rkey_hash(const rpart_t *p, const rd_kafka_message_t *m) {
-  return sl_hash_bytes(m->key, m->key_len, (uint64_t)(uintptr_t)p);
-}
-
 /* Adds m, marking an older record of the same key dead. */
-static void batch_add(rbatch_t *b, rpart_t *p, rd_kafka_message_t *m) {
+static void batch_add(rbatch_t *b, rpart_t *p, const rd_kafka_message_t *m) {
   int i = b->n++;
-  b->msgs[i] = m;
-  b->parts[i] = p;
-  b->dead[i] = false;
-  b->bytes += m->key_len + m->len;
+  rrec_t *r = &b->recs[i];
+  r->part = p;
+  r->offset = m->offset;
+  r->timestamp = rd_kafka_message_timestamp(m, NULL);
+  r->at = b->data.len;
+  r->klen = m->key ? (int32_t)m->key_len : -1;
+  r->vlen = m->payload ? (int32_t)m->len : -1;
+  r->dead = false;
+  if (m->key) sl_buf_append(&b->data, m->key, m->key_len);
+  if (m->payload) sl_buf_append(&b->data, m->payload, m->len);
   if (!m->key) return; /* the engine ignores these; nothing to supersede */
   size_t mask = SL_ARRAY_LEN(b->slots) - 1;
-  for (size_t h = rkey_hash(p, m) & mask;; h = (h + 1) & mask) {
+  uint64_t h0 = sl_hash_bytes(m->key, m->key_len, (uint64_t)(uintptr_t)p);
+  for (size_t h = h0 & mask;; h = (h + 1) & mask) {
     int32_t j = b->slots[h];
     if (j < 0) {
       b->slots[h] = i;
       return;
     }
-    const rd_kafka_message_t *o = b->msgs[j];
-    if (b->parts[j] == p && o->key_len == m->key_len && !memcmp(o->key, m->key, m->key_len)) {
-      b->dead[j] = true;
+    rrec_t *o = &b->recs[j];
+    if (o->part == p && o->klen == r->klen && !memcmp(b->data.data + o->at, m->key, m->key_len)) {
+      o->dead = true;
       b->slots[h] = i;
       return;
     }
@@ -82,29 +95,28 @@ static void batch_add(rbatch_t *b, rpart_t *p, rd_kafka_message_t *m) {
 /* Applies the batch's surviving records in order and empties it. */
 static int batch_apply(rbatch_t *b, sl_krestore_stats_t *st, sl_error_t *err) {
   int rc = 0;
-  for (int i = 0; i < b->n; i++) {
-    rd_kafka_message_t *m = b->msgs[i];
-    if (!rc && !b->dead[i]) {
-      sl_record_t rec = {
-          .topic = b->parts[i]->topic,
-          .partition = m->partition,
-          .offset = m->offset,
-          .timestamp = rd_kafka_message_timestamp(m, NULL),
-          .key = m->key,
-          .key_len = m->key ? m->key_len : 0,
-          .value = m->payload,
-          .value_len = m->payload ? m->len : 0,
-      };
-      int trc = sl_task_restore(b->parts[i]->task, &rec);
-      if (trc)
-        rc = sl_error_set(err, trc, -1, "restoring %s[%d]@%lld failed: %s", rec.topic,
-                          (int)m->partition, (long long)m->offset, sl_strerror(trc));
-      st->applied++;
-    }
-    rd_kafka_message_destroy(m);
+  for (int i = 0; i < b->n && !rc; i++) {
+    const rrec_t *r = &b->recs[i];
+    if (r->dead) continue;
+    const char *k = b->data.data + r->at;
+    sl_record_t rec = {
+        .topic = r->part->topic,
+        .partition = r->part->partition,
+        .offset = r->offset,
+        .timestamp = r->timestamp,
+        .key = r->klen >= 0 ? k : NULL,
+        .key_len = r->klen >= 0 ? (size_t)r->klen : 0,
+        .value = r->vlen >= 0 ? k + (r->klen > 0 ? r->klen : 0) : NULL,
+        .value_len = r->vlen >= 0 ? (size_t)r->vlen : 0,
+    };
+    int trc = sl_task_restore(r->part->task, &rec);
+    if (trc)
+      rc = sl_error_set(err, trc, -1, "restoring %s[%d]@%lld failed: %s", rec.topic,
+                        (int)rec.partition, (long long)rec.offset, sl_strerror(trc));
+    st->applied++;
   }
   b->n = 0;
-  b->bytes = 0;
+  b->data.len = 0;
   memset(b->slots, 0xff, sizeof(b->slots));
   return rc;
 }
@@ -161,6 +173,11 @@ int sl_kquery_restore(sl_kdriver_t *d, sl_query_t *q, const char *group, sl_task
    * do not let the broker hold that fetch for its default half second. */
   if (!rc) rc = sl_kconf_set(conf, "fetch.wait.max.ms", "20", err);
   if (!rc) rc = sl_kconf_set(conf, "max.partition.fetch.bytes", "8388608", err);
+  /* librdkafka 2.0 stops fetching a partition whose local queue holds
+   * queued.min.messages and looks again only about a second later: with
+   * the default (100000) a restore spent most of its time waiting. The
+   * queue stays bounded by queued.max.messages.kbytes. */
+  if (!rc) rc = sl_kconf_set(conf, "queued.min.messages", "1000000", err);
   if (rc) {
     rd_kafka_conf_destroy(conf);
     return rc;
@@ -208,52 +225,72 @@ int sl_kquery_restore(sl_kdriver_t *d, sl_query_t *q, const char *group, sl_task
 
   rbatch_t *b = sl_xmalloc(sizeof(*b));
   b->n = 0;
-  b->bytes = 0;
+  sl_buf_init(&b->data);
   memset(b->slots, 0xff, sizeof(b->slots));
-  int64_t last_progress = sl_monotonic_ns();
+  /* Messages are taken in batches of what is already there (no waiting),
+   * and one at a time with a wait when nothing is: a batch call with a
+   * timeout would wait for a full batch at the end of a partition. */
+  rd_kafka_queue_t *cq = rd_kafka_queue_get_consumer(rk);
+  rd_kafka_message_t **msgs = sl_xcalloc(POLL_BATCH, sizeof(*msgs));
+  int64_t stalled_since = 0;
   while (!rc && left > 0) {
-    /* One message per call: a batch call would wait for a full batch. */
-    rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
-    if (!m) {
-      if (sl_monotonic_ns() - last_progress > (int64_t)RESTORE_STALL_MS * 1000000)
+    ssize_t n = rd_kafka_consume_batch_queue(cq, 0, msgs, POLL_BATCH);
+    if (n <= 0) {
+      msgs[0] = rd_kafka_consumer_poll(rk, 100);
+      n = msgs[0] ? 1 : 0;
+    }
+    if (n == 0) {
+      int64_t now = sl_monotonic_ns();
+      if (!stalled_since)
+        stalled_since = now;
+      else if (now - stalled_since > (int64_t)RESTORE_STALL_MS * 1000000)
         rc = sl_error_set(err, SL_EKAFKA, -1,
                           "restore made no progress for %d s (%d changelog partitions unfinished)",
                           RESTORE_STALL_MS / 1000, left);
       continue;
     }
-    last_progress = sl_monotonic_ns();
-    const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
-    rpart_t *p = find_rpart(ps, nps, topic, m->partition);
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      if (p && !p->done) {
-        p->done = true;
-        left--;
+    stalled_since = 0;
+    for (ssize_t i = 0; i < n; i++) {
+      rd_kafka_message_t *m = msgs[i];
+      if (rc) {
+        rd_kafka_message_destroy(m);
+        continue;
       }
-    } else if (m->err) {
-      char buf[512];
-      if (rd_kafka_fatal_error(rk, buf, sizeof(buf)) ||
-          m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
-          m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
-        rc = sl_error_set(err, SL_EKAFKA, -1, "restoring %s[%d]: %s", topic, (int)m->partition,
-                          rd_kafka_message_errstr(m));
-      else
-        SL_WARN("restoring %s[%d]: %s", topic, (int)m->partition, rd_kafka_message_errstr(m));
-    } else if (p && !p->done) {
-      st->entries++;
-      st->bytes += (int64_t)(m->key_len + m->len);
-      /* Stop at the end measured when the restore began. */
-      if (m->offset + 1 >= p->end) {
-        p->done = true;
-        left--;
+      const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
+      rpart_t *p = find_rpart(ps, nps, topic, m->partition);
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        if (p && !p->done) {
+          p->done = true;
+          left--;
+        }
+      } else if (m->err) {
+        char buf[512];
+        if (rd_kafka_fatal_error(rk, buf, sizeof(buf)) ||
+            m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+            m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+          rc = sl_error_set(err, SL_EKAFKA, -1, "restoring %s[%d]: %s", topic, (int)m->partition,
+                            rd_kafka_message_errstr(m));
+        else
+          SL_WARN("restoring %s[%d]: %s", topic, (int)m->partition, rd_kafka_message_errstr(m));
+      } else if (p && !p->done) {
+        st->entries++;
+        st->bytes += (int64_t)(m->key_len + m->len);
+        /* Stop at the end measured when the restore began. */
+        if (m->offset + 1 >= p->end) {
+          p->done = true;
+          left--;
+        }
+        batch_add(b, p, m);
+        if (b->n == BATCH_RECORDS || b->data.len >= BATCH_BYTES) rc = batch_apply(b, st, err);
       }
-      batch_add(b, p, m);
-      m = NULL; /* the batch owns it now */
-      if (b->n == BATCH_RECORDS || b->bytes >= BATCH_BYTES) rc = batch_apply(b, st, err);
+      rd_kafka_message_destroy(m);
     }
-    if (m) rd_kafka_message_destroy(m);
   }
+  free(msgs);
+  rd_kafka_queue_destroy(cq);
   int arc = batch_apply(b, st, err);
   if (!rc) rc = arc;
+  sl_buf_free(&b->data);
   free(b);
   st->ms = (sl_monotonic_ns() - t0) / 1000000;
   rd_kafka_consumer_close(rk);
