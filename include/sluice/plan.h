@@ -13,6 +13,8 @@
 #ifndef SLUICE_PLAN_H
 #define SLUICE_PLAN_H
 
+#include <pthread.h>
+
 #include "sluice/catalog.h"
 #include "sluice/expr.h"
 #include "sluice/runtime.h"
@@ -154,6 +156,13 @@ void sl_plan_explain(const sl_plan_t *p, sl_buf_t *out);
 
 struct sl_row;
 
+#define SL_QUERY_MAX_OFFSETS 1024
+typedef struct sl_query_offset {
+  const char *topic; /* a plan source's topic */
+  int32_t partition;
+  int64_t next;
+} sl_query_offset_t;
+
 /* A compiled query as the engine and drivers know it (runtime.h keeps it opaque). */
 struct sl_query {
   char *id; /* CSAS_S1_0 ... */
@@ -178,6 +187,13 @@ struct sl_query {
   int64_t n_err;      /* processing-log entries */
   int64_t last_in_ms; /* wall clock of the last input record */
   int64_t created_ms; /* wall clock when the query was created or restored */
+  /* Consumer offsets (next offset to read) per source topic partition, set by
+   * the tasks as they process records; entries are appended under off_mu
+   * (a zeroed mutex is a valid default one with glibc) and their .next
+   * updated atomically. At most SL_QUERY_MAX_OFFSETS partitions are tracked. */
+  pthread_mutex_t off_mu;
+  struct sl_query_offset *offs;
+  int noffs;
   void *row_ctx;
   sl_plog_fn plog;
   void *plog_ctx;

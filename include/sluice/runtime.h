@@ -68,6 +68,12 @@ int sl_query_partition_count(const sl_query_t *q);
  * their offsets are not committed. */
 bool sl_query_source_is_global(const sl_query_t *q, int i);
 
+/* Calls fn for each source topic partition the query has read, with the
+ * offset of the next record to read (the consumer position). */
+void sl_query_offsets(sl_query_t *q,
+                      void (*fn)(void *ctx, const char *topic, int32_t partition, int64_t next),
+                      void *ctx);
+
 /* ---- durable state (changelog topics) ----
  * Stateful operators (aggregations, joins) keep their stores in memory and
  * write every change to a compacted changelog topic, keyed by store key, in

@@ -119,6 +119,7 @@ void sl_query_free(sl_query_t *q) {
   free(q->source_names);
   free(q->state);
   free(q->overridden);
+  free(q->offs);
   if (q->props) {
     int it = 0;
     void *v;

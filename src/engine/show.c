@@ -94,7 +94,54 @@ static void query_stats(const sl_query_t *q, sl_buf_t *stats, sl_buf_t *errs) {
   sl_buf_printf(errs, "consumer-failed-messages: %lld", (long long)bad);
 }
 
-static json_t *query_description(sl_query_t *q) {
+typedef struct {
+  const char *topic;
+  int32_t partition;
+  int64_t next;
+} offset_t;
+
+static void collect_offset(void *ctx, const char *topic, int32_t partition, int64_t next) {
+  sl_ptrvec_t *v = ctx;
+  offset_t *o = sl_xmalloc(sizeof *o);
+  *o = (offset_t){topic, partition, next};
+  sl_ptrvec_push(v, o);
+}
+
+static int offset_cmp(const void *a, const void *b) {
+  const offset_t *x = *(offset_t *const *)a, *y = *(offset_t *const *)b;
+  int c = strcmp(x->topic, y->topic);
+  return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+/* ksqlDB's queryOffsetSummaries element for one query: its consumer group
+ * and, per source topic (only `topic` if not NULL), the consumer position of
+ * every partition it has read. */
+static json_t *offset_summary(const sl_engine_t *e, sl_query_t *q, const char *topic) {
+  sl_ptrvec_t v = {0};
+  sl_query_offsets(q, collect_offset, &v);
+  if (v.len > 1) qsort(v.items, (size_t)v.len, sizeof(void *), offset_cmp);
+  char group[512];
+  snprintf(group, sizeof group, "_confluent-ksql-%squery_%s", e->service_id, q->id);
+  json_t *topics = json_array(), *cur = NULL;
+  const char *cur_topic = NULL;
+  for (int i = 0; i < v.len; i++) {
+    offset_t *o = v.items[i];
+    if (topic && strcmp(o->topic, topic) != 0) continue;
+    if (!cur_topic || strcmp(cur_topic, o->topic) != 0) {
+      cur = json_array();
+      json_array_append_new(topics,
+                            json_pack("{s:s, s:o}", "kafkaTopic", o->topic, "offsets", cur));
+      cur_topic = o->topic;
+    }
+    json_array_append_new(cur, json_pack("{s:i, s:I}", "partition", (int)o->partition,
+                                         "consumerOffset", (json_int_t)o->next));
+  }
+  for (int i = 0; i < v.len; i++) free(v.items[i]);
+  sl_ptrvec_free(&v);
+  return json_pack("{s:s, s:o}", "groupId", group, "topicSummaries", topics);
+}
+
+static json_t *query_description(const sl_engine_t *e, sl_query_t *q) {
   sl_buf_t plan, stats, errs;
   sl_buf_init(&plan);
   sl_buf_init(&stats);
@@ -124,9 +171,13 @@ static json_t *query_description(sl_query_t *q) {
                 "overriddenProperties", "state", q->state, "queryType",
                 q->persistent ? "PERSISTENT" : "PUSH", "statistics", stats.data ? stats.data : "",
                 "errorStats", errs.data ? errs.data : "", "ksqlHostQueryStatus", "local", q->state);
+  if (q->persistent)
+    json_object_set_new(qd, "queryOffsetSummaries", json_pack("[o]", offset_summary(e, q, NULL)));
   json_t *ov = q->overridden ? json_loads(q->overridden, 0, NULL) : NULL;
-  if (json_is_object(ov)) json_object_set_new(qd, "overriddenProperties", ov);
-  else json_decref(ov);
+  if (json_is_object(ov))
+    json_object_set_new(qd, "overriddenProperties", ov);
+  else
+    json_decref(ov);
   sl_buf_free(&plan);
   sl_buf_free(&stats);
   sl_buf_free(&errs);
@@ -154,6 +205,19 @@ static json_t *source_description(stmt_ctx_t *c, const sl_source_t *s, bool exte
       if (!strcmp(q->source_names[i], s->name)) json_array_append_new(reads, query_summary(q));
     if (q->sink && !strcmp(q->sink, s->name)) json_array_append_new(writes, query_summary(q));
   }
+  json_t *offsets = json_array();
+  if (extended) {
+    it = 0;
+    while (sl_map_next(c->e->queries, &it, NULL, &v)) {
+      sl_query_t *q = v;
+      if (!q->persistent) continue;
+      for (int i = 0; i < q->nsource_names; i++)
+        if (!strcmp(q->source_names[i], s->name)) {
+          json_array_append_new(offsets, offset_summary(c->e, q, s->topic));
+          break;
+        }
+    }
+  }
   sl_buf_t stats, errs;
   sl_buf_init(&stats);
   sl_buf_init(&errs);
@@ -168,7 +232,7 @@ static json_t *source_description(stmt_ctx_t *c, const sl_source_t *s, bool exte
   }
   const char *wn = window_name(s->window_type);
   json_t *res = json_pack(
-      "{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:i, s:i, s:s, s:[], "
+      "{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:i, s:i, s:s, s:o, "
       "s:[], s:[], s:[]}",
       "name", s->name, "windowType", wn ? json_string(wn) : json_null(), "readQueries", reads,
       "writeQueries", writes, "fields", fields_json(s), "type", s->is_table ? "TABLE" : "STREAM",
@@ -176,7 +240,8 @@ static json_t *source_description(stmt_ctx_t *c, const sl_source_t *s, bool exte
       stats.data ? stats.data : "", "errorStats", errs.data ? errs.data : "", "extended", extended,
       "keyFormat", s->key_format, "valueFormat", s->value_format, "topic", s->topic, "partitions",
       s->partitions, "replication", s->replicas, "statement", s->statement ? s->statement : "",
-      "queryOffsetSummaries", "sourceConstraints", "clusterStatistics", "clusterErrorStats");
+      "queryOffsetSummaries", offsets, "sourceConstraints", "clusterStatistics",
+      "clusterErrorStats");
   sl_buf_free(&stats);
   sl_buf_free(&errs);
   return res;
@@ -211,7 +276,7 @@ int sl_exec_show(stmt_ctx_t *c, sl_error_t *err) {
       int it = 0;
       void *v;
       while (sl_map_next(e->queries, &it, NULL, &v))
-        json_array_append_new(arr, ext ? query_description(v) : query_summary(v));
+        json_array_append_new(arr, ext ? query_description(c->e, v) : query_summary(v));
       json_object_set_new(o, ext ? "queryDescriptions" : "queries", arr);
       break;
     }
@@ -395,15 +460,18 @@ static int explain_statement(stmt_ctx_t *c, const sl_stmt_t *inner, sl_error_t *
     rc = sl_analyze_persistent(&st, target, &ax, &spec, &plan, err);
   }
   if (rc) return rc;
-  sl_query_t q = {.id = "", .statement = (char *)(inner->text ? inner->text : ""), .plan = plan,
-                  .state = "", .persistent = inner->kind != SL_ST_SELECT,
+  sl_query_t q = {.id = "",
+                  .statement = (char *)(inner->text ? inner->text : ""),
+                  .plan = plan,
+                  .state = "",
+                  .persistent = inner->kind != SL_ST_SELECT,
                   .sink = inner->kind == SL_ST_SELECT ? NULL : (char *)spec.name,
                   .created_ms = sl_now_ms()};
   char *srcs[16];
   q.nsource_names = plan->nsources < 16 ? plan->nsources : 16;
   for (int i = 0; i < q.nsource_names; i++) srcs[i] = (char *)plan->sources[i]->source_name;
   q.source_names = srcs;
-  json_t *qd = query_description(&q);
+  json_t *qd = query_description(c->e, &q);
   json_object_del(qd, "statistics");
   json_object_del(qd, "errorStats");
   json_object_del(qd, "ksqlHostQueryStatus");
@@ -430,7 +498,7 @@ int sl_exec_explain(stmt_ctx_t *c, sl_error_t *err) {
   } else {
     return explain_statement(c, c->st->inner, err);
   }
-  json_t *qd = query_description(q);
+  json_t *qd = query_description(c->e, q);
   json_t *o = entity(c, "queryDescription");
   json_object_set_new(o, "queryDescription", qd);
   c->entity = o;

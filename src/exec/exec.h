@@ -27,16 +27,17 @@ struct sl_task {
   sl_query_t *q;
   int partition;
   sl_task_io_t io;
-  sl_arena_t batch;        /* per-record scratch, reset after each input record */
-  sl_ptrvec_t ops;         /* every operator, for cleanup */
-  sl_ptrvec_t sources;     /* source operators, parallel to plan->sources */
-  sl_buf_t kbuf, vbuf;     /* encode buffers reused by sinks */
-  const sl_record_t *cur;  /* input record being processed (for the processing log) */
-  char failure[512];       /* why the query failed, when a push returned non-zero */
-  int64_t last_input_wall; /* wall clock of the last input record (0: none yet) */
-  int64_t max_event_ts;    /* highest record time seen */
-  int64_t idle_ms;         /* sluice.stream.time.idle.ms, 0 = off */
-  bool quiet;              /* loading a global topic: fill stores, emit nothing */
+  sl_arena_t batch;            /* per-record scratch, reset after each input record */
+  sl_ptrvec_t ops;             /* every operator, for cleanup */
+  sl_ptrvec_t sources;         /* source operators, parallel to plan->sources */
+  sl_buf_t kbuf, vbuf;         /* encode buffers reused by sinks */
+  const sl_record_t *cur;      /* input record being processed (for the processing log) */
+  char failure[512];           /* why the query failed, when a push returned non-zero */
+  int64_t last_input_wall;     /* wall clock of the last input record (0: none yet) */
+  int64_t max_event_ts;        /* highest record time seen */
+  int64_t idle_ms;             /* sluice.stream.time.idle.ms, 0 = off */
+  sl_query_offset_t *last_off; /* the query's offset entry this task updated last */
+  bool quiet;                  /* loading a global topic: fill stores, emit nothing */
 };
 
 /* Reports a processing-log entry about the current input record. */

@@ -61,6 +61,41 @@ int sl_task_new(sl_query_t *q, int partition, const sl_task_io_t *io, sl_task_t 
   return 0;
 }
 
+/* Remembers the consumer position of rec's partition in the query (what
+ * DESCRIBE EXTENDED and EXPLAIN report). The task caches the entry it used
+ * last, so the common case is one comparison and one atomic store. */
+static void note_offset(sl_task_t *t, const char *topic, const sl_record_t *rec) {
+  sl_query_t *q = t->q;
+  sl_query_offset_t *e = t->last_off;
+  if (!e || e->topic != topic || e->partition != rec->partition) {
+    e = NULL;
+    pthread_mutex_lock(&q->off_mu);
+    for (int i = 0; i < q->noffs && !e; i++)
+      if (q->offs[i].topic == topic && q->offs[i].partition == rec->partition) e = &q->offs[i];
+    if (!e && q->noffs < SL_QUERY_MAX_OFFSETS) {
+      if (!q->offs) q->offs = sl_xcalloc(SL_QUERY_MAX_OFFSETS, sizeof(*q->offs));
+      e = &q->offs[q->noffs];
+      e->topic = topic;
+      e->partition = rec->partition;
+      __atomic_store_n(&q->noffs, q->noffs + 1, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&q->off_mu);
+    t->last_off = e;
+    if (!e) return;
+  }
+  __atomic_store_n(&e->next, rec->offset + 1, __ATOMIC_RELAXED);
+}
+
+void sl_query_offsets(sl_query_t *q,
+                      void (*fn)(void *ctx, const char *topic, int32_t partition, int64_t next),
+                      void *ctx) {
+  pthread_mutex_lock(&q->off_mu);
+  for (int i = 0; i < q->noffs; i++)
+    fn(ctx, q->offs[i].topic, q->offs[i].partition,
+       __atomic_load_n(&q->offs[i].next, __ATOMIC_RELAXED));
+  pthread_mutex_unlock(&q->off_mu);
+}
+
 int sl_task_process(sl_task_t *t, const sl_record_t *rec) {
   int rc = 0;
   t->cur = rec;
@@ -72,6 +107,7 @@ int sl_task_process(sl_task_t *t, const sl_record_t *rec) {
   for (int i = 0; i < t->sources.len; i++) {
     sl_operator_t *op = t->sources.items[i];
     if (rec->topic && strcmp(op->node->topic, rec->topic) != 0) continue;
+    if (rec->offset >= 0 && !op->node->global) note_offset(t, op->node->topic, rec);
     rc = sl_exec_source_record(op, rec);
     if (rc) break;
   }

@@ -364,6 +364,19 @@ SL_TEST(engine_describe_extended_shows_query_statistics) {
   json_t *qd = json_array_get(json_object_get(q, "queryDescriptions"), 0);
   CHECK_STR(json_string_value(json_object_get(qd, "state")), "RUNNING");
   CHECK(strstr(json_string_value(json_object_get(qd, "statistics")), "consumer-total-messages: 2"));
+  /* Consumer offsets, as ksqlDB's queryOffsetSummaries: in the query and in
+   * the description of the source it reads. */
+  char *offs = json_dumps(json_object_get(qd, "queryOffsetSummaries"), JSON_COMPACT);
+  CHECK_STR(offs,
+            "[{\"groupId\":\"_confluent-ksql-default_query_CSAS_O_0\",\"topicSummaries\":"
+            "[{\"kafkaTopic\":\"s\",\"offsets\":[{\"partition\":0,\"consumerOffset\":2}]}]}]");
+  free(offs);
+  sl_exec_result_free(&res);
+  CHECK_INT(sl_engine_execute(e, "DESCRIBE S EXTENDED;", &s, &res, &err), 0);
+  d = json_object_get(json_array_get(res.entities, 0), "sourceDescription");
+  offs = json_dumps(json_object_get(d, "queryOffsetSummaries"), JSON_COMPACT);
+  CHECK(offs && strstr(offs, "\"consumerOffset\":2"));
+  free(offs);
   sl_exec_result_free(&res);
   ENGINE_TEARDOWN();
 }
