@@ -128,6 +128,29 @@ static void query_list(const char *title, const json_t *queries, sl_buf_t *out) 
   }
 }
 
+/* queryOffsetSummaries: each query's consumer group and, per topic, the
+ * consumer position of every partition it has read. */
+static void offset_summaries(const json_t *sums, sl_buf_t *out) {
+  if (!json_array_size(sums)) return;
+  sl_buf_puts(out, "\nConsumer Groups summary:\n");
+  size_t i, j, k;
+  const json_t *g, *t, *o;
+  json_array_foreach(sums, i, g) {
+    sl_buf_putc(out, '\n');
+    kv_line(out, "Consumer Group", jstr(g, "groupId"));
+    json_array_foreach(json_object_get(g, "topicSummaries"), j, t) {
+      sl_buf_putc(out, '\n');
+      kv_line(out, "Kafka topic", jstr(t, "kafkaTopic"));
+      sl_buf_puts(out, "\n Partition | Offset\n--------------------\n");
+      json_array_foreach(json_object_get(t, "offsets"), k, o) {
+        sl_buf_printf(out, " %-9lld | %lld\n",
+                      (long long)json_integer_value(json_object_get(o, "partition")),
+                      (long long)json_integer_value(json_object_get(o, "consumerOffset")));
+      }
+    }
+  }
+}
+
 static void source_description(const json_t *d, int width, sl_buf_t *out) {
   bool extended = json_is_true(json_object_get(d, "extended"));
   sl_buf_putc(out, '\n');
@@ -176,6 +199,7 @@ static void source_description(const json_t *d, int width, sl_buf_t *out) {
   if (*errs) sl_buf_printf(out, "%s\n", errs);
   if (!*stats && !*errs)
     sl_buf_puts(out, "(Statistics of the local sluice server interaction with the Kafka topic)\n");
+  offset_summaries(json_object_get(d, "queryOffsetSummaries"), out);
 }
 
 static void query_description(const json_t *q, int width, sl_buf_t *out) {
@@ -215,6 +239,10 @@ static void query_description(const json_t *q, int width, sl_buf_t *out) {
     sl_buf_printf(out, "\nProcessing topology\n-------------------\n%s", topo);
     if (topo[strlen(topo) - 1] != '\n') sl_buf_putc(out, '\n');
   }
+  const char *stats = jstr(q, "statistics");
+  if (*stats)
+    sl_buf_printf(out, "\nLocal runtime statistics\n------------------------\n%s\n", stats);
+  offset_summaries(json_object_get(q, "queryOffsetSummaries"), out);
 }
 
 static void describe_function(const json_t *f, sl_buf_t *out) {

@@ -239,6 +239,23 @@ SL_TEST(cli_render_describe) {
   sl_buf_free(&b);
 }
 
+SL_TEST(cli_render_query_offsets) {
+  sl_buf_t b;
+  sl_buf_init(&b);
+  render_json_entity(
+      "{\"@type\":\"queryDescription\",\"queryDescription\":{\"id\":\"CSAS_O_0\","
+      "\"statementText\":\"x\",\"sources\":[],\"sinks\":[],\"executionPlan\":\"\","
+      "\"statistics\":\"consumer-total-messages: 2\",\"queryOffsetSummaries\":[{\"groupId\":"
+      "\"g\",\"topicSummaries\":[{\"kafkaTopic\":\"s\",\"offsets\":[{\"partition\":0,"
+      "\"consumerOffset\":2},{\"partition\":1,\"consumerOffset\":7}]}]}]}}",
+      SL_CLI_TABULAR, 0, &b);
+  CHECK(b.data && strstr(b.data, "consumer-total-messages: 2\n"));
+  CHECK(b.data && strstr(b.data, "Consumer Group       : g\n"));
+  CHECK(b.data && strstr(b.data, "Kafka topic          : s\n"));
+  CHECK(b.data && strstr(b.data, " 0         | 2\n 1         | 7\n"));
+  sl_buf_free(&b);
+}
+
 SL_TEST(cli_render_unknown_entity_is_json) {
   sl_buf_t b;
   sl_buf_init(&b);
