@@ -868,6 +868,12 @@ int sl_kquery_start(sl_kdriver_t *d, sl_query_t *q, bool from_beginning, sl_kque
     /* Eager assignment: the rebalance callback revokes everything at once. */
     if (!rc) rc = sl_kconf_set(cc, "partition.assignment.strategy", "range,roundrobin", err);
     if (!rc && kq->eos) rc = sl_kconf_set(cc, "isolation.level", "read_committed", err);
+    /* librdkafka 2.0 stops fetching a partition once its local queue holds
+     * queued.min.messages (100000 by default) and looks again only about a
+     * second later, which halved a one-partition passthrough's throughput.
+     * The queue stays bounded by queued.max.messages.kbytes. */
+    if (!rc && !sl_kprop(d, "queued.min.messages") && !sl_kprop(d, "consumer.queued.min.messages"))
+      rc = sl_kconf_set(cc, "queued.min.messages", "1000000", err);
     if (!rc) {
       rd_kafka_conf_set_opaque(cc, kq);
       rd_kafka_conf_set_rebalance_cb(cc, on_rebalance);
