@@ -27,6 +27,16 @@
  * State: tasks are created on assignment and restored from the query's
  * changelog topics (restore.c) before they see any input.
  *
+ * Global topics (the right table of a foreign-key join, GlobalKTable-like):
+ * they are not subscribed by the group. A second consumer of the query's own
+ * (group id <group>-global, never joined, nothing committed) is assigned all
+ * of their partitions whenever tasks are created: it first reads every
+ * partition from the beginning to its end as of that moment into every task
+ * with sl_task_restore (no output), then stays assigned and each later record
+ * goes to sl_task_process of every task, woken through its own pipe like the
+ * main consumer. Their outputs count against no partition's ledger: there is
+ * no offset of theirs to hold back, and a restart reloads the whole table.
+ *
  * Punctuation: every commit interval each task is punctuated with the wall
  * clock, records or not, so idle stream time can close windows.
  *
@@ -50,6 +60,8 @@
 #define TXN_TIMEOUT_MS 60000   /* how long a transactional call may block */
 #define TXN_RETRIES 5          /* retriable transactional errors tried again this often */
 #define MAX_REWINDS 5          /* aborted transactions in a row before the query fails */
+#define GLOBAL_STALL_MS 60000  /* a global load with no progress for this long fails */
+#define GLOBAL_META_MS 10000   /* metadata and watermark request timeout */
 
 typedef struct kpart {
   char *topic;
@@ -73,6 +85,10 @@ struct sl_kquery {
   sl_kworker_t *w;
   rd_kafka_t *consumer;
   rd_kafka_t *producer;
+  rd_kafka_t *global;   /* reads the global topics, NULL when there are none */
+  rd_kafka_queue_t *gq; /* its queue (main queue forwarded into it) */
+  int gpipe[2];
+  uv_poll_t gpoll;
   rd_kafka_queue_t *cq;   /* consumer queue (main queue forwarded into it) */
   rd_kafka_queue_t *pq;   /* producer main queue: delivery reports, errors */
   int cpipe[2], ppipe[2]; /* wake-up pipes written by librdkafka */
@@ -130,7 +146,10 @@ static void kq_fail(sl_kquery_t *kq, const char *fmt, ...) {
   pthread_mutex_unlock(&kq->lock);
   va_end(ap);
   SL_ERROR("query %s failed: %s", kq->id, kq->msg);
-  if (!kq->stopping && kq->open_handles) uv_poll_stop(&kq->cpoll);
+  if (!kq->stopping && kq->open_handles) {
+    uv_poll_stop(&kq->cpoll);
+    if (kq->global) uv_poll_stop(&kq->gpoll);
+  }
 }
 
 static void drain_pipe(int fd) {
@@ -154,6 +173,7 @@ static ktask_t *find_task(sl_kquery_t *kq, int32_t partition) {
 }
 
 static int kq_emit(void *ctx, const sl_record_t *rec);
+static int global_load(sl_kquery_t *kq);
 
 /* Creates the task for partition unless it exists; *created says which. */
 static int ensure_task(sl_kquery_t *kq, int32_t partition, bool *created) {
@@ -472,6 +492,7 @@ static void rewind_query(sl_kquery_t *kq) {
     if (ensure_task(kq, i, &created) == 0) parts[n++] = i;
   }
   if (!kq->failed) restore_tasks(kq, parts, n);
+  if (!kq->failed && n > 0) global_load(kq);
   free(parts);
   SL_WARN("query %s: rewound to the last committed transaction", kq->id);
 }
@@ -500,6 +521,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     SL_DEBUG("query %s: assigned %d partitions", kq->id, tps->cnt);
     /* State first: no task may see input before its store is back. */
     if (!kq->failed) restore_tasks(kq, fresh, nfresh);
+    /* Then the global tables, whole, into every task. */
+    if (!kq->failed && nfresh > 0) global_load(kq);
     free(fresh);
     rd_kafka_assign(rk, kq->failed ? NULL : tps);
   } else {
@@ -513,11 +536,232 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
       commit(kq, false);
     }
     free_assignment(kq);
+    if (kq->global) rd_kafka_assign(kq->global, NULL); /* reloaded with the next tasks */
     rd_kafka_assign(rk, NULL);
   }
 }
 
 /* ---------------- input ---------------- */
+
+/* The record a task sees for m; headers live in kq->hbuf until the next call. */
+static void fill_record(sl_kquery_t *kq, rd_kafka_message_t *m, const char *topic,
+                        sl_record_t *rec) {
+  *rec = (sl_record_t){
+      .topic = topic,
+      .partition = m->partition,
+      .offset = m->offset,
+      .timestamp = rd_kafka_message_timestamp(m, NULL),
+      .key = m->key,
+      .key_len = m->key ? m->key_len : 0,
+      .value = m->payload,
+      .value_len = m->payload ? m->len : 0,
+  };
+  rd_kafka_headers_t *hdrs = NULL;
+  if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+    int n = (int)rd_kafka_header_cnt(hdrs);
+    if (n > kq->hcap) {
+      kq->hcap = n;
+      kq->hbuf = sl_xrealloc(kq->hbuf, sizeof(*kq->hbuf) * (size_t)n);
+    }
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+      const char *name;
+      const void *val;
+      size_t size;
+      if (rd_kafka_header_get_all(hdrs, (size_t)i, &name, &val, &size)) continue;
+      kq->hbuf[k++] = (sl_header_t){.key = name, .value = val, .len = val ? size : 0};
+    }
+    rec->headers = kq->hbuf;
+    rec->nheaders = k;
+  }
+}
+
+/* A consumer error: fatal ones fail the query, the rest are logged. */
+static void consumer_error(sl_kquery_t *kq, rd_kafka_t *rk, rd_kafka_message_t *m,
+                           const char *who) {
+  char buf[512];
+  if (rd_kafka_fatal_error(rk, buf, sizeof(buf)))
+    kq_fail(kq, "%s: %s", who, buf);
+  else
+    SL_WARN("query %s: %s: %s", kq->id, who, rd_kafka_message_errstr(m));
+}
+
+/* A record of a global topic after the load: every task processes it. Its
+ * outputs count against no ledger (see the top of the file). */
+static void process_global(sl_kquery_t *kq, rd_kafka_message_t *m) {
+  if (m->err) {
+    if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+      consumer_error(kq, kq->global, m, "global consumer");
+    return;
+  }
+  close_span(kq);
+  const char *topic = rd_kafka_topic_name(m->rkt);
+  sl_record_t rec;
+  fill_record(kq, m, topic, &rec);
+  for (int i = 0; i < kq->ntasks && !kq->failed; i++) {
+    if (!kq->tasks[i]) continue;
+    int rc = sl_task_process(kq->tasks[i]->task, &rec);
+    if (rc && !kq->failed)
+      kq_fail(kq, "processing %s[%d]@%lld failed: %s", topic, (int)m->partition,
+              (long long)m->offset, sl_strerror(rc));
+  }
+}
+
+typedef struct gpart {
+  const char *topic;
+  int32_t partition;
+  int64_t end; /* high watermark when the load began */
+  bool done;
+} gpart_t;
+
+/* The partition count of topic as the global consumer sees it. */
+static int global_partitions(sl_kquery_t *kq, const char *topic, sl_error_t *err) {
+  rd_kafka_topic_t *rkt = rd_kafka_topic_new(kq->global, topic, NULL);
+  const struct rd_kafka_metadata *md = NULL;
+  rd_kafka_resp_err_t e = rd_kafka_metadata(kq->global, 0, rkt, &md, GLOBAL_META_MS);
+  rd_kafka_topic_destroy(rkt);
+  if (e)
+    return sl_error_set(err, SL_EKAFKA, -1, "cannot read metadata of global topic %s: %s", topic,
+                        rd_kafka_err2str(e));
+  int n = md->topic_cnt == 1 && !md->topics[0].err ? md->topics[0].partition_cnt : 0;
+  rd_kafka_resp_err_t te = md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR_NO_ERROR;
+  rd_kafka_metadata_destroy(md);
+  if (n <= 0)
+    return sl_error_set(err, SL_EKAFKA, -1, "global topic %s has no partitions: %s", topic,
+                        rd_kafka_err2str(te));
+  return n;
+}
+
+/* Watermarks of a global partition; a topic created a moment ago may not
+ * have a leader yet, so transient errors are retried for a while. */
+static rd_kafka_resp_err_t global_watermarks(rd_kafka_t *rk, const char *topic, int32_t partition,
+                                             int64_t *lo, int64_t *hi) {
+  int64_t deadline = sl_monotonic_ns() + (int64_t)GLOBAL_META_MS * 3 * 1000000;
+  for (;;) {
+    rd_kafka_resp_err_t e =
+        rd_kafka_query_watermark_offsets(rk, topic, partition, lo, hi, GLOBAL_META_MS);
+    bool transient = e == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+                     e == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+                     e == RD_KAFKA_RESP_ERR__TRANSPORT || e == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+                     e == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT;
+    if (!e || !transient || sl_monotonic_ns() > deadline) return e;
+    usleep(100 * 1000);
+  }
+}
+
+/* Reads every global topic from the beginning to its current end into every
+ * task (sl_task_restore, no output), then leaves the global consumer
+ * assigned there so that later records reach kq_drain. Records past the end
+ * that arrive while other partitions are still loading are processed. */
+static int global_load(sl_kquery_t *kq) {
+  if (!kq->global || kq->failed) return 0;
+  int64_t t0 = sl_monotonic_ns();
+  rd_kafka_assign(kq->global, NULL);
+  sl_error_t err;
+  sl_error_clear(&err);
+  int rc = 0, nsrc = sl_query_source_topic_count(kq->q);
+  sl_ptrvec_t ps = {0};
+  int left = 0;
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+  for (int i = 0; i < nsrc && !rc; i++) {
+    if (!sl_query_source_is_global(kq->q, i)) continue;
+    const char *topic = sl_query_source_topic(kq->q, i);
+    bool seen = false; /* a topic listed twice is read once */
+    for (int j = 0; j < i; j++)
+      seen = seen || (sl_query_source_is_global(kq->q, j) &&
+                      !strcmp(sl_query_source_topic(kq->q, j), topic));
+    if (seen) continue;
+    int n = global_partitions(kq, topic, &err);
+    if (n < 0) {
+      rc = n;
+      break;
+    }
+    for (int32_t p = 0; p < n; p++) {
+      int64_t lo = 0, hi = 0;
+      rd_kafka_resp_err_t e = global_watermarks(kq->global, topic, p, &lo, &hi);
+      if (e) {
+        rc = sl_error_set(&err, SL_EKAFKA, -1, "cannot read the end of global topic %s[%d]: %s",
+                          topic, (int)p, rd_kafka_err2str(e));
+        break;
+      }
+      gpart_t *g = sl_xcalloc(1, sizeof(*g));
+      g->topic = topic;
+      g->partition = p;
+      g->end = hi;
+      g->done = hi <= lo;
+      if (!g->done) left++;
+      sl_ptrvec_push(&ps, g);
+      rd_kafka_topic_partition_list_add(l, topic, p)->offset = g->done ? hi : lo;
+    }
+  }
+  if (!rc) {
+    rd_kafka_resp_err_t e = rd_kafka_assign(kq->global, l);
+    if (e)
+      rc =
+          sl_error_set(&err, SL_EKAFKA, -1, "cannot assign global topics: %s", rd_kafka_err2str(e));
+  }
+  rd_kafka_topic_partition_list_destroy(l);
+
+  int64_t loaded = 0, last_progress = sl_monotonic_ns();
+  while (!rc && left > 0 && !kq->failed) {
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(kq->global, 100);
+    if (!m) {
+      if (sl_monotonic_ns() - last_progress > (int64_t)GLOBAL_STALL_MS * 1000000)
+        rc = sl_error_set(&err, SL_EKAFKA, -1,
+                          "loading global topics made no progress for %d s (%d partitions left)",
+                          GLOBAL_STALL_MS / 1000, left);
+      continue;
+    }
+    last_progress = sl_monotonic_ns();
+    const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
+    gpart_t *g = NULL;
+    for (int i = 0; i < ps.len && !g; i++) {
+      gpart_t *x = ps.items[i];
+      if (x->partition == m->partition && !strcmp(x->topic, topic)) g = x;
+    }
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      if (g && !g->done) {
+        g->done = true;
+        left--;
+      }
+    } else if (m->err) {
+      if (m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+          m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+        rc = sl_error_set(&err, SL_EKAFKA, -1, "loading %s[%d]: %s", topic, (int)m->partition,
+                          rd_kafka_message_errstr(m));
+      else
+        consumer_error(kq, kq->global, m, "global consumer");
+    } else if (g && g->done) {
+      process_global(kq, m); /* newer than the load: ordinary input */
+    } else if (g) {
+      sl_record_t rec;
+      fill_record(kq, m, g->topic, &rec);
+      for (int i = 0; i < kq->ntasks && !rc; i++) {
+        if (!kq->tasks[i]) continue;
+        int trc = sl_task_restore(kq->tasks[i]->task, &rec);
+        if (trc)
+          rc = sl_error_set(&err, trc, -1, "loading %s[%d]@%lld failed: %s", topic,
+                            (int)m->partition, (long long)m->offset, sl_strerror(trc));
+      }
+      loaded++;
+      if (m->offset + 1 >= g->end) {
+        g->done = true;
+        left--;
+      }
+    }
+    rd_kafka_message_destroy(m);
+  }
+  for (int i = 0; i < ps.len; i++) free(ps.items[i]);
+  sl_ptrvec_free(&ps);
+  if (rc) {
+    rd_kafka_assign(kq->global, NULL);
+    kq_fail(kq, "cannot load global topics: %s", err.msg);
+    return rc;
+  }
+  SL_INFO("query %s: loaded %lld global records into %d tasks in %lld ms", kq->id,
+          (long long)loaded, kq->ntasks, (long long)((sl_monotonic_ns() - t0) / 1000000));
+  return 0;
+}
 
 static void process_message(sl_kquery_t *kq, rd_kafka_message_t *m) {
   if (m->err) {
@@ -545,34 +789,8 @@ static void process_message(sl_kquery_t *kq, rd_kafka_message_t *m) {
   if (p->start < 0) p->start = m->offset;
   p->next = m->offset + 1;
 
-  sl_record_t rec = {
-      .topic = topic,
-      .partition = m->partition,
-      .offset = m->offset,
-      .timestamp = rd_kafka_message_timestamp(m, NULL),
-      .key = m->key,
-      .key_len = m->key ? m->key_len : 0,
-      .value = m->payload,
-      .value_len = m->payload ? m->len : 0,
-  };
-  rd_kafka_headers_t *hdrs = NULL;
-  if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
-    int n = (int)rd_kafka_header_cnt(hdrs);
-    if (n > kq->hcap) {
-      kq->hcap = n;
-      kq->hbuf = sl_xrealloc(kq->hbuf, sizeof(*kq->hbuf) * (size_t)n);
-    }
-    int k = 0;
-    for (int i = 0; i < n; i++) {
-      const char *name;
-      const void *val;
-      size_t size;
-      if (rd_kafka_header_get_all(hdrs, (size_t)i, &name, &val, &size)) continue;
-      kq->hbuf[k++] = (sl_header_t){.key = name, .value = val, .len = val ? size : 0};
-    }
-    rec.headers = kq->hbuf;
-    rec.nheaders = k;
-  }
+  sl_record_t rec;
+  fill_record(kq, m, topic, &rec);
   int rc = sl_task_process(t->task, &rec);
   if (rc && !kq->failed)
     kq_fail(kq, "processing %s[%d]@%lld failed: %s", topic, (int)m->partition, (long long)m->offset,
@@ -595,10 +813,20 @@ static void kq_drain(sl_kquery_t *kq) {
       uv_idle_start(&kq->resume, on_resume);
       break;
     }
+    /* Both consumers in turn, so neither starves the other. Polling the
+     * main one may run a rebalance, which reloads the global topics. */
     rd_kafka_message_t *m = rd_kafka_consumer_poll(kq->consumer, 0);
-    if (!m) break;
-    process_message(kq, m);
-    rd_kafka_message_destroy(m);
+    if (m) {
+      process_message(kq, m);
+      rd_kafka_message_destroy(m);
+    }
+    rd_kafka_message_t *gm =
+        kq->global && !kq->failed && !kq->stopping ? rd_kafka_consumer_poll(kq->global, 0) : NULL;
+    if (gm) {
+      process_global(kq, gm);
+      rd_kafka_message_destroy(gm);
+    }
+    if (!m && !gm) break;
   }
   close_span(kq);
 }
@@ -613,6 +841,14 @@ static void on_consumer_readable(uv_poll_t *h, int status, int events) {
   SL_UNUSED(events);
   sl_kquery_t *kq = h->data;
   drain_pipe(kq->cpipe[0]);
+  kq_drain(kq);
+}
+
+static void on_global_readable(uv_poll_t *h, int status, int events) {
+  SL_UNUSED(status);
+  SL_UNUSED(events);
+  sl_kquery_t *kq = h->data;
+  drain_pipe(kq->gpipe[0]);
   kq_drain(kq);
 }
 
@@ -679,6 +915,12 @@ static void start_on_worker(void *arg) {
   uv_idle_init(loop, &kq->resume);
   kq->cpoll.data = kq->ppoll.data = kq->tick.data = kq->resume.data = kq;
   kq->open_handles = 4;
+  if (kq->global) {
+    uv_poll_init(loop, &kq->gpoll, kq->gpipe[0]);
+    kq->gpoll.data = kq;
+    kq->open_handles++;
+    uv_poll_start(&kq->gpoll, UV_READABLE, on_global_readable);
+  }
   uv_poll_start(&kq->cpoll, UV_READABLE, on_consumer_readable);
   uv_poll_start(&kq->ppoll, UV_READABLE, on_producer_readable);
   uint64_t iv = (uint64_t)kq->commit_interval_ms;
@@ -695,14 +937,20 @@ static void free_clients(sl_kquery_t *kq) {
     rd_kafka_queue_io_event_enable(kq->pq, -1, NULL, 0);
     rd_kafka_queue_destroy(kq->pq);
   }
+  if (kq->gq) {
+    rd_kafka_queue_io_event_enable(kq->gq, -1, NULL, 0);
+    rd_kafka_queue_destroy(kq->gq);
+  }
   if (kq->consumer) rd_kafka_destroy(kq->consumer);
+  if (kq->global) rd_kafka_destroy(kq->global);
   if (kq->producer) rd_kafka_destroy(kq->producer);
-  kq->cq = kq->pq = NULL;
-  kq->consumer = kq->producer = NULL;
+  kq->cq = kq->pq = kq->gq = NULL;
+  kq->consumer = kq->producer = kq->global = NULL;
   for (int i = 0; i < 2; i++) {
     if (kq->cpipe[i] >= 0) close(kq->cpipe[i]);
     if (kq->ppipe[i] >= 0) close(kq->ppipe[i]);
-    kq->cpipe[i] = kq->ppipe[i] = -1;
+    if (kq->gpipe[i] >= 0) close(kq->gpipe[i]);
+    kq->cpipe[i] = kq->ppipe[i] = kq->gpipe[i] = -1;
   }
 }
 
@@ -736,6 +984,13 @@ static void stop_on_worker(void *arg) {
   /* Leaving the group runs the revoke callback, which frees the tasks. */
   rd_kafka_consumer_close(kq->consumer);
   free_assignment(kq);
+  if (kq->global) {
+    /* Never joined a group: unassigned, closing it does not wait. */
+    uv_poll_stop(&kq->gpoll);
+    rd_kafka_assign(kq->global, NULL);
+    rd_kafka_consumer_close(kq->global);
+    uv_close((uv_handle_t *)&kq->gpoll, on_handle_closed);
+  }
   uv_poll_stop(&kq->ppoll);
   uv_close((uv_handle_t *)&kq->cpoll, on_handle_closed);
   uv_close((uv_handle_t *)&kq->ppoll, on_handle_closed);
@@ -804,6 +1059,7 @@ int sl_kquery_start(sl_kdriver_t *d, sl_query_t *q, bool from_beginning, sl_kque
   kq->q = q;
   kq->id = sl_strdup(sl_query_id(q));
   kq->cpipe[0] = kq->cpipe[1] = kq->ppipe[0] = kq->ppipe[1] = -1;
+  kq->gpipe[0] = kq->gpipe[1] = -1;
   pthread_mutex_init(&kq->lock, NULL);
   sl_kafka_group_id(d->service_id, kq->id, kq->group, sizeof(kq->group));
   kq->eos = is_exactly_once(d, q);
@@ -859,21 +1115,15 @@ int sl_kquery_start(sl_kdriver_t *d, sl_query_t *q, bool from_beginning, sl_kque
      * times out, and a restarted sluice waits that long: with no GC pauses
      * to ride out, 10 s is plenty (Kafka's default is 45 s). */
     if (!rc) rc = consumer_default(d, cc, "session.timeout.ms", "10000", err);
-    /* librdkafka stops prefetching once queued.min.messages records wait
-     * (default 100000): a drain that takes DRAIN_BUDGET records per wake-up
-     * then finds the queue short and stalls on the next fetch. Let it
-     * buffer more, bounded in bytes instead. */
+    /* librdkafka 2.0 stops fetching a partition once its local queue holds
+     * queued.min.messages (100000 by default) and looks again only about a
+     * second later, which halved a one-partition passthrough's throughput.
+     * Let it buffer more, bounded in bytes by queued.max.messages.kbytes. */
     if (!rc) rc = consumer_default(d, cc, "queued.min.messages", "1000000", err);
     if (!rc) rc = consumer_default(d, cc, "queued.max.messages.kbytes", "262144", err);
     /* Eager assignment: the rebalance callback revokes everything at once. */
     if (!rc) rc = sl_kconf_set(cc, "partition.assignment.strategy", "range,roundrobin", err);
     if (!rc && kq->eos) rc = sl_kconf_set(cc, "isolation.level", "read_committed", err);
-    /* librdkafka 2.0 stops fetching a partition once its local queue holds
-     * queued.min.messages (100000 by default) and looks again only about a
-     * second later, which halved a one-partition passthrough's throughput.
-     * The queue stays bounded by queued.max.messages.kbytes. */
-    if (!rc && !sl_kprop(d, "queued.min.messages") && !sl_kprop(d, "consumer.queued.min.messages"))
-      rc = sl_kconf_set(cc, "queued.min.messages", "1000000", err);
     if (!rc) {
       rd_kafka_conf_set_opaque(cc, kq);
       rd_kafka_conf_set_rebalance_cb(cc, on_rebalance);
@@ -883,6 +1133,34 @@ int sl_kquery_start(sl_kdriver_t *d, sl_query_t *q, bool from_beginning, sl_kque
       if (!kq->consumer) rc = sl_error_set(err, SL_EKAFKA, -1, "consumer: %s", errstr);
     }
     if (!kq->consumer) rd_kafka_conf_destroy(cc);
+  }
+  bool has_global = false;
+  for (int i = 0; i < sl_query_source_topic_count(q); i++)
+    has_global = has_global || sl_query_source_is_global(q, i);
+  if (!rc && has_global) rc = make_pipe(kq->gpipe, err);
+  rd_kafka_conf_t *gc = rc || !has_global ? NULL : sl_kconf_new(d, SL_KROLE_CONSUMER);
+  if (gc) {
+    /* librdkafka wants a group id for assign(); this one is never joined
+     * and nothing is committed to it. */
+    char ggroup[600];
+    snprintf(client_id, sizeof(client_id), "%s-global-consumer", kq->group);
+    snprintf(ggroup, sizeof(ggroup), "%s-global", kq->group);
+    rc = sl_kconf_set(gc, "client.id", client_id, err);
+    if (!rc) rc = sl_kconf_set(gc, "group.id", ggroup, err);
+    if (!rc) rc = sl_kconf_set(gc, "enable.auto.commit", "false", err);
+    if (!rc) rc = sl_kconf_set(gc, "enable.auto.offset.store", "false", err);
+    if (!rc) rc = sl_kconf_set(gc, "enable.partition.eof", "true", err);
+    if (!rc) rc = sl_kconf_set(gc, "auto.offset.reset", "earliest", err);
+    /* The end of a partition shows as an empty fetch: do not let the
+     * broker hold it for half a second while loading. */
+    if (!rc) rc = sl_kconf_set(gc, "fetch.wait.max.ms", "100", err);
+    if (!rc) {
+      rd_kafka_conf_set_opaque(gc, kq);
+      rd_kafka_conf_set_error_cb(gc, on_error);
+      kq->global = rd_kafka_new(RD_KAFKA_CONSUMER, gc, errstr, sizeof(errstr));
+      if (!kq->global) rc = sl_error_set(err, SL_EKAFKA, -1, "global consumer: %s", errstr);
+    }
+    if (!kq->global) rd_kafka_conf_destroy(gc);
   }
   if (rc) {
     kq_free(kq);
@@ -907,11 +1185,17 @@ int sl_kquery_start(sl_kdriver_t *d, sl_query_t *q, bool from_beginning, sl_kque
   kq->pq = rd_kafka_queue_get_main(kq->producer);
   rd_kafka_queue_io_event_enable(kq->cq, kq->cpipe[1], "1", 1);
   rd_kafka_queue_io_event_enable(kq->pq, kq->ppipe[1], "1", 1);
+  if (kq->global) {
+    rd_kafka_poll_set_consumer(kq->global);
+    kq->gq = rd_kafka_queue_get_consumer(kq->global);
+    rd_kafka_queue_io_event_enable(kq->gq, kq->gpipe[1], "1", 1);
+  }
 
   int n = sl_query_source_topic_count(q);
   rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(n > 0 ? n : 1);
   for (int i = 0; i < n; i++)
-    rd_kafka_topic_partition_list_add(topics, sl_query_source_topic(q, i), RD_KAFKA_PARTITION_UA);
+    if (!sl_query_source_is_global(q, i)) /* global_load reads those */
+      rd_kafka_topic_partition_list_add(topics, sl_query_source_topic(q, i), RD_KAFKA_PARTITION_UA);
   rd_kafka_resp_err_t e = rd_kafka_subscribe(kq->consumer, topics);
   rd_kafka_topic_partition_list_destroy(topics);
   if (e) {
