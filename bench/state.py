@@ -27,9 +27,15 @@ settings, so the Kafka clients' buffers (the consumer prefetch, the
 producer queue), the binary, the libraries and whatever the allocator keeps
 cached are the same in both and cancel; what remains is what the distinct
 keys cost: the group store, and anything else the process keeps per key.
+Both run with --memory-property (default
+consumer.queued.max.messages.kbytes=1024) on top of the --property ones: a
+deep prefetch (hundreds of MB of queued input, freed once processed) leaves
+the allocator with free memory the big run's store can reuse and the small
+run's cannot, which made the difference swing from 140 to 200 bytes per key
+between runs; with at most 1 MB of queued input it does not.
 
 Then the big run is stopped with SIGTERM and started again on the same data
-directory; the driver restores the store from the changelog before it reads
+directory, with the --property settings only; the driver restores the store from the changelog before it reads
 input and logs "restored N entries (M MB) from P changelog partitions in T
 ms (R entries/s; A applied ...)". That line is the restore rate; the RSS after
 the restore is reported too.
@@ -63,8 +69,14 @@ def parse_args():
     p.add_argument("--small", required=True, help="TOPIC:KEYS")
     p.add_argument("--service", default="bench_state", help="ksql.service.id prefix")
     p.add_argument("--property", action="append", default=[], metavar="K=V")
+    p.add_argument("--memory-property", action="append", metavar="K=V",
+                   help="added for the two memory runs only "
+                        "(default consumer.queued.max.messages.kbytes=1024)")
     p.add_argument("--timeout", type=float, default=600.0)
-    return p.parse_args()
+    a = p.parse_args()
+    if a.memory_property is None:
+        a.memory_property = ["consumer.queued.max.messages.kbytes=1024"]
+    return a
 
 
 def status(pid):
@@ -96,14 +108,14 @@ CREATE TABLE kv_count WITH (KAFKA_TOPIC='{topic}-count') AS
         self.proc = None
         self.logs = []
 
-    def start(self, tag):
+    def start(self, tag, extra=()):
         log = os.path.join(self.dir, f"{tag}.log")
         self.logs.append(log)
         argv = [self.a.sluice, "run", self.script, "--bootstrap", self.a.bootstrap,
                 "--data-dir", os.path.join(self.dir, "data"),
                 "--property", "auto.offset.reset=earliest",
                 "--property", f"ksql.service.id={self.svc}"]
-        for kv in self.a.property:
+        for kv in list(self.a.property) + list(extra):
             argv += ["--property", kv]
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(argv, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
@@ -147,7 +159,7 @@ def wait_consumed(run, timeout):
 
 
 def measure(run, timeout):
-    run.start("run")
+    run.start("run", run.a.memory_property)
     secs, _ = wait_consumed(run, timeout)
     time.sleep(1.0)  # let the last acknowledgements and commits settle
     mem = status(run.proc.pid)
@@ -197,7 +209,8 @@ def report(path):
               f"{mb(x['RssAnon'])} | {mb(x['VmHWM'])} |")
     print()
     print(f"Memory per key: **{r['bytes_per_key_VmRSS']:.0f} bytes** (difference of VmRSS over "
-          f"difference of keys; of RssAnon: {r['bytes_per_key_RssAnon']:.0f}).")
+          f"difference of keys; of RssAnon: {r['bytes_per_key_RssAnon']:.0f}); both runs with "
+          f"{', '.join(r.get('memory_properties', []))}.")
     print()
     rss = r["restore_small"]
     print(f"Restore after SIGTERM and restart: {rs['entries']:,} changelog entries "
@@ -218,7 +231,8 @@ def main():
     big_topic, big_keys = a.big.rsplit(":", 1)
     small_topic, small_keys = a.small.rsplit(":", 1)
     big_keys, small_keys = int(big_keys), int(small_keys)
-    res = {"big_keys": big_keys, "small_keys": small_keys}
+    res = {"big_keys": big_keys, "small_keys": small_keys,
+           "memory_properties": a.memory_property}
 
     small = Run(a, "small", small_topic)
     res["small"] = measure(small, a.timeout)

@@ -21,8 +21,8 @@ With --group-prefix G --inputs T1,T2 (and --expect 0) the run is over once
 the command's consumer group (the one whose name starts with G; sluice names
 it _confluent-ksql-<service id>query_<query id>) has committed offsets at
 the end of every partition of the input topics T1, T2... and of every
-internal repartition topic of that service (topics named G-ish ending in
--repartition, found on the broker). sluice commits an input offset only once
+internal repartition topic of that service (topics whose names start with
+--internal-prefix, by default G up to "query_", and end in -repartition). sluice commits an input offset only once
 every output of the records before it is acknowledged (at-least-once), so
 this says "all input processed and all output written" whatever the output
 size, without waiting for a quiet period. Offsets are checked in an order
@@ -41,8 +41,10 @@ its threads, user and system), the CPU seconds of each --observe process
 during the run, how many cores the whole machine kept busy, and the
 command's exit status. With
 --perf it attaches `perf record -g` to the command once the first output
-record appears and stops it when the expected count is reached, so the
-profile covers the steady state only.
+record appears (or after --perf-after seconds, 3 by default, past the
+start-up) and stops it when the expected count is reached or after
+--perf-seconds (30), which ends such a run: it is for the profile only, not
+timed.
 """
 
 import argparse
@@ -84,6 +86,9 @@ def parse_args():
                    help="with --inputs: the output must then hold exactly this many records")
     p.add_argument("--perf-seconds", type=float, default=30.0,
                    help="profile at most this long (DWARF stacks make big files)")
+    p.add_argument("--perf-after", type=float, default=3.0,
+                   help="start profiling after this long even before the first output "
+                        "(a join that holds its output back works all the same)")
     p.add_argument("--consumed-every", type=float, default=0.2,
                    help="seconds between checks of the group's committed offsets")
     p.add_argument("--observe", type=int, action="append", default=[], metavar="PID",
@@ -274,13 +279,14 @@ def main():
                 seen, last_growth = n, now
         if seen > 0 and t_first is None:
             t_first, first_count = now, seen
-            if a.perf:
-                # DWARF unwinding: the build keeps no frame pointers.
-                perf = subprocess.Popen(["perf", "record", "-F", "499", "--call-graph",
-                                         "dwarf,16384", "-q", "-o", a.perf,
-                                         "-p", str(proc.pid)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if perf is not None and now - t_first > a.perf_seconds:
+        if a.perf and perf is None and (t_first is not None or now - t0 > a.perf_after):
+            # DWARF unwinding: the build keeps no frame pointers.
+            t_perf = now
+            perf = subprocess.Popen(["perf", "record", "-F", "499", "--call-graph",
+                                     "dwarf,16384", "-q", "-o", a.perf,
+                                     "-p", str(proc.pid)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if perf is not None and now - t_perf > a.perf_seconds:
             # A profiling run is not timed: it ends with the profile.
             t_done, profile_only = now, True
             break
