@@ -333,7 +333,11 @@ groupby_opt(A) ::= .                       { A = NULL; }
 groupby_opt(A) ::= GROUP BY grouplist(L).  { A = L; }
 %type partitionby_opt {sl_list_t *}
 partitionby_opt(A) ::= .                           { A = NULL; }
-partitionby_opt(A) ::= PARTITION BY grouplist(L).  { A = L; }
+partitionby_opt(A) ::= PARTITION(K) BY grouplist(L). {
+  A = L;
+  /* "PARTITION BY ()" parses; the analyzer refuses it (ksqlDB's message). */
+  if (L && L->len == 0) ctx->empty_partition_by = K.offset;
+}
 %type grouplist {sl_list_t *}
 grouplist(A) ::= vexprlist(L).                          { A = L; }
 grouplist(A) ::= LP RP.                                 { A = sl_ast_list(ctx, NULL, NULL); }

@@ -690,6 +690,9 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
   const sl_select_t *sel = stmt->select;
   if (!sel || !sel->from)
     return sl_error_set(err, SL_ESEMANTIC, stmt->offset, "Statement has no SELECT");
+  if (sel->partition_by_empty > 0)
+    return sl_error_set(err, SL_ESEMANTIC, sel->partition_by_empty,
+                        "PARTITION BY requires at least one expression");
   const sl_source_t *from0 = sel->from ? ax->find_source(ax->ctx, sel->from->name.name) : NULL;
   bool bounds_ok = (sel->window != NULL && sel->group_by.len > 0) ||
                    (ax->transient && from0 && from0->window_type != SL_WIN_NONE);

@@ -96,25 +96,25 @@ static sl_expr_t *new_expr(sl_pctx_t *ctx, sl_expr_kind_t kind, int offset, int 
 sl_expr_t *sl_ast_literal(sl_pctx_t *ctx, sl_expr_kind_t kind, sl_token_t t) {
   sl_expr_t *e = new_expr(ctx, kind, t.offset, t.offset + t.len);
   switch (kind) {
-  case SL_EX_BOOL: e->ival = t.type == TK_TRUE; break;
-  case SL_EX_STRING:
-    if (t.type == TK_SCONST) {
-      e->text = unquote(ctx, t.z, t.len, &e->len);
-    } else { /* the STRING keyword as a type parameter: VARCHAR(STRING) */
-      e->text = sl_upper_inplace(sl_arena_strndup(ctx->a, t.z, (size_t)t.len));
-      e->len = strlen(e->text);
-    }
-    break;
-  case SL_EX_VARIABLE: e->text = sl_arena_strndup(ctx->a, t.z + 2, (size_t)t.len - 3); break;
-  case SL_EX_NULL: break;
-  default: e->text = sl_arena_strndup(ctx->a, t.z, (size_t)t.len); break;
+    case SL_EX_BOOL: e->ival = t.type == TK_TRUE; break;
+    case SL_EX_STRING:
+      if (t.type == TK_SCONST) {
+        e->text = unquote(ctx, t.z, t.len, &e->len);
+      } else { /* the STRING keyword as a type parameter: VARCHAR(STRING) */
+        e->text = sl_upper_inplace(sl_arena_strndup(ctx->a, t.z, (size_t)t.len));
+        e->len = strlen(e->text);
+      }
+      break;
+    case SL_EX_VARIABLE: e->text = sl_arena_strndup(ctx->a, t.z + 2, (size_t)t.len - 3); break;
+    case SL_EX_NULL: break;
+    default: e->text = sl_arena_strndup(ctx->a, t.z, (size_t)t.len); break;
   }
   return e;
 }
 
 sl_expr_t *sl_ast_column(sl_pctx_t *ctx, sl_ident_t *qual, sl_ident_t *name) {
-  sl_expr_t *e = new_expr(ctx, SL_EX_COLUMN, qual ? qual->offset : name->offset,
-                          tok_end(ctx, name->offset));
+  sl_expr_t *e =
+      new_expr(ctx, SL_EX_COLUMN, qual ? qual->offset : name->offset, tok_end(ctx, name->offset));
   e->qualifier = qual;
   e->name = name;
   return e;
@@ -201,8 +201,7 @@ sl_expr_t *sl_ast_between(sl_pctx_t *ctx, sl_expr_t *l, bool negated, sl_expr_t 
   return e;
 }
 
-sl_expr_t *sl_ast_like(sl_pctx_t *ctx, sl_expr_t *l, bool negated, sl_expr_t *pat,
-                       sl_expr_t *esc) {
+sl_expr_t *sl_ast_like(sl_pctx_t *ctx, sl_expr_t *l, bool negated, sl_expr_t *pat, sl_expr_t *esc) {
   if (esc && esc->kind != SL_EX_STRING)
     sl_sql_error(ctx, esc->offset, "Syntax Error\nExpecting STRING");
   sl_expr_t *e = new_expr(ctx, SL_EX_LIKE, l->offset, esc ? esc->end_offset : pat->end_offset);
@@ -213,8 +212,7 @@ sl_expr_t *sl_ast_like(sl_pctx_t *ctx, sl_expr_t *l, bool negated, sl_expr_t *pa
   return e;
 }
 
-sl_expr_t *sl_ast_in(sl_pctx_t *ctx, sl_expr_t *l, bool negated, sl_list_t *args,
-                     sl_token_t rp) {
+sl_expr_t *sl_ast_in(sl_pctx_t *ctx, sl_expr_t *l, bool negated, sl_list_t *args, sl_token_t rp) {
   sl_expr_t *e = new_expr(ctx, SL_EX_IN, l->offset, rp.offset + rp.len);
   e->left = l;
   e->negated = negated;
@@ -246,8 +244,8 @@ sl_expr_t *sl_ast_cast(sl_pctx_t *ctx, sl_token_t kw, sl_expr_t *x, sl_type_ast_
   return e;
 }
 
-sl_expr_t *sl_ast_call(sl_pctx_t *ctx, sl_ident_t *name, sl_list_t *args, bool star,
-                       bool distinct, sl_token_t rp) {
+sl_expr_t *sl_ast_call(sl_pctx_t *ctx, sl_ident_t *name, sl_list_t *args, bool star, bool distinct,
+                       sl_token_t rp) {
   sl_expr_t *e = new_expr(ctx, SL_EX_CALL, name->offset, rp.offset + rp.len);
   e->name = name;
   e->star = star;
@@ -300,15 +298,15 @@ sl_expr_t *sl_ast_struct(sl_pctx_t *ctx, sl_token_t kw, sl_list_t *pairs, sl_tok
 
 static sl_time_unit_t unit_of(int tk) {
   switch (tk) {
-  case TK_MILLISECOND:
-  case TK_MILLISECONDS: return SL_TU_MILLISECONDS;
-  case TK_SECOND:
-  case TK_SECONDS: return SL_TU_SECONDS;
-  case TK_MINUTE:
-  case TK_MINUTES: return SL_TU_MINUTES;
-  case TK_HOUR:
-  case TK_HOURS: return SL_TU_HOURS;
-  default: return SL_TU_DAYS;
+    case TK_MILLISECOND:
+    case TK_MILLISECONDS: return SL_TU_MILLISECONDS;
+    case TK_SECOND:
+    case TK_SECONDS: return SL_TU_SECONDS;
+    case TK_MINUTE:
+    case TK_MINUTES: return SL_TU_MINUTES;
+    case TK_HOUR:
+    case TK_HOURS: return SL_TU_HOURS;
+    default: return SL_TU_DAYS;
   }
 }
 
@@ -333,10 +331,12 @@ sl_type_ast_t *sl_ast_type_named(sl_pctx_t *ctx, sl_ident_t *name, sl_list_t *pa
     const char *name;
     sl_type_ast_kind_t kind;
   } base[] = {
-      {"BOOLEAN", SL_TA_BOOLEAN}, {"INT", SL_TA_INT},       {"INTEGER", SL_TA_INT},
-      {"BIGINT", SL_TA_BIGINT},   {"DOUBLE", SL_TA_DOUBLE}, {"STRING", SL_TA_STRING},
-      {"VARCHAR", SL_TA_STRING},  {"BYTES", SL_TA_BYTES},   {"DATE", SL_TA_DATE},
-      {"TIME", SL_TA_TIME},       {"TIMESTAMP", SL_TA_TIMESTAMP},
+      {"BOOLEAN", SL_TA_BOOLEAN},     {"INT", SL_TA_INT},
+      {"INTEGER", SL_TA_INT},         {"BIGINT", SL_TA_BIGINT},
+      {"DOUBLE", SL_TA_DOUBLE},       {"STRING", SL_TA_STRING},
+      {"VARCHAR", SL_TA_STRING},      {"BYTES", SL_TA_BYTES},
+      {"DATE", SL_TA_DATE},           {"TIME", SL_TA_TIME},
+      {"TIMESTAMP", SL_TA_TIMESTAMP},
   };
   /* Parameters (VARCHAR(10), STRING(STRING)) are accepted and ignored, as
    * ksqlDB does for the string types. */
@@ -409,8 +409,7 @@ static sl_window_ast_t *new_window(sl_pctx_t *ctx) {
 }
 
 sl_window_ast_t *sl_ast_window(sl_pctx_t *ctx, sl_window_kind_t kind, sl_token_t kw,
-                               sl_duration_t *size, sl_duration_t *advance,
-                               sl_window_ast_t *opts) {
+                               sl_duration_t *size, sl_duration_t *advance, sl_window_ast_t *opts) {
   sl_window_ast_t *w = opts ? opts : new_window(ctx);
   w->kind = kind;
   w->offset = kw.offset;
@@ -419,8 +418,8 @@ sl_window_ast_t *sl_ast_window(sl_pctx_t *ctx, sl_window_kind_t kind, sl_token_t
   return w;
 }
 
-sl_window_ast_t *sl_ast_window_opt(sl_pctx_t *ctx, sl_window_ast_t *opts, int which,
-                                   sl_token_t kw, sl_duration_t *d) {
+sl_window_ast_t *sl_ast_window_opt(sl_pctx_t *ctx, sl_window_ast_t *opts, int which, sl_token_t kw,
+                                   sl_duration_t *d) {
   if (!opts) opts = new_window(ctx);
   /* ksqlDB allows RETENTION then GRACE PERIOD, each at most once. */
   if (which == 'R') {
@@ -500,8 +499,7 @@ sl_select_item_t *sl_ast_select_item(sl_pctx_t *ctx, sl_expr_t *e, sl_ident_t *a
 
 sl_select_t *sl_ast_select(sl_pctx_t *ctx, sl_token_t kw, sl_list_t *items, sl_select_t *from,
                            sl_window_ast_t *window, sl_expr_t *where, sl_list_t *group_by,
-                           sl_list_t *partition_by, sl_expr_t *having, int emit,
-                           sl_expr_t *limit) {
+                           sl_list_t *partition_by, sl_expr_t *having, int emit, sl_expr_t *limit) {
   sl_select_t *s = from;
   s->offset = kw.offset;
   copy_list(&s->items, items);
@@ -509,6 +507,7 @@ sl_select_t *sl_ast_select(sl_pctx_t *ctx, sl_token_t kw, sl_list_t *items, sl_s
   s->where = where;
   copy_list(&s->group_by, group_by);
   copy_list(&s->partition_by, partition_by);
+  s->partition_by_empty = partition_by && partition_by->len == 0 ? ctx->empty_partition_by : 0;
   s->having = having;
   s->emit = (sl_emit_t)emit;
   if (limit) {
@@ -620,7 +619,8 @@ sl_stmt_t *sl_ast_show(sl_pctx_t *ctx, sl_token_t kw, sl_show_what_t what, bool 
   return st;
 }
 
-sl_stmt_t *sl_ast_describe(sl_pctx_t *ctx, sl_token_t kw, sl_ident_t *name, bool extended, int obj) {
+sl_stmt_t *sl_ast_describe(sl_pctx_t *ctx, sl_token_t kw, sl_ident_t *name, bool extended,
+                           int obj) {
   sl_stmt_t *st = sl_ast_stmt(ctx, SL_ST_DESCRIBE, kw.offset);
   st->extended = extended;
   if (name) {
@@ -713,10 +713,12 @@ void sl_ast_stmt_done(sl_pctx_t *ctx, sl_stmt_t *st, sl_token_t semi) {
   /* An implicit ';' at the end of the text has length 0: the statement then
    * ends with its last token. */
   st->end_offset = semi.len ? semi.offset + semi.len : ctx->end_offset;
-  st->text = sl_arena_strndup(ctx->a, ctx->text + st->offset, (size_t)(st->end_offset - st->offset));
+  st->text =
+      sl_arena_strndup(ctx->a, ctx->text + st->offset, (size_t)(st->end_offset - st->offset));
   for (sl_stmt_t *in = st->inner; in; in = in->inner) {
     in->end_offset = st->end_offset;
-    in->text = sl_arena_strndup(ctx->a, ctx->text + in->offset, (size_t)(in->end_offset - in->offset));
+    in->text =
+        sl_arena_strndup(ctx->a, ctx->text + in->offset, (size_t)(in->end_offset - in->offset));
   }
   if (ctx->out && !ctx->failed) sl_list_push(ctx->a, ctx->out, st);
 }

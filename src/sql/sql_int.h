@@ -17,10 +17,10 @@
 
 /* A token as the lexer saw it. Tokens point into the input text. */
 typedef struct sl_token {
-  int type;         /* TK_* code from the generated sql.h, 0 at end of input */
-  int offset;       /* byte offset of the first character */
-  int len;          /* length in bytes */
-  const char *z;    /* text + offset */
+  int type;      /* TK_* code from the generated sql.h, 0 at end of input */
+  int offset;    /* byte offset of the first character */
+  int len;       /* length in bytes */
+  const char *z; /* text + offset */
 } sl_token_t;
 
 /* What the parse is for: statements, a single type or a single expression.
@@ -29,15 +29,16 @@ typedef enum { SL_PARSE_STMTS, SL_PARSE_TYPE, SL_PARSE_EXPR } sl_parse_mode_t;
 
 /* One parse: the text, the arena, where results go and the first error. */
 typedef struct sl_pctx {
-  const char *text;    /* the whole input */
+  const char *text; /* the whole input */
   int text_len;
   sl_arena_t *a;
   sl_error_t *err;
-  sl_list_t *out;      /* statements go here (SL_PARSE_STMTS) */
-  sl_type_ast_t *type; /* result of SL_PARSE_TYPE */
-  sl_expr_t *expr;     /* result of SL_PARSE_EXPR */
-  bool failed;         /* an error has been recorded: stop */
-  int end_offset;      /* offset just past the last token fed */
+  sl_list_t *out;         /* statements go here (SL_PARSE_STMTS) */
+  sl_type_ast_t *type;    /* result of SL_PARSE_TYPE */
+  sl_expr_t *expr;        /* result of SL_PARSE_EXPR */
+  bool failed;            /* an error has been recorded: stop */
+  int empty_partition_by; /* offset of the last "PARTITION BY ()" seen, 0 if none */
+  int end_offset;         /* offset just past the last token fed */
 } sl_pctx_t;
 
 /* ---- keywords (keywords.c) ---- */
@@ -93,19 +94,16 @@ sl_expr_t *sl_ast_unary(sl_pctx_t *ctx, sl_op_t op, sl_token_t t, sl_expr_t *e);
 sl_expr_t *sl_ast_binary(sl_pctx_t *ctx, sl_op_t op, sl_expr_t *l, sl_expr_t *r);
 sl_expr_t *sl_ast_is_null(sl_pctx_t *ctx, sl_expr_t *l, bool negated, sl_token_t end);
 sl_expr_t *sl_ast_distinct(sl_pctx_t *ctx, sl_expr_t *l, bool negated, sl_expr_t *r);
-sl_expr_t *sl_ast_between(sl_pctx_t *ctx, sl_expr_t *l, bool negated, sl_expr_t *lo,
-                          sl_expr_t *hi);
-sl_expr_t *sl_ast_like(sl_pctx_t *ctx, sl_expr_t *l, bool negated, sl_expr_t *pat,
-                       sl_expr_t *esc);
-sl_expr_t *sl_ast_in(sl_pctx_t *ctx, sl_expr_t *l, bool negated, sl_list_t *args,
-                     sl_token_t rp);
+sl_expr_t *sl_ast_between(sl_pctx_t *ctx, sl_expr_t *l, bool negated, sl_expr_t *lo, sl_expr_t *hi);
+sl_expr_t *sl_ast_like(sl_pctx_t *ctx, sl_expr_t *l, bool negated, sl_expr_t *pat, sl_expr_t *esc);
+sl_expr_t *sl_ast_in(sl_pctx_t *ctx, sl_expr_t *l, bool negated, sl_list_t *args, sl_token_t rp);
 sl_when_t *sl_ast_when(sl_pctx_t *ctx, sl_expr_t *when, sl_expr_t *then);
 sl_expr_t *sl_ast_case(sl_pctx_t *ctx, sl_token_t kw, sl_expr_t *operand, sl_list_t *whens,
                        sl_expr_t *els, sl_token_t end);
 sl_expr_t *sl_ast_cast(sl_pctx_t *ctx, sl_token_t kw, sl_expr_t *e, sl_type_ast_t *type,
                        sl_token_t rp);
-sl_expr_t *sl_ast_call(sl_pctx_t *ctx, sl_ident_t *name, sl_list_t *args, bool star,
-                       bool distinct, sl_token_t rp);
+sl_expr_t *sl_ast_call(sl_pctx_t *ctx, sl_ident_t *name, sl_list_t *args, bool star, bool distinct,
+                       sl_token_t rp);
 /* (first, rest...) => body; parameters arrive as expressions and must be
  * plain unqualified column names. */
 sl_expr_t *sl_ast_lambda(sl_pctx_t *ctx, sl_expr_t *first, sl_list_t *rest, sl_expr_t *body,
@@ -127,11 +125,10 @@ sl_struct_field_ast_t *sl_ast_struct_field(sl_pctx_t *ctx, sl_ident_t *name, sl_
 /* durations and windows */
 sl_duration_t *sl_ast_duration(sl_pctx_t *ctx, sl_expr_t *amount, sl_token_t unit);
 sl_window_ast_t *sl_ast_window(sl_pctx_t *ctx, sl_window_kind_t kind, sl_token_t kw,
-                               sl_duration_t *size, sl_duration_t *advance,
-                               sl_window_ast_t *opts);
+                               sl_duration_t *size, sl_duration_t *advance, sl_window_ast_t *opts);
 /* opts accumulates RETENTION / GRACE PERIOD clauses; which: 'R' or 'G'. */
-sl_window_ast_t *sl_ast_window_opt(sl_pctx_t *ctx, sl_window_ast_t *opts, int which,
-                                   sl_token_t kw, sl_duration_t *d);
+sl_window_ast_t *sl_ast_window_opt(sl_pctx_t *ctx, sl_window_ast_t *opts, int which, sl_token_t kw,
+                                   sl_duration_t *d);
 
 /* FROM and SELECT */
 sl_relation_t *sl_ast_relation(sl_pctx_t *ctx, sl_ident_t *name, sl_ident_t *alias);
@@ -144,8 +141,7 @@ sl_select_t *sl_ast_from(sl_pctx_t *ctx, sl_select_t *sel, sl_relation_t *first,
 sl_select_item_t *sl_ast_select_item(sl_pctx_t *ctx, sl_expr_t *e, sl_ident_t *alias);
 sl_select_t *sl_ast_select(sl_pctx_t *ctx, sl_token_t kw, sl_list_t *items, sl_select_t *from,
                            sl_window_ast_t *window, sl_expr_t *where, sl_list_t *group_by,
-                           sl_list_t *partition_by, sl_expr_t *having, int emit,
-                           sl_expr_t *limit);
+                           sl_list_t *partition_by, sl_expr_t *having, int emit, sl_expr_t *limit);
 
 /* statements */
 sl_property_t *sl_ast_property(sl_pctx_t *ctx, sl_ident_t *name, sl_expr_t *value);
