@@ -62,6 +62,9 @@
 #define MAX_REWINDS 5          /* aborted transactions in a row before the query fails */
 #define GLOBAL_STALL_MS 60000  /* a global load with no progress for this long fails */
 #define GLOBAL_META_MS 10000   /* metadata and watermark request timeout */
+#define FIFO_PAUSE 10000       /* pause a partition whose buffer holds this many records */
+#define FIFO_RESUME 2000       /* and resume it below this */
+#define STALL_MAX_MS 10000     /* longest wait for a partition that is not caught up */
 
 typedef struct kpart {
   char *topic;
@@ -69,12 +72,22 @@ typedef struct kpart {
   sl_kafka_ledger_t ledger;
   int64_t next;  /* offset after the last record processed, -1 before any */
   int64_t start; /* offset of the first record processed since assignment, -1 before any */
+  /* Time order (tasks reading several partitions): records polled but not
+   * yet processed, oldest first; see pump_task. */
+  rd_kafka_message_t **fifo;
+  int fhead, flen, fcap;  /* ring buffer */
+  int64_t received;       /* offset after the last record polled, -1 before any */
+  bool eof;               /* the consumer reported the end since the last record */
+  bool fpaused;           /* fetching paused because the buffer is full */
+  int64_t empty_since_ms; /* when the buffer last became empty */
 } kpart_t;
 
 typedef struct ktask {
   sl_kquery_t *kq;
   int partition;
   sl_task_t *task;
+  kpart_t **inputs; /* the assigned partitions it reads; more than one: time order */
+  int ninputs;
 } ktask_t;
 
 struct sl_kquery {
@@ -112,6 +125,8 @@ struct sl_kquery {
   bool in_txn;       /* a transaction has begun and is not committed yet */
   int rewinds;       /* aborted transactions since the last successful commit */
   int commit_interval_ms;
+  int64_t max_idle_ms;  /* max.task.idle.ms */
+  uv_timer_t idle;      /* wakes a task that waits for a partition */
   sl_krestore_stats_t restored; /* totals over every restore of this query */
   pthread_mutex_t lock;         /* guards error and msg, read by other threads */
   bool error;
@@ -174,6 +189,175 @@ static ktask_t *find_task(sl_kquery_t *kq, int32_t partition) {
 
 static int kq_emit(void *ctx, const sl_record_t *rec);
 static int global_load(sl_kquery_t *kq);
+static void close_span(sl_kquery_t *kq);
+
+/* ---------------- time order ----------------
+ *
+ * A task that reads several partitions (partition p of each source topic of
+ * a join) processes their records in timestamp order, as Kafka Streams
+ * does: polled records wait in a per-partition buffer and the task always
+ * processes the buffered head with the smallest timestamp, but only while
+ * every one of its partitions has something buffered or may be skipped.
+ * Otherwise a backlog delivered in big batches of one partition would move
+ * stream time ahead on that side and close join windows before the other
+ * side's records are seen. An empty partition may be skipped when it is
+ * caught up (the consumer reported its end, or everything up to the cached
+ * high watermark has been polled) and has been empty for max.task.idle.ms
+ * (0: at once); one that is not caught up is waited for up to STALL_MAX_MS
+ * (or max.task.idle.ms if longer), so a stuck partition cannot stall the
+ * task for ever. Tasks with a single input skip all this. Offsets are only
+ * marked processed (ledger, next) when a record goes through the task, so
+ * commits never pass buffered records. */
+
+static int64_t mono_ms(void) {
+  return sl_monotonic_ns() / 1000000;
+}
+
+static void fifo_push(kpart_t *p, rd_kafka_message_t *m) {
+  if (p->flen == p->fcap) {
+    int ncap = p->fcap ? p->fcap * 2 : 64;
+    rd_kafka_message_t **n = sl_xcalloc((size_t)ncap, sizeof(*n));
+    for (int i = 0; i < p->flen; i++) n[i] = p->fifo[(p->fhead + i) % p->fcap];
+    free(p->fifo);
+    p->fifo = n;
+    p->fcap = ncap;
+    p->fhead = 0;
+  }
+  p->fifo[(p->fhead + p->flen) % p->fcap] = m;
+  p->flen++;
+}
+
+static rd_kafka_message_t *fifo_pop(kpart_t *p) {
+  rd_kafka_message_t *m = p->fifo[p->fhead];
+  p->fhead = (p->fhead + 1) % p->fcap;
+  p->flen--;
+  return m;
+}
+
+static void set_paused(sl_kquery_t *kq, kpart_t *p, bool pause) {
+  if (p->fpaused == pause || !kq->consumer) return;
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(l, p->topic, p->partition);
+  if (pause)
+    rd_kafka_pause_partitions(kq->consumer, l);
+  else
+    rd_kafka_resume_partitions(kq->consumer, l);
+  rd_kafka_topic_partition_list_destroy(l);
+  p->fpaused = pause;
+}
+
+/* Drops the buffered records (revoke, rewind: they will be read again). */
+static void fifo_clear(sl_kquery_t *kq, kpart_t *p) {
+  while (p->flen > 0) rd_kafka_message_destroy(fifo_pop(p));
+  set_paused(kq, p, false);
+  p->received = -1;
+  p->eof = false;
+  p->empty_since_ms = mono_ms();
+}
+
+/* Gives every task the list of assigned partitions it reads. */
+static void link_inputs(sl_kquery_t *kq) {
+  for (int i = 0; i < kq->ntasks; i++) {
+    ktask_t *t = kq->tasks[i];
+    if (!t) continue;
+    t->ninputs = 0;
+    for (int j = 0; j < kq->parts.len; j++) {
+      kpart_t *p = kq->parts.items[j];
+      if (p->partition != t->partition) continue;
+      t->inputs = sl_xrealloc(t->inputs, sizeof(*t->inputs) * (size_t)(t->ninputs + 1));
+      t->inputs[t->ninputs++] = p;
+    }
+  }
+}
+
+static bool caught_up(sl_kquery_t *kq, kpart_t *p) {
+  if (p->eof) return true;
+  int64_t lo = -1, hi = -1;
+  if (p->received < 0 ||
+      rd_kafka_get_watermark_offsets(kq->consumer, p->topic, p->partition, &lo, &hi))
+    return false;
+  return hi >= 0 && p->received >= hi;
+}
+
+static void process_message(sl_kquery_t *kq, rd_kafka_message_t *m);
+static void on_idle_wait(uv_timer_t *h);
+
+/* Processes t's buffered records in timestamp order for as long as that
+ * order is known (see above); arms the idle timer when it must wait. */
+static void pump_task(sl_kquery_t *kq, ktask_t *t) {
+  int64_t now = mono_ms();
+  while (!kq->failed && !kq->stopping) {
+    kpart_t *best = NULL;
+    int64_t best_ts = 0, wake = -1;
+    for (int i = 0; i < t->ninputs; i++) {
+      kpart_t *p = t->inputs[i];
+      if (p->flen > 0) {
+        int64_t ts = rd_kafka_message_timestamp(p->fifo[p->fhead], NULL);
+        if (!best || ts < best_ts) {
+          best = p;
+          best_ts = ts;
+        }
+        continue;
+      }
+      int64_t limit;
+      if (caught_up(kq, p)) {
+        if (kq->max_idle_ms <= 0) continue;
+        limit = kq->max_idle_ms;
+      } else {
+        limit = kq->max_idle_ms > STALL_MAX_MS ? kq->max_idle_ms : STALL_MAX_MS;
+      }
+      int64_t until = p->empty_since_ms + limit;
+      if (now >= until) continue;
+      if (wake < 0 || until < wake) wake = until;
+    }
+    if (!best) return;
+    if (wake >= 0) {
+      uint64_t delay = (uint64_t)(wake - now) + 1;
+      if (!uv_is_active((uv_handle_t *)&kq->idle) || uv_timer_get_due_in(&kq->idle) > delay)
+        uv_timer_start(&kq->idle, on_idle_wait, delay, 0);
+      return;
+    }
+    rd_kafka_message_t *m = fifo_pop(best);
+    if (best->flen == 0) best->empty_since_ms = now;
+    if (best->fpaused && best->flen < FIFO_RESUME) set_paused(kq, best, false);
+    process_message(kq, m);
+    rd_kafka_message_destroy(m);
+  }
+}
+
+static void pump_all(sl_kquery_t *kq) {
+  for (int i = 0; i < kq->ntasks && !kq->failed; i++)
+    if (kq->tasks[i] && kq->tasks[i]->ninputs > 1) pump_task(kq, kq->tasks[i]);
+}
+
+static void on_idle_wait(uv_timer_t *h) {
+  sl_kquery_t *kq = h->data;
+  if (kq->failed || kq->stopping) return;
+  pump_all(kq);
+  close_span(kq);
+}
+
+/* Takes m into its partition's buffer when its task reads several
+ * partitions (true: the buffer owns m now); false for everything the
+ * direct path handles, single-input tasks first of all. */
+static bool buffer_message(sl_kquery_t *kq, rd_kafka_message_t *m) {
+  if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) return false;
+  ktask_t *t = find_task(kq, m->partition);
+  if (!t || t->ninputs < 2 || !m->rkt) return false;
+  kpart_t *p = find_part(kq, rd_kafka_topic_name(m->rkt), m->partition);
+  if (!p) return false;
+  if (m->err) { /* the end: the task need not wait for this partition now */
+    if (p->received < 0 || m->offset >= p->received) p->eof = true;
+    pump_task(kq, t);
+    return false;
+  }
+  p->eof = false;
+  p->received = m->offset + 1;
+  fifo_push(p, m);
+  if (p->flen >= FIFO_PAUSE) set_paused(kq, p, true);
+  pump_task(kq, t);
+  return true;
+}
 
 /* Creates the task for partition unless it exists; *created says which. */
 static int ensure_task(sl_kquery_t *kq, int32_t partition, bool *created) {
@@ -439,11 +623,14 @@ static void free_assignment(sl_kquery_t *kq) {
   for (int i = 0; i < kq->ntasks; i++) {
     if (!kq->tasks[i]) continue;
     sl_task_free(kq->tasks[i]->task);
+    free(kq->tasks[i]->inputs);
     free(kq->tasks[i]);
     kq->tasks[i] = NULL;
   }
   for (int i = 0; i < kq->parts.len; i++) {
     kpart_t *p = kq->parts.items[i];
+    fifo_clear(kq, p);
+    free(p->fifo);
     sl_kafka_ledger_clear(&p->ledger);
     free(p->topic);
     free(p);
@@ -463,6 +650,7 @@ static void rewind_query(sl_kquery_t *kq) {
   rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(kq->parts.len + 1);
   for (int i = 0; i < kq->parts.len; i++) {
     kpart_t *p = kq->parts.items[i];
+    fifo_clear(kq, p); /* read again after the seek */
     int64_t to = p->ledger.committed >= 0 ? p->ledger.committed : p->start;
     if (to < 0) continue; /* nothing processed yet */
     rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = to;
@@ -486,11 +674,13 @@ static void rewind_query(sl_kquery_t *kq) {
   for (int i = 0; i < kq->ntasks; i++) {
     if (!kq->tasks[i]) continue;
     sl_task_free(kq->tasks[i]->task);
+    free(kq->tasks[i]->inputs);
     free(kq->tasks[i]);
     kq->tasks[i] = NULL;
     bool created;
     if (ensure_task(kq, i, &created) == 0) parts[n++] = i;
   }
+  link_inputs(kq);
   if (!kq->failed) restore_tasks(kq, parts, n);
   if (!kq->failed && n > 0) global_load(kq);
   free(parts);
@@ -512,12 +702,15 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         p->partition = tp->partition;
         p->next = -1;
         p->start = -1;
+        p->received = -1;
+        p->empty_since_ms = mono_ms();
         sl_kafka_ledger_init(&p->ledger);
         sl_ptrvec_push(&kq->parts, p);
       }
       bool created;
       if (ensure_task(kq, tp->partition, &created) == 0 && created) fresh[nfresh++] = tp->partition;
     }
+    link_inputs(kq);
     SL_DEBUG("query %s: assigned %d partitions", kq->id, tps->cnt);
     /* State first: no task may see input before its store is back. */
     if (!kq->failed) restore_tasks(kq, fresh, nfresh);
@@ -816,7 +1009,7 @@ static void kq_drain(sl_kquery_t *kq) {
     /* Both consumers in turn, so neither starves the other. Polling the
      * main one may run a rebalance, which reloads the global topics. */
     rd_kafka_message_t *m = rd_kafka_consumer_poll(kq->consumer, 0);
-    if (m) {
+    if (m && !buffer_message(kq, m)) {
       process_message(kq, m);
       rd_kafka_message_destroy(m);
     }
@@ -826,7 +1019,10 @@ static void kq_drain(sl_kquery_t *kq) {
       process_global(kq, gm);
       rd_kafka_message_destroy(gm);
     }
-    if (!m && !gm) break;
+    if (!m && !gm) {
+      pump_all(kq); /* waits that may have run out */
+      break;
+    }
   }
   close_span(kq);
 }
@@ -913,8 +1109,9 @@ static void start_on_worker(void *arg) {
   uv_poll_init(loop, &kq->ppoll, kq->ppipe[0]);
   uv_timer_init(loop, &kq->tick);
   uv_idle_init(loop, &kq->resume);
-  kq->cpoll.data = kq->ppoll.data = kq->tick.data = kq->resume.data = kq;
-  kq->open_handles = 4;
+  uv_timer_init(loop, &kq->idle);
+  kq->cpoll.data = kq->ppoll.data = kq->tick.data = kq->resume.data = kq->idle.data = kq;
+  kq->open_handles = 5;
   if (kq->global) {
     uv_poll_init(loop, &kq->gpoll, kq->gpipe[0]);
     kq->gpoll.data = kq;
@@ -967,6 +1164,7 @@ static void stop_on_worker(void *arg) {
   kq->stopping = true;
   uv_poll_stop(&kq->cpoll);
   uv_timer_stop(&kq->tick);
+  uv_timer_stop(&kq->idle);
   uv_idle_stop(&kq->resume);
   if (kq->eos) {
     commit_txn(kq, false);
@@ -996,6 +1194,7 @@ static void stop_on_worker(void *arg) {
   uv_close((uv_handle_t *)&kq->ppoll, on_handle_closed);
   uv_close((uv_handle_t *)&kq->tick, on_handle_closed);
   uv_close((uv_handle_t *)&kq->resume, on_handle_closed);
+  uv_close((uv_handle_t *)&kq->idle, on_handle_closed);
 }
 
 static void kq_free(sl_kquery_t *kq) {
@@ -1036,6 +1235,17 @@ static int query_commit_interval(sl_kdriver_t *d, sl_query_t *q) {
   return d->commit_interval_ms;
 }
 
+static int64_t query_max_idle(sl_kdriver_t *d, sl_query_t *q) {
+  const char *v = query_prop(d, q, "max.task.idle.ms");
+  if (v) {
+    char *end;
+    long long n = strtoll(v, &end, 10);
+    if (!*end && n >= 0 && n <= 86400000LL) return n;
+    SL_WARN("query %s: ignoring max.task.idle.ms=%s", sl_query_id(q), v);
+  }
+  return 0;
+}
+
 /* Sets a consumer property unless the user set it (plainly, for consumers,
  * or through the ksql.streams. alias): theirs wins over our default. */
 static int consumer_default(sl_kdriver_t *d, rd_kafka_conf_t *cc, const char *name,
@@ -1064,6 +1274,7 @@ int sl_kquery_start(sl_kdriver_t *d, sl_query_t *q, bool from_beginning, sl_kque
   sl_kafka_group_id(d->service_id, kq->id, kq->group, sizeof(kq->group));
   kq->eos = is_exactly_once(d, q);
   kq->commit_interval_ms = query_commit_interval(d, q);
+  kq->max_idle_ms = query_max_idle(d, q);
   char client_id[600], errstr[512];
   int rc = make_pipe(kq->cpipe, err);
   if (!rc) rc = make_pipe(kq->ppipe, err);
@@ -1123,6 +1334,9 @@ int sl_kquery_start(sl_kdriver_t *d, sl_query_t *q, bool from_beginning, sl_kque
     if (!rc) rc = consumer_default(d, cc, "queued.max.messages.kbytes", "262144", err);
     /* Eager assignment: the rebalance callback revokes everything at once. */
     if (!rc) rc = sl_kconf_set(cc, "partition.assignment.strategy", "range,roundrobin", err);
+    /* The end of a partition tells a task reading several partitions that
+     * it need not wait for that one (time order, see pump_task). */
+    if (!rc) rc = sl_kconf_set(cc, "enable.partition.eof", "true", err);
     if (!rc && kq->eos) rc = sl_kconf_set(cc, "isolation.level", "read_committed", err);
     if (!rc) {
       rd_kafka_conf_set_opaque(cc, kq);
