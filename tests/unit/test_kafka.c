@@ -457,19 +457,30 @@ SL_TEST(kafka_mock_fk_join_loads_global_right_table) {
   mock_env_close(&m);
 }
 
-static int produce_ts(sl_topic_driver_t *d, const char *topic, const char *key, const char *val,
-                      int64_t ts) {
-  sl_error_t err;
-  sl_error_clear(&err);
-  sl_record_t r = {.topic = topic,
-                   .partition = -1,
-                   .offset = -1,
-                   .timestamp = ts,
-                   .key = key,
-                   .key_len = strlen(key),
-                   .value = val,
-                   .value_len = strlen(val)};
-  return d->produce(d->ctx, &r, &err);
+/* Writes n records k<i> = {"V":"<prefix><i>"} at timestamps base + 10 * i +
+ * shift in few batches (linger), so that a fetch returns many of them. */
+static int produce_batch(const char *bootstrap, const char *topic, const char *prefix, int n,
+                         int64_t base, int shift) {
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, NULL, 0);
+  rd_kafka_conf_set(conf, "linger.ms", "200", NULL, 0);
+  rd_kafka_conf_set(conf, "log_level", "2", NULL, 0);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, NULL, 0);
+  if (!rk) return -1;
+  int failed = 0;
+  for (int i = 0; i < n; i++) {
+    char key[32], val[64];
+    snprintf(key, sizeof(key), "k%d", i);
+    snprintf(val, sizeof(val), "{\"V\":\"%s%d\"}", prefix, i);
+    if (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
+                          RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(val, strlen(val)),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                          RD_KAFKA_V_TIMESTAMP(base + 10 * i + shift), RD_KAFKA_V_END))
+      failed++;
+  }
+  if (rd_kafka_flush(rk, 10000)) failed++;
+  rd_kafka_destroy(rk);
+  return failed ? -1 : 0;
 }
 
 /* A task reading two partitions processes their backlogs in timestamp
@@ -491,17 +502,8 @@ SL_TEST(kafka_mock_join_of_backlogs_in_timestamp_order) {
   CHECK_INT(d->create_topic(d->ctx, "ta", 1, 1, NULL, &err), 0);
   CHECK_INT(d->create_topic(d->ctx, "tb", 1, 1, NULL, &err), 0);
   int64_t base = sl_now_ms() - 600000;
-  char key[32], val[64];
-  for (int i = 0; i < N; i++) {
-    snprintf(key, sizeof(key), "k%d", i);
-    snprintf(val, sizeof(val), "{\"V\":\"a%d\"}", i);
-    CHECK_INT(produce_ts(d, "ta", key, val, base + 10 * i), 0);
-  }
-  for (int i = 0; i < N; i++) {
-    snprintf(key, sizeof(key), "k%d", i);
-    snprintf(val, sizeof(val), "{\"V\":\"b%d\"}", i);
-    CHECK_INT(produce_ts(d, "tb", key, val, base + 10 * i + 5), 0);
-  }
+  CHECK_INT(produce_batch(bs, "ta", "a", N, base, 0), 0);
+  CHECK_INT(produce_batch(bs, "tb", "b", N, base, 5), 0);
   sl_map_t *props = sl_map_new(false);
   sl_map_put(props, "auto.offset.reset", "earliest");
   sl_engine_config_t cfg = {.driver = d, .props = props, .start_queries = true};
