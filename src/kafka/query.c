@@ -244,6 +244,8 @@ static void set_paused(sl_kquery_t *kq, kpart_t *p, bool pause) {
     rd_kafka_resume_partitions(kq->consumer, l);
   rd_kafka_topic_partition_list_destroy(l);
   p->fpaused = pause;
+  SL_DEBUG("query %s: %s %s[%d] (%d records buffered)", kq->id, pause ? "paused" : "resumed",
+           p->topic, (int)p->partition, p->flen);
 }
 
 /* Drops the buffered records (revoke, rewind: they will be read again). */
