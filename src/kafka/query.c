@@ -98,6 +98,7 @@ struct sl_kquery {
   sl_kworker_t *w;
   rd_kafka_t *consumer;
   rd_kafka_t *producer;
+  sl_ptrvec_t out_topics; /* rd_kafka_topic_t* of the sink and changelogs, held from the start */
   rd_kafka_t *global;   /* reads the global topics, NULL when there are none */
   rd_kafka_queue_t *gq; /* its queue (main queue forwarded into it) */
   int gpipe[2];
@@ -1140,6 +1141,8 @@ static void free_clients(sl_kquery_t *kq) {
     rd_kafka_queue_io_event_enable(kq->gq, -1, NULL, 0);
     rd_kafka_queue_destroy(kq->gq);
   }
+  for (int i = 0; i < kq->out_topics.len; i++) rd_kafka_topic_destroy(kq->out_topics.items[i]);
+  kq->out_topics.len = 0;
   if (kq->consumer) rd_kafka_destroy(kq->consumer);
   if (kq->global) rd_kafka_destroy(kq->global);
   if (kq->producer) rd_kafka_destroy(kq->producer);
@@ -1202,6 +1205,7 @@ static void stop_on_worker(void *arg) {
 static void kq_free(sl_kquery_t *kq) {
   free_clients(kq);
   sl_ptrvec_free(&kq->parts);
+  sl_ptrvec_free(&kq->out_topics);
   free(kq->tasks);
   free(kq->hbuf);
   free(kq->id);
@@ -1313,6 +1317,14 @@ int sl_kquery_start(sl_kdriver_t *d, sl_query_t *q, bool from_beginning, sl_kque
       if (!kq->producer) rc = sl_error_set(err, SL_EKAFKA, -1, "producer: %s", errstr);
     }
     if (!kq->producer) rd_kafka_conf_destroy(pc);
+  }
+  /* The output topics' handles now rather than at the first record: their
+   * metadata is fetched while the query starts, so the first output does
+   * not wait for it. produceva finds them by name. */
+  for (int i = -1; kq->producer && i < sl_query_changelog_count(q); i++) {
+    const char *t = i < 0 ? sl_query_sink_topic(q) : sl_query_changelog_topic(q, i);
+    rd_kafka_topic_t *rkt = t ? rd_kafka_topic_new(kq->producer, t, NULL) : NULL;
+    if (rkt) sl_ptrvec_push(&kq->out_topics, rkt);
   }
 
   rd_kafka_conf_t *cc = rc ? NULL : sl_kconf_new(d, SL_KROLE_CONSUMER);
