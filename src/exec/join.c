@@ -31,8 +31,18 @@ typedef struct join_state {
   int64_t stream_time;  /* highest record time of both sides */
   int64_t side_time[2]; /* highest record time put into each side's store */
   int64_t seq;          /* makes stream-stream store keys unique */
+  /* Stream-stream: the oldest row time in each side's store, and the oldest
+   * of its rows that may still be emitted unmatched (INT64_MAX: none). A
+   * sweep walks the stores only once one of them is due, so a join whose
+   * rows are not expiring yet costs nothing per record. */
+  int64_t min_ts[2], min_pending[2];
   sl_buf_t kb;
 } join_state_t;
+
+static void note_row(join_state_t *st, int p, int64_t ts) {
+  if (ts < st->min_ts[p]) st->min_ts[p] = ts;
+  if (ts < st->min_pending[p]) st->min_pending[p] = ts;
+}
 
 static jrow_t *jrow_new(const sl_row_t *r, int n) {
   jrow_t *j = sl_xcalloc(1, sizeof(jrow_t) + sizeof(sl_value_t) * (size_t)n);
@@ -156,12 +166,24 @@ static bool expired(const sl_pnode_t *n, int64_t ts, int64_t t) {
   return t != INT64_MIN && ts < t - retention(n);
 }
 
+static bool sweep_due(const sl_pnode_t *n, const join_state_t *st) {
+  for (int p = 0; p < 2; p++) {
+    if (st->min_ts[p] != INT64_MAX && expired(n, st->min_ts[p], st->side_time[p])) return true;
+    if (n->has_grace && outer_side(n, p) && st->min_pending[p] != INT64_MAX &&
+        st->stream_time > st->min_pending[p] + side_reach(n, p) + n->grace_ms)
+      return true;
+  }
+  return false;
+}
+
 static int ss_sweep(sl_operator_t *op, const sl_row_t *tmpl) {
   const sl_pnode_t *n = op->node;
   join_state_t *st = op->state;
   int rc = 0;
+  if (!sweep_due(n, st)) return 0;
   for (int p = 0; p < 2; p++) {
     int64_t reach = side_reach(n, p);
+    st->min_ts[p] = st->min_pending[p] = INT64_MAX;
     int it = 0;
     const char *k;
     void *bv;
@@ -187,9 +209,16 @@ static int ss_sweep(sl_operator_t *op, const sl_row_t *tmpl) {
           jrow_free(j);
         } else {
           b->items[w++] = j;
+          if (j->ts < st->min_ts[p]) st->min_ts[p] = j->ts;
+          if (pending && j->ts < st->min_pending[p]) st->min_pending[p] = j->ts;
         }
       }
       b->len = w;
+      if (w == 0) { /* the key is gone: drop its bucket so sweeps stay bounded */
+        sl_map_remove(st->store[p], k);
+        sl_ptrvec_free(b);
+        free(b);
+      }
     }
   }
   return rc;
@@ -238,6 +267,7 @@ static int ss_push(sl_operator_t *op, sl_row_t *row, int p, const sl_value_t *ke
     memmove(mine->items + pos + 1, mine->items + pos,
             sizeof(void *) * (size_t)(mine->len - 1 - pos));
     mine->items[pos] = me;
+    note_row(st, p, me->ts);
   }
   if (rc == 0 && ts == st->stream_time) rc = ss_sweep(op, row);
   return rc;
@@ -473,6 +503,7 @@ static int join_restore(sl_operator_t *op, const sl_record_t *rec) {
     sl_ptrvec_push(b, NULL);
     memmove(b->items + pos + 1, b->items + pos, sizeof(void *) * (size_t)(b->len - 1 - pos));
     b->items[pos] = j;
+    note_row(st, p, j->ts);
     if (j->ts > st->stream_time) st->stream_time = j->ts;
     if (j->ts > st->side_time[p]) st->side_time[p] = j->ts;
   } else if (n->fk_join && p == 0) {
@@ -521,6 +552,7 @@ void sl_exec_join_init(sl_operator_t *op) {
   st->store[1] = sl_map_new(false);
   st->stream_time = INT64_MIN;
   st->side_time[0] = st->side_time[1] = INT64_MIN;
+  for (int p = 0; p < 2; p++) st->min_ts[p] = st->min_pending[p] = INT64_MAX;
   sl_buf_init(&st->kb);
   op->state = st;
   op->push = join_push;
