@@ -99,8 +99,8 @@ struct sl_kquery {
   rd_kafka_t *consumer;
   rd_kafka_t *producer;
   sl_ptrvec_t out_topics; /* rd_kafka_topic_t* of the sink and changelogs, held from the start */
-  rd_kafka_t *global;   /* reads the global topics, NULL when there are none */
-  rd_kafka_queue_t *gq; /* its queue (main queue forwarded into it) */
+  rd_kafka_t *global;     /* reads the global topics, NULL when there are none */
+  rd_kafka_queue_t *gq;   /* its queue (main queue forwarded into it) */
   int gpipe[2];
   uv_poll_t gpoll;
   rd_kafka_queue_t *cq;   /* consumer queue (main queue forwarded into it) */
@@ -126,8 +126,8 @@ struct sl_kquery {
   bool in_txn;       /* a transaction has begun and is not committed yet */
   int rewinds;       /* aborted transactions since the last successful commit */
   int commit_interval_ms;
-  int64_t max_idle_ms;  /* max.task.idle.ms */
-  uv_timer_t idle;      /* wakes a task that waits for a partition */
+  int64_t max_idle_ms;          /* max.task.idle.ms */
+  uv_timer_t idle;              /* wakes a task that waits for a partition */
   sl_krestore_stats_t restored; /* totals over every restore of this query */
   pthread_mutex_t lock;         /* guards error and msg, read by other threads */
   bool error;

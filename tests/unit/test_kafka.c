@@ -539,8 +539,10 @@ SL_TEST(kafka_mock_join_of_backlogs_in_timestamp_order) {
     if (keys[i]) sscanf(keys[i], "k%d", &k);
     char want[64];
     snprintf(want, sizeof(want), "{\"AV\":\"a%d\",\"BV\":\"b%d\"}", k, k);
-    if (vals[i] && !strcmp(vals[i], want)) paired++;
-    else if (paired == i) printf("  first unpaired output: %s %s\n", keys[i], vals[i]);
+    if (vals[i] && !strcmp(vals[i], want))
+      paired++;
+    else if (paired == i)
+      printf("  first unpaired output: %s %s\n", keys[i], vals[i]);
     free(keys[i]), free(vals[i]);
   }
   CHECK_INT(paired, N);
