@@ -433,8 +433,8 @@ static void acc_load(acc_t *a, const sl_agg_call_t *c, json_t *o, sl_arena_t *ar
     case ACC_NUM:
       a->count = json_integer_value(json_object_get(o, "c"));
       a->l = json_integer_value(json_object_get(o, "l"));
-      a->d = json_real_value(json_object_get(o, "d"));
-      a->d2 = json_real_value(json_object_get(o, "d2"));
+      a->d = json_number_value(json_object_get(o, "d"));
+      a->d2 = json_number_value(json_object_get(o, "d2"));
       break;
     case ACC_DEC: {
       const char *x = json_string_value(json_object_get(o, "x"));
@@ -444,11 +444,11 @@ static void acc_load(acc_t *a, const sl_agg_call_t *c, json_t *o, sl_arena_t *ar
     }
     case ACC_CORR:
       a->count = json_integer_value(json_object_get(o, "c"));
-      a->cx = json_real_value(json_object_get(o, "cx"));
-      a->cy = json_real_value(json_object_get(o, "cy"));
-      a->cxx = json_real_value(json_object_get(o, "cxx"));
-      a->cyy = json_real_value(json_object_get(o, "cyy"));
-      a->cxy = json_real_value(json_object_get(o, "cxy"));
+      a->cx = json_number_value(json_object_get(o, "cx"));
+      a->cy = json_number_value(json_object_get(o, "cy"));
+      a->cxx = json_number_value(json_object_get(o, "cxx"));
+      a->cyy = json_number_value(json_object_get(o, "cyy"));
+      a->cxy = json_number_value(json_object_get(o, "cxy"));
       break;
     case ACC_VAL: {
       json_t *v = json_object_get(o, "v");
@@ -604,7 +604,32 @@ static void put_val(sl_buf_t *b, sl_buf_t *tmp, const sl_value_t *v, const sl_ty
   put_jstr(b, tmp->data ? tmp->data : "null", tmp->len ? tmp->len : 4);
 }
 
+/* Changelog values are written on every update, so the fields are written
+ * without printf and zero fields are left out (acc_load and the restore read
+ * a missing number as 0). */
+static void put_int(sl_buf_t *b, const char *name, int64_t v) {
+  if (v == 0) return;
+  char tmp[64];
+  int n = 0;
+  tmp[n++] = ',';
+  tmp[n++] = '"';
+  for (const char *p = name; *p; p++) tmp[n++] = *p;
+  tmp[n++] = '"';
+  tmp[n++] = ':';
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  if (v < 0) tmp[n++] = '-';
+  char dig[24];
+  int nd = 0;
+  do {
+    dig[nd++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  while (nd) tmp[n++] = dig[--nd];
+  sl_buf_append(b, tmp, (size_t)n);
+}
+
 static void put_real(sl_buf_t *b, const char *name, double d) {
+  if (d == 0 && !signbit(d)) return;
   if (isfinite(d))
     sl_buf_printf(b, ",\"%s\":%.17g", name, d);
   else
@@ -616,7 +641,8 @@ static void put_acc(sl_buf_t *b, sl_buf_t *tmp, const acc_t *a, const sl_agg_cal
   sl_buf_printf(b, "{\"s\":%s", a->seen ? "true" : "false");
   switch (acc_kind(c)) {
     case ACC_NUM:
-      sl_buf_printf(b, ",\"c\":%lld,\"l\":%lld", (long long)a->count, (long long)a->l);
+      put_int(b, "c", a->count);
+      put_int(b, "l", a->l);
       put_real(b, "d", a->d);
       put_real(b, "d2", a->d2);
       break;
@@ -628,7 +654,7 @@ static void put_acc(sl_buf_t *b, sl_buf_t *tmp, const acc_t *a, const sl_agg_cal
       break;
     }
     case ACC_CORR:
-      sl_buf_printf(b, ",\"c\":%lld", (long long)a->count);
+      put_int(b, "c", a->count);
       put_real(b, "cx", a->cx);
       put_real(b, "cy", a->cy);
       put_real(b, "cxx", a->cxx);
@@ -680,9 +706,13 @@ static void changelog_group(sl_operator_t *op, const char *skey, const group_t *
     if (j) sl_buf_putc(b, ',');
     put_val(b, tmp, &keys[j], n->group_types[j]);
   }
-  sl_buf_printf(b, "],\"w\":%s,\"ws\":%lld,\"we\":%lld,\"ts\":%lld,\"f\":%s,\"a\":[",
-                g->windowed ? "true" : "false", (long long)g->wstart, (long long)g->wend,
-                (long long)g->ts, g->emitted_final ? "true" : "false");
+  sl_buf_puts(b, g->windowed ? "],\"w\":true" : "],\"w\":false");
+  if (g->windowed) {
+    put_int(b, "ws", g->wstart);
+    put_int(b, "we", g->wend);
+  }
+  put_int(b, "ts", g->ts);
+  sl_buf_puts(b, g->emitted_final ? ",\"f\":true,\"a\":[" : ",\"f\":false,\"a\":[");
   for (int i = 0; i < n->nagg; i++) {
     if (i) sl_buf_putc(b, ',');
     put_acc(b, tmp, &g->acc[i], &n->aggs[i]);

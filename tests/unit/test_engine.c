@@ -151,15 +151,15 @@ SL_TEST(engine_aggregate_state_restores_from_changelog) {
   ENGINE_FIXTURE();
   sl_map_put(s.props, "auto.offset.reset", sl_strdup("earliest"));
   CHECK_INT(exec(e, &s,
-                 "CREATE STREAM S (ID INT KEY, V INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', "
-                 "PARTITIONS=1);"),
+                 "CREATE STREAM S (ID INT KEY, V INT, D DOUBLE) WITH (KAFKA_TOPIC='s', "
+                 "VALUE_FORMAT='JSON', PARTITIONS=1);"),
             0);
   CHECK_INT(exec(e, &s,
                  "CREATE TABLE T AS SELECT ID, COUNT(*) AS N, SUM(V) AS TOTAL, "
-                 "COLLECT_LIST(V) AS VS FROM S GROUP BY ID;"),
+                 "COLLECT_LIST(V) AS VS, SUM(D) AS DS FROM S GROUP BY ID;"),
             0);
-  CHECK_INT(exec(e, &s, "INSERT INTO S (ID, V) VALUES (1, 10);"), 0);
-  CHECK_INT(exec(e, &s, "INSERT INTO S (ID, V) VALUES (1, 20);"), 0);
+  CHECK_INT(exec(e, &s, "INSERT INTO S (ID, V, D) VALUES (1, 10, 1.5);"), 0);
+  CHECK_INT(exec(e, &s, "INSERT INTO S (ID, V, D) VALUES (1, 20, 1.5);"), 0);
   CHECK_INT(exec(e, &s, "INSERT INTO S (ID, V) VALUES (2, 5);"), 0);
   sl_memdriver_pump(md, &err);
   sl_query_t *q = sl_engine_query_at(e, 0);
@@ -173,7 +173,7 @@ SL_TEST(engine_aggregate_state_restores_from_changelog) {
   CHECK_INT(drv->scan_topic(drv->ctx, sl_query_changelog_topic(q, 0), feed_restore, &f, &err), 0);
   CHECK(f.n >= 2);
   /* ... and carries on counting where the old one stopped. */
-  const char *v = "{\"V\":30}";
+  const char *v = "{\"V\":30,\"D\":1.0}";
   sl_record_t rec = {.topic = "s",
                      .partition = 0,
                      .offset = 99,
@@ -184,7 +184,8 @@ SL_TEST(engine_aggregate_state_restores_from_changelog) {
                      .value_len = strlen(v)};
   CHECK_INT(sl_task_process(t, &rec), 0);
   CHECK_INT(o.n, 1);
-  CHECK_STR(o.last, "{\"N\":3,\"TOTAL\":60,\"VS\":[10,20,30]}");
+  /* (a whole DOUBLE sum, 3.0, is stored as "3": it must restore as 3.0) */
+  CHECK_STR(o.last, "{\"N\":3,\"TOTAL\":60,\"VS\":[10,20,30],\"DS\":4.0}");
   sl_task_free(t);
   ENGINE_TEARDOWN();
 }
