@@ -35,12 +35,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <math.h>
 #include <time.h>
 
 #define BASE_TIME_MS INT64_C(1436918400000) /* 2015-07-15T00:00:00Z */
@@ -59,9 +59,13 @@ static uint64_t rng_next(void) {
 }
 
 /* Uniform in [0, n). The modulo bias is irrelevant for benchmark data. */
-static uint64_t rng_below(uint64_t n) { return n ? rng_next() % n : 0; }
+static uint64_t rng_below(uint64_t n) {
+  return n ? rng_next() % n : 0;
+}
 
-static double rng_unit(void) { return (double)(rng_next() >> 11) / (double)(UINT64_C(1) << 53); }
+static double rng_unit(void) {
+  return (double)(rng_next() >> 11) / (double)(UINT64_C(1) << 53);
+}
 
 /* n random lower-case letters into out (no terminator). */
 static void rng_letters(char *out, int n) {
@@ -70,15 +74,12 @@ static void rng_letters(char *out, int n) {
 
 /* ---- Nexmark vocabulary ---- */
 
-static const char *const FIRST[] = {"Peter", "Paul",  "Luke", "John",
-                                    "Saul",  "Vicky", "Kate", "Julie",
-                                    "Sarah", "Deiter", "Walter"};
-static const char *const LAST[] = {"Shultz", "Abrams", "Spencer", "White",
-                                   "Bartels", "Walton", "Smith",   "Jones",
-                                   "Noris"};
-static const char *const CITY[] = {"Phoenix", "Los Angeles", "San Francisco", "Boise",
-                                   "Portland", "Bend",       "Redmond",       "Seattle",
-                                   "Kent",    "Cheyenne"};
+static const char *const FIRST[] = {"Peter", "Paul",  "Luke",  "John",   "Saul",  "Vicky",
+                                    "Kate",  "Julie", "Sarah", "Deiter", "Walter"};
+static const char *const LAST[] = {"Shultz", "Abrams", "Spencer", "White", "Bartels",
+                                   "Walton", "Smith",  "Jones",   "Noris"};
+static const char *const CITY[] = {"Phoenix", "Los Angeles", "San Francisco", "Boise", "Portland",
+                                   "Bend",    "Redmond",     "Seattle",       "Kent",  "Cheyenne"};
 static const char *const STATE[] = {"AZ", "CA", "ID", "OR", "WA", "WY"};
 static const char *const CHANNEL[] = {"Google", "Facebook", "Baidu", "Apple"};
 #define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -128,8 +129,12 @@ static void usage(FILE *f) {
 }
 
 static int parse_args(int argc, char **argv, opts_t *o) {
-  *o = (opts_t){.prefix = "nexmark", .seed = 42, .partitions = 1, .bids = -1,
-                .kv_keys = -1, .kv_records = -1};
+  *o = (opts_t){.prefix = "nexmark",
+                .seed = 42,
+                .partitions = 1,
+                .bids = -1,
+                .kv_keys = -1,
+                .kv_records = -1};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -197,8 +202,7 @@ static int32_t key_partition(const out_t *o, const char *key, size_t klen) {
 }
 
 static int emit(out_t *o, const char *key, size_t klen, const char *val, size_t vlen, int64_t ts) {
-  int32_t part = key ? key_partition(o, key, klen)
-                     : (int32_t)(o->next_partition++ % o->partitions);
+  int32_t part = key ? key_partition(o, key, klen) : (int32_t)(o->next_partition++ % o->partitions);
   for (;;) {
     rd_kafka_resp_err_t err = rd_kafka_producev(
         o->rk, RD_KAFKA_V_RKT(o->topic), RD_KAFKA_V_PARTITION(part),
@@ -239,12 +243,13 @@ static int build_person(char *buf, size_t cap, int64_t id, int64_t ts) {
   int extra_len = 10 + (int)rng_below(14);
   rng_letters(extra, extra_len);
   return snprintf(buf, cap,
-                  "{\"id\":%" PRId64 ",\"name\":\"%s %s\",\"emailAddress\":\"%.7s@%.3s.com\","
+                  "{\"id\":%" PRId64
+                  ",\"name\":\"%s %s\",\"emailAddress\":\"%.7s@%.3s.com\","
                   "\"creditCard\":\"%04d %04d %04d %04d\",\"city\":\"%s\",\"state\":\"%s\","
                   "\"dateTime\":%" PRId64 ",\"extra\":\"%.*s\"}",
                   id, FIRST[rng_below(NELEM(FIRST))], LAST[rng_below(NELEM(LAST))], email,
-                  email + 4, (int)rng_below(10000), (int)rng_below(10000),
-                  (int)rng_below(10000), (int)rng_below(10000), CITY[rng_below(NELEM(CITY))],
+                  email + 4, (int)rng_below(10000), (int)rng_below(10000), (int)rng_below(10000),
+                  (int)rng_below(10000), CITY[rng_below(NELEM(CITY))],
                   STATE[rng_below(NELEM(STATE))], ts, extra_len, extra);
 }
 
@@ -259,12 +264,14 @@ static int build_auction(char *buf, size_t cap, int64_t id, int64_t seller, int6
   /* Auctions stay open for a while of event time (up to about 20 s). */
   int64_t expires = ts + 2000 + (int64_t)rng_below(18000);
   return snprintf(buf, cap,
-                  "{\"id\":%" PRId64 ",\"itemName\":\"%.11s\",\"description\":\"%.23s\","
+                  "{\"id\":%" PRId64
+                  ",\"itemName\":\"%.11s\",\"description\":\"%.23s\","
                   "\"initialBid\":%" PRId64 ",\"reserve\":%" PRId64 ",\"dateTime\":%" PRId64
-                  ",\"expires\":%" PRId64 ",\"seller\":%" PRId64 ",\"category\":%d,"
+                  ",\"expires\":%" PRId64 ",\"seller\":%" PRId64
+                  ",\"category\":%d,"
                   "\"extra\":\"%.*s\"}",
-                  id, item, desc, initial, reserve, ts, expires, seller,
-                  10 + (int)rng_below(5), extra_len, extra);
+                  id, item, desc, initial, reserve, ts, expires, seller, 10 + (int)rng_below(5),
+                  extra_len, extra);
 }
 
 static int build_bid(char *buf, size_t cap, int64_t auction, int64_t bidder, int64_t ts) {
@@ -288,8 +295,7 @@ static int build_bid(char *buf, size_t cap, int64_t auction, int64_t bidder, int
   rng_letters(extra, extra_len);
   return snprintf(buf, cap,
                   "{\"auction\":%" PRId64 ",\"bidder\":%" PRId64 ",\"price\":%" PRId64
-                  ",\"channel\":\"%s\",\"url\":\"%s\",\"dateTime\":%" PRId64
-                  ",\"extra\":\"%.*s\"}",
+                  ",\"channel\":\"%s\",\"url\":\"%s\",\"dateTime\":%" PRId64 ",\"extra\":\"%.*s\"}",
                   auction, bidder, price, channel, url, ts, extra_len, extra);
 }
 
@@ -317,9 +323,12 @@ int main(int argc, char **argv) {
   /* Idempotence keeps retries from duplicating records: counts must be exact.
    * Big, lingering batches because generation speed is not what is measured. */
   const char *settings[][2] = {
-      {"bootstrap.servers", o.bootstrap}, {"client.id", "sluice-datagen"},
-      {"enable.idempotence", "true"},     {"linger.ms", "50"},
-      {"batch.size", "1000000"},          {"queue.buffering.max.kbytes", "1048576"},
+      {"bootstrap.servers", o.bootstrap},
+      {"client.id", "sluice-datagen"},
+      {"enable.idempotence", "true"},
+      {"linger.ms", "50"},
+      {"batch.size", "1000000"},
+      {"queue.buffering.max.kbytes", "1048576"},
       {"queue.buffering.max.messages", "1000000"},
   };
   for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
@@ -391,12 +400,12 @@ int main(int argc, char **argv) {
   snprintf(summary, sizeof(summary),
            "{\"seed\":%" PRIu64 ",\"bids\":%" PRId64 ",\"persons\":%" PRId64
            ",\"auctions\":%" PRId64 ",\"q2_matches\":%" PRId64 ",\"bid_bytes\":%" PRId64
-           ",\"kv_records\":%" PRId64 ",\"kv_keys\":%" PRId64
-           ",\"bytes\":%" PRId64 ",\"delivered\":%" PRId64 ",\"failed\":%" PRId64
+           ",\"kv_records\":%" PRId64 ",\"kv_keys\":%" PRId64 ",\"bytes\":%" PRId64
+           ",\"delivered\":%" PRId64 ",\"failed\":%" PRId64
            ",\"seconds\":%.3f,\"produce_seconds\":%.3f}",
            o.seed, bids ? counts.bids : 0, counts.persons, counts.auctions, counts.q2,
-           counts.bid_bytes, counts.kv, o.kv_topic ? o.kv_keys : 0, counts.bytes,
-           counts.delivered, counts.failed, t1 - t0, t_sent - t0);
+           counts.bid_bytes, counts.kv, o.kv_topic ? o.kv_keys : 0, counts.bytes, counts.delivered,
+           counts.failed, t1 - t0, t_sent - t0);
   printf("%s\n", summary);
   if (o.stats) {
     FILE *f = fopen(o.stats, "w");

@@ -156,14 +156,19 @@ int main(int argc, char **argv) {
   double t0 = now_s();
 
   const char *const pconf[][2] = {
-      {"bootstrap.servers", o.bootstrap}, {"client.id", "sluice-bench-passthrough-producer"},
-      {"enable.idempotence", "true"},     {"linger.ms", "5"},
+      {"bootstrap.servers", o.bootstrap},
+      {"client.id", "sluice-bench-passthrough-producer"},
+      {"enable.idempotence", "true"},
+      {"linger.ms", "5"},
       {"queue.buffering.max.messages", "500000"},
   };
   const char *const cconf[][2] = {
-      {"bootstrap.servers", o.bootstrap}, {"client.id", "sluice-bench-passthrough-consumer"},
-      {"group.id", o.group},              {"auto.offset.reset", "earliest"},
-      {"enable.auto.commit", "true"},     {"queued.min.messages", "1000000"},
+      {"bootstrap.servers", o.bootstrap},
+      {"client.id", "sluice-bench-passthrough-consumer"},
+      {"group.id", o.group},
+      {"auto.offset.reset", "earliest"},
+      {"enable.auto.commit", "true"},
+      {"queued.min.messages", "1000000"},
       {"queued.max.messages.kbytes", "262144"},
   };
   rd_kafka_t *prod = client(RD_KAFKA_PRODUCER, pconf, sizeof(pconf) / sizeof(pconf[0]), &o);
@@ -198,11 +203,10 @@ int main(int argc, char **argv) {
     rd_kafka_timestamp_type_t tstype;
     int64_t ts = rd_kafka_message_timestamp(m, &tstype);
     for (;;) {
-      err = rd_kafka_producev(prod, RD_KAFKA_V_RKT(out), RD_KAFKA_V_PARTITION(m->partition),
-                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                              RD_KAFKA_V_KEY(m->key, m->key_len),
-                              RD_KAFKA_V_VALUE(m->payload, m->len), RD_KAFKA_V_TIMESTAMP(ts),
-                              RD_KAFKA_V_END);
+      err = rd_kafka_producev(
+          prod, RD_KAFKA_V_RKT(out), RD_KAFKA_V_PARTITION(m->partition),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(m->key, m->key_len),
+          RD_KAFKA_V_VALUE(m->payload, m->len), RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_END);
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
       rd_kafka_poll(prod, 10);
     }

@@ -15,37 +15,37 @@
 /* A stream or table known to the engine. Everything it points to lives in
  * its own arena, so it can be freed on DROP without touching anyone else. */
 typedef struct sl_source {
-  sl_arena_t arena;          /* owns every pointer below */
-  const char *name;          /* upper-cased unless quoted */
-  bool is_table;             /* TABLE vs STREAM */
-  bool is_source;            /* CREATE SOURCE ...: read-only, materialized */
-  const char *topic;         /* KAFKA_TOPIC */
-  const char *key_format;    /* "KAFKA", "JSON", "DELIMITED", "NONE", ... */
+  sl_arena_t arena;       /* owns every pointer below */
+  const char *name;       /* upper-cased unless quoted */
+  bool is_table;          /* TABLE vs STREAM */
+  bool is_source;         /* CREATE SOURCE ...: read-only, materialized */
+  const char *topic;      /* KAFKA_TOPIC */
+  const char *key_format; /* "KAFKA", "JSON", "DELIMITED", "NONE", ... */
   const char *value_format;
   sl_serde_opts_t key_opts;
   sl_serde_opts_t value_opts;
-  sl_schema_t *schema;       /* key columns first */
-  const char *timestamp_column;  /* TIMESTAMP='col' or NULL */
-  const char *timestamp_format;  /* TIMESTAMP_FORMAT or NULL */
-  sl_window_kind_t window_type;  /* windowed key (WINDOW_TYPE or windowed aggregate) */
-  int64_t window_size_ms;        /* WINDOW_SIZE for TUMBLING/HOPPING */
-  int partitions;            /* topic partitions */
+  sl_schema_t *schema;          /* key columns first */
+  const char *timestamp_column; /* TIMESTAMP='col' or NULL */
+  const char *timestamp_format; /* TIMESTAMP_FORMAT or NULL */
+  sl_window_kind_t window_type; /* windowed key (WINDOW_TYPE or windowed aggregate) */
+  int64_t window_size_ms;       /* WINDOW_SIZE for TUMBLING/HOPPING */
+  int partitions;               /* topic partitions */
   int replicas;
-  const char *statement;     /* the statement that created it */
-  const char *query_id;      /* writing persistent query for CSAS/CTAS, else NULL */
+  const char *statement; /* the statement that created it */
+  const char *query_id;  /* writing persistent query for CSAS/CTAS, else NULL */
 } sl_source_t;
 
-sl_source_t *sl_source_new(void);   /* zeroed, arena initialised */
+sl_source_t *sl_source_new(void); /* zeroed, arena initialised */
 void sl_source_free(sl_source_t *s);
 
 /* A persistent query as recorded in the catalog. */
 typedef struct sl_query_info {
-  const char *id;          /* CSAS_OUTPUT_0, CTAS_T_1, INSERTQUERY_2 */
-  const char *statement;   /* full statement text (variables already substituted) */
-  const char *sink;        /* sink source name, or NULL */
-  const char *sources;     /* comma separated source names */
-  const char *state;       /* "RUNNING", "PAUSED" */
-  const char *props_json;  /* streamsProperties in force at creation, JSON object */
+  const char *id;         /* CSAS_OUTPUT_0, CTAS_T_1, INSERTQUERY_2 */
+  const char *statement;  /* full statement text (variables already substituted) */
+  const char *sink;       /* sink source name, or NULL */
+  const char *sources;    /* comma separated source names */
+  const char *state;      /* "RUNNING", "PAUSED" */
+  const char *props_json; /* streamsProperties in force at creation, JSON object */
 } sl_query_info_t;
 
 typedef struct sl_catalog sl_catalog_t;
@@ -71,8 +71,7 @@ int sl_catalog_load_sources(sl_catalog_t *c, sl_ptrvec_t *out, sl_error_t *err);
 int sl_catalog_put_query(sl_catalog_t *c, const sl_query_info_t *q, sl_error_t *err);
 int sl_catalog_delete_query(sl_catalog_t *c, const char *id, sl_error_t *err);
 /* Records a query's state (RUNNING, PAUSED) so a restart honours it. */
-int sl_catalog_set_query_state(sl_catalog_t *c, const char *id, const char *state,
-                               sl_error_t *err);
+int sl_catalog_set_query_state(sl_catalog_t *c, const char *id, const char *state, sl_error_t *err);
 /* Appends malloc'd sl_query_info_t* (free with sl_query_info_free) in creation order. */
 int sl_catalog_load_queries(sl_catalog_t *c, sl_ptrvec_t *out, sl_error_t *err);
 void sl_query_info_free(sl_query_info_t *q);

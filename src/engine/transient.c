@@ -244,8 +244,10 @@ static void print_bytes(const sl_value_t *v, bool is_key, sl_buf_t *b) {
   if (is_key && (n == 4 || n == 8)) {
     uint64_t x = 0;
     for (size_t i = 0; i < n; i++) x = (x << 8) | p[i];
-    if (n == 4) sl_buf_printf(b, "%d", (int32_t)(uint32_t)x);
-    else sl_buf_printf(b, "%lld", (long long)(int64_t)x);
+    if (n == 4)
+      sl_buf_printf(b, "%d", (int32_t)(uint32_t)x);
+    else
+      sl_buf_printf(b, "%lld", (long long)(int64_t)x);
     return;
   }
   sl_buf_puts(b, "0x");
@@ -265,8 +267,10 @@ static int print_row(void *ctx, const sl_row_t *row) {
   sl_buf_puts(&b, " Z, key: ");
   print_bytes(&row->v[0], true, &b);
   sl_buf_puts(&b, ", value: ");
-  if (row->tombstone) sl_buf_puts(&b, "<null>");
-  else print_bytes(&row->v[1], false, &b);
+  if (row->tombstone)
+    sl_buf_puts(&b, "<null>");
+  else
+    print_bytes(&row->v[1], false, &b);
   sl_buf_printf(&b, ", partition: %d", row->partition);
   (void)src;
   json_t *arr = json_array();

@@ -143,8 +143,7 @@ static int fill_map(h2o_req_t *req, json_t *obj, const char *field, sl_map_t *ma
 }
 
 int sl_rest_session_from(h2o_req_t *req, json_t *body, sl_session_t *session) {
-  static const char *const prop_fields[] = {"streamsProperties", "properties",
-                                            "requestProperties"};
+  static const char *const prop_fields[] = {"streamsProperties", "properties", "requestProperties"};
   for (size_t i = 0; i < SL_ARRAY_LEN(prop_fields); i++)
     if (fill_map(req, json_object_get(body, prop_fields[i]), prop_fields[i], session->props))
       return -1;
@@ -238,8 +237,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req) {
   for (size_t i = 0; i < SL_ARRAY_LEN(routes); i++) {
     if (!path_is(path, routes[i].path, routes[i].prefix)) continue;
     known_path = true;
-    if (!h2o_memis(req->method.base, req->method.len, routes[i].method,
-                   strlen(routes[i].method)))
+    if (!h2o_memis(req->method.base, req->method.len, routes[i].method, strlen(routes[i].method)))
       continue;
     return routes[i].fn(s, req);
   }
@@ -368,14 +366,13 @@ static int bind_listener(sl_server_t *s, rest_listener_t *l, const char *addr, s
                         "listener %s is https:// but no TLS certificate and key were given "
                         "(--tls-cert, --tls-key)",
                         addr);
-  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                           .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+  struct addrinfo hints = {
+      .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
   struct addrinfo *ai = NULL;
   char portstr[16];
   snprintf(portstr, sizeof portstr, "%d", port);
   int gai = getaddrinfo(host, portstr, &hints, &ai);
-  if (gai != 0)
-    return sl_error_set(err, SL_EINVAL, -1, "listener %s: %s", addr, gai_strerror(gai));
+  if (gai != 0) return sl_error_set(err, SL_EINVAL, -1, "listener %s: %s", addr, gai_strerror(gai));
   uv_tcp_init(s->loop, &l->tcp);
   s->open_handles++;
   l->tcp.data = l;
@@ -490,14 +487,13 @@ int sl_server_start(uv_loop_t *loop, const sl_server_config_t *cfg, sl_server_t 
    * an oversized body with ksqlDB's JSON 413 on both protocols. Beyond it
    * h2o refuses the body while it arrives (HTTP/1.1: a 413 the filter
    * below turns into JSON; HTTP/2: the stream is reset as REFUSED_STREAM). */
-  s->config.max_request_entity_size =
-      s->max_body > SIZE_MAX / 4 ? SIZE_MAX : s->max_body * 4;
+  s->config.max_request_entity_size = s->max_body > SIZE_MAX / 4 ? SIZE_MAX : s->max_body * 4;
   /* Push queries keep a stream open with nothing to send for as long as
    * their source is quiet: do not close such connections as idle. */
   s->config.http2.idle_timeout = 3600 * 1000;
   s->config.http1.req_timeout = 60 * 1000;
-  h2o_hostconf_t *host = h2o_config_register_host(&s->config, h2o_iovec_init(H2O_STRLIT("default")),
-                                                  65535);
+  h2o_hostconf_t *host =
+      h2o_config_register_host(&s->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
   h2o_pathconf_t *pc = h2o_config_register_path(host, "/", 0);
   rest_handler_t *h = (rest_handler_t *)h2o_create_handler(pc, sizeof *h);
   h->super.on_req = on_req;
@@ -560,9 +556,13 @@ static void on_trim_closed(uv_handle_t *h) {
   s->open_handles--;
 }
 
-int sl_server_port(const sl_server_t *s) { return s->port; }
+int sl_server_port(const sl_server_t *s) {
+  return s->port;
+}
 
-int sl_server_active_queries(const sl_server_t *s) { return s->nstreams; }
+int sl_server_active_queries(const sl_server_t *s) {
+  return s->nstreams;
+}
 
 static void on_listener_closed(uv_handle_t *h) {
   rest_listener_t *l = h->data;

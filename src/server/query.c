@@ -34,36 +34,36 @@
 typedef enum { FMT_V1, FMT_JSON, FMT_DELIMITED } fmt_t;
 
 struct rest_stream {
-  h2o_generator_t gen;      /* h2o calls proceed / stop through this */
+  h2o_generator_t gen; /* h2o calls proceed / stop through this */
   sl_server_t *server;
-  h2o_req_t *req;           /* NULL once the response is over (final sent or stopped) */
+  h2o_req_t *req; /* NULL once the response is over (final sent or stopped) */
   rest_stream_t *prev, *next;
   fmt_t fmt;
   bool is_pull;
   char *query_id;
-  sl_tquery_t *q;           /* NULL once closed */
-  sl_session_t session;     /* kept for the query's lifetime */
-  uv_async_t async;         /* wakes the loop when rows arrive or the query ends */
-  uv_timer_t keepalive;     /* v1 framing: newline when quiet */
-  int handles;              /* uv handles still open (the stream is freed at 0) */
+  sl_tquery_t *q;       /* NULL once closed */
+  sl_session_t session; /* kept for the query's lifetime */
+  uv_async_t async;     /* wakes the loop when rows arrive or the query ends */
+  uv_timer_t keepalive; /* v1 framing: newline when quiet */
+  int handles;          /* uv handles still open (the stream is freed at 0) */
 
   /* Shared with the query's thread, under mu. */
   pthread_mutex_t mu;
-  sl_buf_t incoming;        /* row JSON texts, one per line */
-  bool done;                /* the query ended by itself */
-  sl_error_t done_err;      /* its failure, code 0 if none */
-  bool overflow;            /* the client fell too far behind */
-  bool closing;             /* rows arriving now are dropped */
+  sl_buf_t incoming;   /* row JSON texts, one per line */
+  bool done;           /* the query ended by itself */
+  sl_error_t done_err; /* its failure, code 0 if none */
+  bool overflow;       /* the client fell too far behind */
+  bool closing;        /* rows arriving now are dropped */
 
   /* Loop side. */
-  sl_buf_t out;             /* framed bytes not yet handed to h2o (from out_off on) */
-  size_t out_off;           /* bytes of out already handed over */
-  bool line_frames;         /* one line per h2o_send (see flush) */
-  sl_buf_t sending;         /* bytes h2o holds until it calls proceed */
+  sl_buf_t out;     /* framed bytes not yet handed to h2o (from out_off on) */
+  size_t out_off;   /* bytes of out already handed over */
+  bool line_frames; /* one line per h2o_send (see flush) */
+  sl_buf_t sending; /* bytes h2o holds until it calls proceed */
   bool inflight;
-  bool finished;            /* the closing bytes are in out: next send is final */
-  char *held;               /* v1 pull: last element, written with its separator later */
-  int fd;                   /* HTTP/1.x: the connection's socket, to notice a hang-up; else -1 */
+  bool finished; /* the closing bytes are in out: next send is final */
+  char *held;    /* v1 pull: last element, written with its separator later */
+  int fd;        /* HTTP/1.x: the connection's socket, to notice a hang-up; else -1 */
   int64_t last_write_ms;
 };
 
@@ -125,9 +125,8 @@ static void frame_header(rest_stream_t *st, const sl_tquery_info_t *info) {
                   "schema", schema.data ? schema.data : "");
     sl_buf_free(&schema);
   } else {
-    h = json_pack("{s:s, s:O, s:O}", "queryId", info->query_id ? info->query_id : "",
-                  "columnNames", names ? names : json_array(), "columnTypes",
-                  types ? types : json_array());
+    h = json_pack("{s:s, s:O, s:O}", "queryId", info->query_id ? info->query_id : "", "columnNames",
+                  names ? names : json_array(), "columnTypes", types ? types : json_array());
     if (!names) json_decref(json_object_get(h, "columnNames"));
     if (!types) json_decref(json_object_get(h, "columnTypes"));
   }
@@ -147,7 +146,8 @@ static void frame_header(rest_stream_t *st, const sl_tquery_info_t *info) {
 static void frame_end(rest_stream_t *st, const sl_error_t *err, bool limit_reached) {
   char *errtext = NULL;
   if (err && err->code) {
-    json_t *e = sl_rest_error(SL_REST_SERVER_ERROR, err->msg[0] ? err->msg : sl_strerror(err->code));
+    json_t *e =
+        sl_rest_error(SL_REST_SERVER_ERROR, err->msg[0] ? err->msg : sl_strerror(err->code));
     if (st->fmt == FMT_V1) e = json_pack("{s:o}", "errorMessage", e);
     errtext = json_dumps(e, JSON_COMPACT);
     json_decref(e);
@@ -219,8 +219,10 @@ static void release(rest_stream_t *st) {
   close_query(st);
   sl_server_t *s = st->server;
   if (st->prev || s->streams == st) {
-    if (st->prev) st->prev->next = st->next;
-    else s->streams = st->next;
+    if (st->prev)
+      st->prev->next = st->next;
+    else
+      s->streams = st->next;
     if (st->next) st->next->prev = st->prev;
     st->prev = st->next = NULL;
     s->nstreams--;
@@ -352,7 +354,9 @@ static void pump(rest_stream_t *st) {
   flush(st);
 }
 
-static void on_async(uv_async_t *a) { pump(a->data); }
+static void on_async(uv_async_t *a) {
+  pump(a->data);
+}
 
 /* True when the peer has closed its side: h2o does not read an HTTP/1.x
  * connection while a response is being written, so it would only find out
@@ -420,8 +424,8 @@ static void on_done(void *ctx, const sl_error_t *err) {
 static int check_query_text(h2o_req_t *req, const char *sql, sl_session_t *session) {
   sl_arena_t a;
   sl_arena_init(&a, 4096);
-  const char *subst = sl_map_count(session->vars) ? sl_substitute_vars(sql, session->vars, &a)
-                                                  : sql;
+  const char *subst =
+      sl_map_count(session->vars) ? sl_substitute_vars(sql, session->vars, &a) : sql;
   sl_list_t stmts = {0};
   sl_error_t err;
   sl_error_clear(&err);
@@ -517,11 +521,11 @@ static int start_stream(sl_server_t *s, h2o_req_t *req, fmt_t fmt, const char *c
     sl_buf_init(&msg);
     sl_rest_error_message(&err, json_string_value(sqlv), &msg);
     int status = err.code == SL_EIO || err.code == SL_EKAFKA || err.code == SL_ENOMEM ? 500 : 400;
-    sl_rest_send_json(req, status,
-                      sl_rest_statement_error(status == 500 ? SL_REST_SERVER_ERROR
-                                                            : SL_REST_BAD_STATEMENT,
-                                              msg.data, json_string_value(sqlv), NULL),
-                      SL_MT_JSON);
+    sl_rest_send_json(
+        req, status,
+        sl_rest_statement_error(status == 500 ? SL_REST_SERVER_ERROR : SL_REST_BAD_STATEMENT,
+                                msg.data, json_string_value(sqlv), NULL),
+        SL_MT_JSON);
     sl_buf_free(&msg);
     release(st);
     json_decref(body);

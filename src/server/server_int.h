@@ -20,7 +20,7 @@ typedef struct rest_stream rest_stream_t;
  * find its socket and notice a client that hung up (h2o stops reading an
  * HTTP/1.1 connection while it writes a response). */
 typedef struct rest_conn {
-  uv_tcp_t tcp;            /* first: h2o's close callback gets this handle */
+  uv_tcp_t tcp; /* first: h2o's close callback gets this handle */
   struct rest_conn *prev, *next;
   sl_server_t *server;
 } rest_conn_t;
@@ -37,13 +37,13 @@ struct sl_server {
   sl_engine_t *engine;
   h2o_globalconf_t config;
   h2o_context_t ctx;
-  SSL_CTX *ssl_ctx;               /* NULL without TLS */
+  SSL_CTX *ssl_ctx; /* NULL without TLS */
   rest_listener_t *listeners;
   int nlisteners;
-  int port;                       /* of the first listener */
-  int open_handles;               /* uv handles not yet closed (listeners, streams) */
-  sl_rest_users_t *users;         /* NULL: no authentication */
-  char **skip_auth;               /* NULL-terminated list of paths without auth */
+  int port;               /* of the first listener */
+  int open_handles;       /* uv handles not yet closed (listeners, streams) */
+  sl_rest_users_t *users; /* NULL: no authentication */
+  char **skip_auth;       /* NULL-terminated list of paths without auth */
   size_t max_body;
   int max_queries;
   size_t max_queued;
@@ -51,12 +51,12 @@ struct sl_server {
   bool stopping;
   char *service_id, *cluster_id, *version;
   sl_server_query_ops_t qops;
-  rest_conn_t *conns;             /* accepted connections (doubly linked) */
-  rest_stream_t *streams;         /* running transient queries (doubly linked) */
+  rest_conn_t *conns;     /* accepted connections (doubly linked) */
+  rest_stream_t *streams; /* running transient queries (doubly linked) */
   int nstreams;
-  uv_timer_t trim;                /* gives freed memory back once queries have ended */
-  bool trim_open;                 /* trim is initialised and not yet closed */
-  json_t *commands;               /* commandId -> {"status","message"} for /status */
+  uv_timer_t trim;  /* gives freed memory back once queries have ended */
+  bool trim_open;   /* trim is initialised and not yet closed */
+  json_t *commands; /* commandId -> {"status","message"} for /status */
 };
 
 /* Media types. */

@@ -40,14 +40,16 @@ static char *dump(json_t *j) {
 
 SL_TEST(server_error_bodies) {
   char *s = dump(sl_rest_error(40400, "Command not found"));
-  CHECK_STR(s, "{\"@type\":\"generic_error\",\"error_code\":40400,\"message\":\"Command not found\"}");
+  CHECK_STR(s,
+            "{\"@type\":\"generic_error\",\"error_code\":40400,\"message\":\"Command not found\"}");
   free(s);
   json_t *ents = json_array();
   json_array_append_new(ents, json_pack("{s:s}", "@type", "streams"));
   s = dump(sl_rest_statement_error(40001, "bad", "SHOW X;", ents));
-  CHECK_STR(s, "{\"@type\":\"statement_error\",\"entities\":[{\"@type\":\"streams\"}],"
-               "\"error_code\":40001,\"message\":\"bad\",\"stackTrace\":[],"
-               "\"statementText\":\"SHOW X;\"}");
+  CHECK_STR(s,
+            "{\"@type\":\"statement_error\",\"entities\":[{\"@type\":\"streams\"}],"
+            "\"error_code\":40001,\"message\":\"bad\",\"stackTrace\":[],"
+            "\"statementText\":\"SHOW X;\"}");
   free(s);
   json_decref(ents);
   s = dump(sl_rest_statement_error(40002, "m", "SELECT 1;", NULL));
@@ -72,8 +74,8 @@ SL_TEST(server_error_message_has_line_and_column) {
 }
 
 SL_TEST(server_schema_string) {
-  json_t *schema = json_pack("{s:[s,s], s:[s,s]}", "columnNames", "ID", "my`col",
-                             "columnTypes", "INTEGER", "ARRAY<STRING>");
+  json_t *schema = json_pack("{s:[s,s], s:[s,s]}", "columnNames", "ID", "my`col", "columnTypes",
+                             "INTEGER", "ARRAY<STRING>");
   sl_buf_t b;
   sl_buf_init(&b);
   sl_rest_schema_string(schema, &b);
@@ -97,11 +99,11 @@ static char *literal(const char *json, const sl_type_t *t) {
   return sl_buf_steal(&b);
 }
 
-#define CHECK_LIT(json, type, want)   \
-  do {                                \
-    char *_l = literal(json, type);   \
-    CHECK_STR(_l, want);              \
-    free(_l);                         \
+#define CHECK_LIT(json, type, want) \
+  do {                              \
+    char *_l = literal(json, type); \
+    CHECK_STR(_l, want);            \
+    free(_l);                       \
   } while (0)
 
 SL_TEST(server_sql_literals) {
@@ -215,18 +217,18 @@ struct sl_tquery {
   sl_row_fn on_row;
   sl_done_fn on_done;
   void *ctx;
-  int limit;          /* rows before done; < 0: endless */
+  int limit; /* rows before done; < 0: endless */
   atomic_int stop;
   json_t *schema;
   char id[32];
-  const char *big;    /* "BIG" in the SQL: rows of 1000 bytes, 5 MB/s */
+  const char *big; /* "BIG" in the SQL: rows of 1000 bytes, 5 MB/s */
 };
 
 static char big_text[1001];
 
 typedef struct fake {
   atomic_int started, closed;
-  int fail_next;      /* start fails with this code once */
+  int fail_next; /* start fails with this code once */
 } fake_t;
 
 static void *fake_run(void *arg) {
@@ -244,8 +246,8 @@ static void *fake_run(void *arg) {
 }
 
 static int fake_start(void *ctx, const char *sql, sl_session_t *session, sl_row_fn on_row,
-                      sl_done_fn on_done, void *cb_ctx, sl_tquery_t **out,
-                      sl_tquery_info_t *info, sl_error_t *err) {
+                      sl_done_fn on_done, void *cb_ctx, sl_tquery_t **out, sl_tquery_info_t *info,
+                      sl_error_t *err) {
   (void)session;
   fake_t *f = ctx;
   if (f->fail_next) {
@@ -263,8 +265,8 @@ static int fake_start(void *ctx, const char *sql, sl_session_t *session, sl_row_
     memset(big_text, 'x', sizeof big_text - 1);
     q->big = big_text;
   }
-  q->schema = json_pack("{s:[s,s], s:[s,s]}", "columnNames", "N", "S", "columnTypes", "INTEGER",
-                        "STRING");
+  q->schema =
+      json_pack("{s:[s,s], s:[s,s]}", "columnNames", "N", "S", "columnTypes", "INTEGER", "STRING");
   snprintf(q->id, sizeof q->id, "transient_%d", atomic_fetch_add(&f->started, 1));
   info->query_id = q->id;
   info->schema = q->schema;
@@ -329,7 +331,9 @@ static void h_client(void *arg) {
   uv_async_send(&c->h->stop);
 }
 
-static void h_noop_close(uv_handle_t *x) { (void)x; }
+static void h_noop_close(uv_handle_t *x) {
+  (void)x;
+}
 
 static int h_start(harness_t *h, int max_queries, size_t max_body, const char *users,
                    bool headless) {
@@ -402,7 +406,8 @@ static void h_send(int fd, const char *method, const char *path, const char *hea
                    const char *body) {
   char head[1024];
   size_t n = body ? strlen(body) : 0;
-  snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%sContent-Length: %zu\r\n\r\n",
+  snprintf(head, sizeof head,
+           "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%sContent-Length: %zu\r\n\r\n",
            method, path, headers ? headers : "", n);
   if (write(fd, head, strlen(head)) < 0) return;
   if (n && write(fd, body, n) < 0) return;
@@ -447,8 +452,8 @@ typedef struct response {
   char *body;
 } response_t;
 
-static response_t h_request(harness_t *h, const char *method, const char *path,
-                            const char *headers, const char *body) {
+static response_t h_request(harness_t *h, const char *method, const char *path, const char *headers,
+                            const char *body) {
   response_t r = {0};
   int fd = h_connect(h);
   if (fd < 0) {
@@ -545,9 +550,10 @@ static void server_http_info_ksql_and_errors_client(harness_t *h) {
   r = h_request(h, "POST", "/inserts-stream", NULL,
                 "{\"target\":\"s\"}\n{\"id\":1,\"v\":\"a\"}\n{\"ID\":2}\n{\"zz\":3}\n{\"id\":4}");
   CHECK_INT(r.status, 200);
-  CHECK_STR(r.body, "{\"status\":\"ok\",\"seq\":0}\n{\"status\":\"ok\",\"seq\":1}\n"
-                    "{\"status\":\"error\",\"seq\":2,\"error_code\":40000,\"message\":"
-                    "\"Column name zz does not exist.\"}\n");
+  CHECK_STR(r.body,
+            "{\"status\":\"ok\",\"seq\":0}\n{\"status\":\"ok\",\"seq\":1}\n"
+            "{\"status\":\"error\",\"seq\":2,\"error_code\":40000,\"message\":"
+            "\"Column name zz does not exist.\"}\n");
   response_free(&r);
   CHECK_INT(sl_memdriver_record_count(h->md, "t"), 2);
   r = h_request(h, "POST", "/inserts-stream", NULL, "{\"target\":\"nope\"}\n{\"id\":1}");
@@ -571,9 +577,10 @@ static void server_http_query_stream_framings_client(harness_t *h) {
                            "{\"sql\":\"SELECT * FROM s EMIT CHANGES LIMIT 3;\"}");
   CHECK_INT(r.status, 200);
   CHECK(strcasestr(r.raw, "content-type: application/vnd.ksqlapi.delimited.v1") != NULL);
-  CHECK_STR(r.body, "{\"queryId\":\"transient_0\",\"columnNames\":[\"N\",\"S\"],"
-                    "\"columnTypes\":[\"INTEGER\",\"STRING\"]}\n[0,\"row\"]\n[1,\"row\"]\n"
-                    "[2,\"row\"]\n");
+  CHECK_STR(r.body,
+            "{\"queryId\":\"transient_0\",\"columnNames\":[\"N\",\"S\"],"
+            "\"columnTypes\":[\"INTEGER\",\"STRING\"]}\n[0,\"row\"]\n[1,\"row\"]\n"
+            "[2,\"row\"]\n");
   response_free(&r);
 
   /* application/json: one array. */
@@ -588,9 +595,10 @@ static void server_http_query_stream_framings_client(harness_t *h) {
 
   /* /query: ksqlDB's v1 framing, element per line, final message. */
   r = h_request(h, "POST", "/query", NULL, "{\"ksql\":\"SELECT * FROM s EMIT CHANGES LIMIT 2;\"}");
-  CHECK_STR(r.body, "[{\"header\":{\"queryId\":\"transient_2\",\"schema\":\"`N` INTEGER, `S` "
-                    "STRING\"}},\n{\"row\":{\"columns\":[0,\"row\"]}},\n{\"row\":{\"columns\":"
-                    "[1,\"row\"]}},\n{\"finalMessage\":\"Limit Reached\"}]\n");
+  CHECK_STR(r.body,
+            "[{\"header\":{\"queryId\":\"transient_2\",\"schema\":\"`N` INTEGER, `S` "
+            "STRING\"}},\n{\"row\":{\"columns\":[0,\"row\"]}},\n{\"row\":{\"columns\":"
+            "[1,\"row\"]}},\n{\"finalMessage\":\"Limit Reached\"}]\n");
   j = json_loads(r.body, 0, NULL);
   CHECK(json_is_array(j));
   json_decref(j);
@@ -598,8 +606,9 @@ static void server_http_query_stream_framings_client(harness_t *h) {
 
   /* A pull query in v1 framing ends the array without a final message. */
   r = h_request(h, "POST", "/query", NULL, "{\"ksql\":\"SELECT * FROM s LIMIT 1;\"}");
-  CHECK_STR(r.body, "[{\"header\":{\"queryId\":\"transient_3\",\"schema\":\"`N` INTEGER, `S` "
-                    "STRING\"}},\n{\"row\":{\"columns\":[0,\"row\"]}}]\n");
+  CHECK_STR(r.body,
+            "[{\"header\":{\"queryId\":\"transient_3\",\"schema\":\"`N` INTEGER, `S` "
+            "STRING\"}},\n{\"row\":{\"columns\":[0,\"row\"]}}]\n");
   response_free(&r);
 
   /* A query the engine refuses: 400 statement_error with the position. */
@@ -634,8 +643,8 @@ static void server_http_close_query_disconnect_and_limit_client(harness_t *h) {
   got = h_read(b, "[2,\"row\"]");
   CHECK(strstr(got, "\"queryId\":\"transient_1\"") != NULL);
   free(got);
-  response_t r = h_request(h, "POST", "/query-stream", NULL,
-                           "{\"sql\":\"SELECT * FROM s EMIT CHANGES;\"}");
+  response_t r =
+      h_request(h, "POST", "/query-stream", NULL, "{\"sql\":\"SELECT * FROM s EMIT CHANGES;\"}");
   CHECK_INT(r.status, 429);
   CHECK(strstr(r.body, "\"error_code\":42900") != NULL);
   response_free(&r);
@@ -717,8 +726,7 @@ static void server_http_auth_body_limit_and_headless_client(harness_t *h) {
   r = h_request(h, "POST", "/ksql", auth, "{\"ksql\":\"SHOW STREAMS;\"}");
   CHECK_INT(r.status, 200);
   response_free(&r);
-  r = h_request(h, "POST", "/ksql", auth,
-                "{\"ksql\":\"CREATE TYPE t AS INT;\"}");
+  r = h_request(h, "POST", "/ksql", auth, "{\"ksql\":\"CREATE TYPE t AS INT;\"}");
   CHECK_INT(r.status, 403);
   CHECK(strstr(r.body, "headless") != NULL);
   response_free(&r);
