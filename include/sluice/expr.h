@@ -28,15 +28,15 @@ typedef int (*sl_resolve_fn)(void *ctx, const sl_expr_t *e, int *slot, const sl_
                              sl_error_t *err);
 
 typedef struct sl_compile_ctx {
-  sl_arena_t *arena;          /* where compiled nodes and types live (query arena) */
-  sl_resolve_fn resolve;      /* column resolution */
+  sl_arena_t *arena;     /* where compiled nodes and types live (query arena) */
+  sl_resolve_fn resolve; /* column resolution */
   void *resolve_ctx;
   sl_type_lookup_fn lookup_type; /* custom types for CAST, may be NULL */
   void *lookup_ctx;
-  int nslots;                 /* slots used by the row; lambdas allocate above this and
-                                 sl_expr_compile raises it past their parameters, so size
-                                 the evaluation row by nslots after compiling */
-  bool allow_aggregates;      /* false: an aggregate call is an error */
+  int nslots;            /* slots used by the row; lambdas allocate above this and
+                            sl_expr_compile raises it past their parameters, so size
+                            the evaluation row by nslots after compiling */
+  bool allow_aggregates; /* false: an aggregate call is an error */
 } sl_compile_ctx_t;
 
 /* Compiles e. Errors carry the offset of the offending sub-expression. */
@@ -46,9 +46,9 @@ const sl_type_t *sl_cexpr_type(const sl_cexpr_t *c);
 bool sl_cexpr_is_constant(const sl_cexpr_t *c);
 
 typedef struct sl_eval_ctx {
-  sl_value_t *slots;   /* row values indexed by slot (lambda parameters above nslots) */
-  sl_arena_t *arena;   /* where results live (per-batch arena) */
-  sl_error_t err;      /* first evaluation error of this row (code 0 if none) */
+  sl_value_t *slots; /* row values indexed by slot (lambda parameters above nslots) */
+  sl_arena_t *arena; /* where results live (per-batch arena) */
+  sl_error_t err;    /* first evaluation error of this row (code 0 if none) */
 } sl_eval_ctx_t;
 
 /* Evaluates c. Never fails hard: a run-time error (bad cast, function error)
@@ -75,21 +75,21 @@ typedef int (*sl_fn_typer)(const sl_type_t *const *args, int nargs, sl_arena_t *
                            const sl_type_t **ret, sl_error_t *err);
 /* Computes a scalar result. args are already evaluated (unless the function
  * is lazy). Return non-zero with a message in err to signal a run-time error. */
-typedef int (*sl_fn_scalar)(const sl_value_t *args, int nargs, const sl_type_t *ret,
-                            sl_arena_t *a, sl_value_t *out, sl_error_t *err);
+typedef int (*sl_fn_scalar)(const sl_value_t *args, int nargs, const sl_type_t *ret, sl_arena_t *a,
+                            sl_value_t *out, sl_error_t *err);
 
 typedef struct sl_function {
-  const char *name;        /* upper case */
+  const char *name; /* upper case */
   sl_fn_kind_t kind;
-  const char *category;    /* "MATHEMATICAL", "STRING", ... as SHOW FUNCTIONS prints */
+  const char *category; /* "MATHEMATICAL", "STRING", ... as SHOW FUNCTIONS prints */
   const char *description;
-  const char *signatures;  /* human readable, one per line, for DESCRIBE FUNCTION */
+  const char *signatures; /* human readable, one per line, for DESCRIBE FUNCTION */
   sl_fn_typer typer;
-  sl_fn_scalar eval;       /* scalar functions */
-  bool null_on_null;       /* returns NULL when any argument is NULL (skips eval) */
-  bool non_deterministic;  /* RANDOM, UNIX_TIMESTAMP ... */
-  bool stateful;           /* eval is told how often this call site ran before: on entry
-                              *out holds that count as a BIGINT (test UDFs such as BAD_UDF) */
+  sl_fn_scalar eval;      /* scalar functions */
+  bool null_on_null;      /* returns NULL when any argument is NULL (skips eval) */
+  bool non_deterministic; /* RANDOM, UNIX_TIMESTAMP ... */
+  bool stateful;          /* eval is told how often this call site ran before: on entry
+                           *out holds that count as a BIGINT (test UDFs such as BAD_UDF) */
 } sl_function_t;
 
 const sl_function_t *sl_function_find(const char *name);

@@ -12,9 +12,9 @@
 struct json_t; /* jansson; only serde files and the JSON glue touch its innards */
 
 typedef struct sl_serde_opts {
-  char delimiter;        /* DELIMITED: VALUE_DELIMITER / KEY_DELIMITER, default ',' */
-  bool wrap_single;      /* a single column is wrapped in an object/record */
-  bool wrap_explicit;    /* wrap_single was set by the user (WRAP_SINGLE_VALUE) */
+  char delimiter;     /* DELIMITED: VALUE_DELIMITER / KEY_DELIMITER, default ',' */
+  bool wrap_single;   /* a single column is wrapped in an object/record */
+  bool wrap_explicit; /* wrap_single was set by the user (WRAP_SINGLE_VALUE) */
 } sl_serde_opts_t;
 
 typedef struct sl_serde sl_serde_t;
@@ -80,8 +80,8 @@ int sl_json_text_to_value(const char *text, size_t n, const sl_type_t *t, sl_are
  * Session windows: inner key bytes + 8-byte end + 8-byte start. */
 void sl_window_key_encode(const void *key, size_t n, bool session, int64_t start, int64_t end,
                           sl_buf_t *out);
-int sl_window_key_decode(const void *data, size_t n, bool session, size_t *key_len,
-                         int64_t *start, int64_t *end);
+int sl_window_key_decode(const void *data, size_t n, bool session, size_t *key_len, int64_t *start,
+                         int64_t *end);
 
 /* ---- base64 ---- */
 void sl_base64_encode(const void *p, size_t n, sl_buf_t *out);

@@ -32,21 +32,21 @@ typedef struct sl_server_query_ops {
 } sl_server_query_ops_t;
 
 typedef struct sl_server_config {
-  sl_engine_t *engine;          /* required */
-  const char *listen;           /* "http://HOST:PORT[,https://HOST:PORT]"; NULL: http://0.0.0.0:8088 */
-  const char *tls_cert;         /* PEM certificate chain: needed by https:// listeners */
-  const char *tls_key;          /* PEM private key */
-  const char *users_file;       /* "user:password" lines: HTTP Basic auth on; NULL: off */
-  const char *skip_auth_paths;  /* comma-separated paths served without credentials;
-                                   NULL: "/healthcheck" */
-  size_t max_body_bytes;        /* request body limit (413 beyond); 0: 8 MiB */
-  int max_queries;              /* concurrent transient queries (429 beyond); 0: 100 */
-  size_t max_queued_bytes;      /* rows waiting for a slow client before its query is
-                                   stopped; 0: 64 MiB */
-  bool headless;                /* --queries-file: refuse statements that change state */
-  const char *service_id;       /* /info ksqlServiceId; NULL: "default_" */
-  const char *cluster_id;       /* /info kafkaClusterId; NULL: "unknown" */
-  const char *version;          /* /info version; NULL: SLUICE_VERSION */
+  sl_engine_t *engine;    /* required */
+  const char *listen;     /* "http://HOST:PORT[,https://HOST:PORT]"; NULL: http://0.0.0.0:8088 */
+  const char *tls_cert;   /* PEM certificate chain: needed by https:// listeners */
+  const char *tls_key;    /* PEM private key */
+  const char *users_file; /* "user:password" lines: HTTP Basic auth on; NULL: off */
+  const char *skip_auth_paths;            /* comma-separated paths served without credentials;
+                                             NULL: "/healthcheck" */
+  size_t max_body_bytes;                  /* request body limit (413 beyond); 0: 8 MiB */
+  int max_queries;                        /* concurrent transient queries (429 beyond); 0: 100 */
+  size_t max_queued_bytes;                /* rows waiting for a slow client before its query is
+                                             stopped; 0: 64 MiB */
+  bool headless;                          /* --queries-file: refuse statements that change state */
+  const char *service_id;                 /* /info ksqlServiceId; NULL: "default_" */
+  const char *cluster_id;                 /* /info kafkaClusterId; NULL: "unknown" */
+  const char *version;                    /* /info version; NULL: SLUICE_VERSION */
   const sl_server_query_ops_t *query_ops; /* NULL: sl_engine_query_start / sl_tquery_close */
 } sl_server_config_t;
 
@@ -95,8 +95,7 @@ void sl_rest_schema_string(const struct json_t *schema, sl_buf_t *out);
 /* Appends a JSON value as a SQL literal for a column of type t (NULL: infer
  * from the JSON): 'it''s', 12, 1.5, TRUE, NULL, ARRAY[..], MAP(k := v),
  * STRUCT(F := v). Returns 0 or SL_EINVAL when the value cannot be written. */
-int sl_rest_sql_literal(const struct json_t *v, const sl_type_t *t, sl_buf_t *out,
-                        sl_error_t *err);
+int sl_rest_sql_literal(const struct json_t *v, const sl_type_t *t, sl_buf_t *out, sl_error_t *err);
 /* Builds "INSERT INTO `S` (`A`, `B`) VALUES (...);" for one JSON row object,
  * matching field names to the source's columns case-insensitively. */
 int sl_rest_insert_sql(const sl_source_t *src, const struct json_t *row, sl_buf_t *out,

@@ -13,12 +13,12 @@
 #include "sluice/base.h"
 
 typedef enum {
-  SL_T_NULL = 0,  /* only for values: SQL NULL */
+  SL_T_NULL = 0, /* only for values: SQL NULL */
   SL_T_BOOLEAN,
-  SL_T_INT,       /* 32-bit */
-  SL_T_BIGINT,    /* 64-bit */
+  SL_T_INT,    /* 32-bit */
+  SL_T_BIGINT, /* 64-bit */
   SL_T_DOUBLE,
-  SL_T_DECIMAL,   /* precision <= 38: unscaled __int128 + scale */
+  SL_T_DECIMAL, /* precision <= 38: unscaled __int128 + scale */
   SL_T_STRING,
   SL_T_BYTES,
   SL_T_DATE,      /* days since 1970-01-01 */
@@ -38,16 +38,16 @@ typedef struct sl_type_field {
 
 struct sl_type {
   sl_type_kind_t kind;
-  int precision, scale;       /* DECIMAL */
-  const sl_type_t *elem;      /* ARRAY element type; MAP value type */
-  const sl_type_t *key;       /* MAP key type */
-  int nfields;                /* STRUCT */
+  int precision, scale;  /* DECIMAL */
+  const sl_type_t *elem; /* ARRAY element type; MAP value type */
+  const sl_type_t *key;  /* MAP key type */
+  int nfields;           /* STRUCT */
   const sl_type_field_t *fields;
 };
 
 /* Static singletons for the primitive types. */
-extern const sl_type_t sl_type_boolean, sl_type_int, sl_type_bigint, sl_type_double,
-    sl_type_string, sl_type_bytes, sl_type_date, sl_type_time, sl_type_timestamp;
+extern const sl_type_t sl_type_boolean, sl_type_int, sl_type_bigint, sl_type_double, sl_type_string,
+    sl_type_bytes, sl_type_date, sl_type_time, sl_type_timestamp;
 const sl_type_t *sl_type_primitive(sl_type_kind_t kind);
 const sl_type_t *sl_type_decimal(sl_arena_t *a, int precision, int scale);
 const sl_type_t *sl_type_array(sl_arena_t *a, const sl_type_t *elem);
@@ -68,8 +68,8 @@ typedef struct sl_type_registry sl_type_registry_t;
 /* Resolves a parsed type. Named types are looked up via lookup (may be NULL);
  * returns SL_ESEMANTIC with the offset of the bad part. */
 typedef const sl_type_t *(*sl_type_lookup_fn)(void *ctx, const char *name);
-int sl_type_from_ast(const sl_type_ast_t *ta, sl_arena_t *a, sl_type_lookup_fn lookup,
-                     void *ctx, const sl_type_t **out, sl_error_t *err);
+int sl_type_from_ast(const sl_type_ast_t *ta, sl_arena_t *a, sl_type_lookup_fn lookup, void *ctx,
+                     const sl_type_t **out, sl_error_t *err);
 
 /* ---------------- decimals ---------------- */
 typedef struct sl_decimal {
@@ -97,14 +97,14 @@ struct sl_value {
   uint8_t kind; /* sl_type_kind_t; SL_T_NULL for NULL */
   union {
     bool b;
-    int32_t i;      /* INT, DATE, TIME */
-    int64_t l;      /* BIGINT, TIMESTAMP */
+    int32_t i; /* INT, DATE, TIME */
+    int64_t l; /* BIGINT, TIMESTAMP */
     double d;
     sl_decimal_t dec;
     struct {
       const char *ptr; /* not NUL terminated in general */
       uint32_t len;
-    } s;                /* STRING, BYTES */
+    } s; /* STRING, BYTES */
     struct {
       sl_value_t *items; /* ARRAY elements; MAP: 2*n values, key0, val0, key1, ... */
       uint32_t n;        /* element count (MAP: entry count) */
@@ -112,19 +112,26 @@ struct sl_value {
     struct {
       sl_value_t *fields; /* one per field of type */
       const sl_type_t *type;
-    } st;                 /* STRUCT */
+    } st; /* STRUCT */
   } u;
 };
 
-static inline sl_value_t sl_null(void) { sl_value_t v; v.kind = SL_T_NULL; v.u.l = 0; return v; }
-static inline bool sl_is_null(const sl_value_t *v) { return v->kind == SL_T_NULL; }
+static inline sl_value_t sl_null(void) {
+  sl_value_t v;
+  v.kind = SL_T_NULL;
+  v.u.l = 0;
+  return v;
+}
+static inline bool sl_is_null(const sl_value_t *v) {
+  return v->kind == SL_T_NULL;
+}
 sl_value_t sl_val_bool(bool b);
 sl_value_t sl_val_int(int32_t i);
 sl_value_t sl_val_bigint(int64_t l);
 sl_value_t sl_val_double(double d);
 sl_value_t sl_val_decimal(__int128 unscaled, int scale);
 sl_value_t sl_val_string(const char *p, uint32_t len); /* does not copy */
-sl_value_t sl_val_cstring(const char *s);            /* does not copy */
+sl_value_t sl_val_cstring(const char *s);              /* does not copy */
 sl_value_t sl_val_bytes(const void *p, uint32_t len);
 sl_value_t sl_val_timestamp(int64_t ms);
 sl_value_t sl_val_date(int32_t days);
@@ -168,14 +175,14 @@ void sl_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 
 /* ---------------- schemas (logical columns of a source or query) ---------------- */
 typedef enum {
-  SL_NS_KEY,      /* part of the Kafka record key */
-  SL_NS_VALUE,    /* part of the Kafka record value */
-  SL_NS_HEADERS,  /* HEADERS: ARRAY<STRUCT<KEY STRING, VALUE BYTES>> */
-  SL_NS_HEADER    /* HEADER('k'): BYTES of one header */
+  SL_NS_KEY,     /* part of the Kafka record key */
+  SL_NS_VALUE,   /* part of the Kafka record value */
+  SL_NS_HEADERS, /* HEADERS: ARRAY<STRUCT<KEY STRING, VALUE BYTES>> */
+  SL_NS_HEADER   /* HEADER('k'): BYTES of one header */
 } sl_col_ns_t;
 
 typedef struct sl_column {
-  const char *name;       /* as stored: upper-cased unless quoted in DDL */
+  const char *name; /* as stored: upper-cased unless quoted in DDL */
   const sl_type_t *type;
   sl_col_ns_t ns;
   const char *header_key; /* SL_NS_HEADER only */

@@ -58,8 +58,10 @@ static const char *sql_text(cstate_t *cs, const sl_expr_t *e) {
 static const char *type_text(cstate_t *cs, const sl_type_t *t) {
   sl_buf_t b;
   sl_buf_init(&b);
-  if (t) sl_type_format(t, &b);
-  else sl_buf_puts(&b, "NULL");
+  if (t)
+    sl_type_format(t, &b);
+  else
+    sl_buf_puts(&b, "NULL");
   char *s = sl_arena_strdup(cs->cc->arena, b.data);
   sl_buf_free(&b);
   return s;
@@ -144,57 +146,57 @@ static sl_cexpr_t *coerce(cstate_t *cs, sl_cexpr_t *c, const sl_type_t *t) {
 static int compile_literal(cstate_t *cs, const sl_expr_t *e, sl_cexpr_t **out) {
   sl_cexpr_t *c = node(cs, CX_LIT, NULL, e->offset, 0);
   switch (e->kind) {
-  case SL_EX_NULL: c->lit = sl_null(); break;
-  case SL_EX_BOOL:
-    c->type = &sl_type_boolean;
-    c->lit = sl_val_bool(e->ival != 0);
-    break;
-  case SL_EX_INT: {
-    errno = 0;
-    char *end;
-    long long v = strtoll(e->text, &end, 10);
-    if (errno == 0 && *end == 0) {
-      if (v >= INT32_MIN && v <= INT32_MAX) {
-        c->type = &sl_type_int;
-        c->lit = sl_val_int((int32_t)v);
-      } else {
-        c->type = &sl_type_bigint;
-        c->lit = sl_val_bigint(v);
+    case SL_EX_NULL: c->lit = sl_null(); break;
+    case SL_EX_BOOL:
+      c->type = &sl_type_boolean;
+      c->lit = sl_val_bool(e->ival != 0);
+      break;
+    case SL_EX_INT: {
+      errno = 0;
+      char *end;
+      long long v = strtoll(e->text, &end, 10);
+      if (errno == 0 && *end == 0) {
+        if (v >= INT32_MIN && v <= INT32_MAX) {
+          c->type = &sl_type_int;
+          c->lit = sl_val_int((int32_t)v);
+        } else {
+          c->type = &sl_type_bigint;
+          c->lit = sl_val_bigint(v);
+        }
+        break;
       }
+      /* Too large for BIGINT: ksqlDB reads it as a DECIMAL. */
+      sl_decimal_t d;
+      if (sl_decimal_parse(e->text, strlen(e->text), &d) != 0 || sl_decimal_digits(d.unscaled) > 38)
+        return sl_error_set(cs->err, SL_ESEMANTIC, e->offset, "Invalid numeric literal: %s",
+                            e->text);
+      c->type = dec_type(cs->cc->arena, sl_decimal_digits(d.unscaled), 0);
+      c->lit = sl_val_decimal(d.unscaled, 0);
       break;
     }
-    /* Too large for BIGINT: ksqlDB reads it as a DECIMAL. */
-    sl_decimal_t d;
-    if (sl_decimal_parse(e->text, strlen(e->text), &d) != 0 || sl_decimal_digits(d.unscaled) > 38)
-      return sl_error_set(cs->err, SL_ESEMANTIC, e->offset, "Invalid numeric literal: %s",
-                          e->text);
-    c->type = dec_type(cs->cc->arena, sl_decimal_digits(d.unscaled), 0);
-    c->lit = sl_val_decimal(d.unscaled, 0);
-    break;
-  }
-  case SL_EX_DECIMAL: {
-    sl_decimal_t d;
-    if (sl_decimal_parse(e->text, strlen(e->text), &d) != 0)
-      return sl_error_set(cs->err, SL_ESEMANTIC, e->offset, "Invalid decimal literal: %s",
-                          e->text);
-    int digits = sl_decimal_digits(d.unscaled);
-    int p = d.unscaled == 0 ? d.scale + 1 : (digits > d.scale ? digits : d.scale);
-    if (p > 38)
-      return sl_error_set(cs->err, SL_ESEMANTIC, e->offset,
-                          "DECIMAL precision must be in range [1, 38]: %s", e->text);
-    c->type = sl_type_decimal(cs->cc->arena, p, d.scale);
-    c->lit = sl_val_decimal(d.unscaled, d.scale);
-    break;
-  }
-  case SL_EX_DOUBLE:
-    c->type = &sl_type_double;
-    c->lit = sl_val_double(strtod(e->text, NULL));
-    break;
-  case SL_EX_STRING:
-    c->type = &sl_type_string;
-    c->lit = sl_val_string(e->text ? e->text : "", (uint32_t)e->len);
-    break;
-  default: break;
+    case SL_EX_DECIMAL: {
+      sl_decimal_t d;
+      if (sl_decimal_parse(e->text, strlen(e->text), &d) != 0)
+        return sl_error_set(cs->err, SL_ESEMANTIC, e->offset, "Invalid decimal literal: %s",
+                            e->text);
+      int digits = sl_decimal_digits(d.unscaled);
+      int p = d.unscaled == 0 ? d.scale + 1 : (digits > d.scale ? digits : d.scale);
+      if (p > 38)
+        return sl_error_set(cs->err, SL_ESEMANTIC, e->offset,
+                            "DECIMAL precision must be in range [1, 38]: %s", e->text);
+      c->type = sl_type_decimal(cs->cc->arena, p, d.scale);
+      c->lit = sl_val_decimal(d.unscaled, d.scale);
+      break;
+    }
+    case SL_EX_DOUBLE:
+      c->type = &sl_type_double;
+      c->lit = sl_val_double(strtod(e->text, NULL));
+      break;
+    case SL_EX_STRING:
+      c->type = &sl_type_string;
+      c->lit = sl_val_string(e->text ? e->text : "", (uint32_t)e->len);
+      break;
+    default: break;
   }
   *out = c;
   return 0;
@@ -204,21 +206,21 @@ static int compile_literal(cstate_t *cs, const sl_expr_t *e, sl_cexpr_t **out) {
 
 static const char *op_symbol(sl_op_t op) {
   switch (op) {
-  case SL_OP_ADD: return "+";
-  case SL_OP_SUB: return "-";
-  case SL_OP_MUL: return "*";
-  case SL_OP_DIV: return "/";
-  case SL_OP_MOD: return "%";
-  case SL_OP_CONCAT: return "||";
-  case SL_OP_EQ: return "=";
-  case SL_OP_NE: return "<>";
-  case SL_OP_LT: return "<";
-  case SL_OP_LE: return "<=";
-  case SL_OP_GT: return ">";
-  case SL_OP_GE: return ">=";
-  case SL_OP_AND: return "AND";
-  case SL_OP_OR: return "OR";
-  default: return "?";
+    case SL_OP_ADD: return "+";
+    case SL_OP_SUB: return "-";
+    case SL_OP_MUL: return "*";
+    case SL_OP_DIV: return "/";
+    case SL_OP_MOD: return "%";
+    case SL_OP_CONCAT: return "||";
+    case SL_OP_EQ: return "=";
+    case SL_OP_NE: return "<>";
+    case SL_OP_LT: return "<";
+    case SL_OP_LE: return "<=";
+    case SL_OP_GT: return ">";
+    case SL_OP_GE: return ">=";
+    case SL_OP_AND: return "AND";
+    case SL_OP_OR: return "OR";
+    default: return "?";
   }
 }
 
@@ -228,25 +230,25 @@ static const sl_type_t *decimal_result(sl_arena_t *a, sl_op_t op, const sl_type_
   int lp = l->precision, ls = l->scale, rp = r->precision, rs = r->scale;
   int p, s;
   switch (op) {
-  case SL_OP_ADD:
-  case SL_OP_SUB:
-    s = ls > rs ? ls : rs;
-    p = s + ((lp - ls) > (rp - rs) ? (lp - ls) : (rp - rs)) + 1;
-    break;
-  case SL_OP_MUL:
-    p = lp + rp + 1;
-    s = ls + rs;
-    break;
-  case SL_OP_DIV: {
-    int t = ls + rp + 1;
-    s = t > 6 ? t : 6;
-    p = lp - ls + rs + s;
-    break;
-  }
-  default: /* MOD */
-    s = ls > rs ? ls : rs;
-    p = ((lp - ls) < (rp - rs) ? (lp - ls) : (rp - rs)) + s;
-    break;
+    case SL_OP_ADD:
+    case SL_OP_SUB:
+      s = ls > rs ? ls : rs;
+      p = s + ((lp - ls) > (rp - rs) ? (lp - ls) : (rp - rs)) + 1;
+      break;
+    case SL_OP_MUL:
+      p = lp + rp + 1;
+      s = ls + rs;
+      break;
+    case SL_OP_DIV: {
+      int t = ls + rp + 1;
+      s = t > 6 ? t : 6;
+      p = lp - ls + rs + s;
+      break;
+    }
+    default: /* MOD */
+      s = ls > rs ? ls : rs;
+      p = ((lp - ls) < (rp - rs) ? (lp - ls) : (rp - rs)) + s;
+      break;
   }
   return dec_type(a, p, s);
 }
@@ -346,8 +348,9 @@ static int prepare_compare(cstate_t *cs, const sl_expr_t *e, const sl_expr_t *le
     *complex = true;
     return 0;
   }
-  return sl_error_set(cs->err, SL_ESEMANTIC, e->offset, "Cannot compare %s (%s) to %s (%s) with %s.",
-                      sql_text(cs, le), type_text(cs, lt), sql_text(cs, re), type_text(cs, rt),
+  return sl_error_set(cs->err, SL_ESEMANTIC, e->offset,
+                      "Cannot compare %s (%s) to %s (%s) with %s.", sql_text(cs, le),
+                      type_text(cs, lt), sql_text(cs, re), type_text(cs, rt),
                       op == SL_OP_EQ   ? "EQUAL"
                       : op == SL_OP_NE ? "NOT_EQUAL"
                       : op == SL_OP_LT ? "LESS_THAN"
@@ -362,39 +365,39 @@ static int compile_binary(cstate_t *cs, const sl_expr_t *e, sl_cexpr_t **out) {
   if (!rc) rc = compile(cs, e->right, &r);
   if (rc) return rc;
   switch (e->op) {
-  case SL_OP_AND:
-  case SL_OP_OR: {
-    if (!sl_ty_is(l->type, SL_T_BOOLEAN) || !sl_ty_is(r->type, SL_T_BOOLEAN)) {
-      const sl_expr_t *bad = sl_ty_is(l->type, SL_T_BOOLEAN) ? e->right : e->left;
-      const sl_type_t *bt = sl_ty_is(l->type, SL_T_BOOLEAN) ? r->type : l->type;
-      return sl_error_set(cs->err, SL_ESEMANTIC, bad->offset,
-                          "Logical binary expects two boolean values.  Actual %s (%s)",
-                          sql_text(cs, bad), type_text(cs, bt));
+    case SL_OP_AND:
+    case SL_OP_OR: {
+      if (!sl_ty_is(l->type, SL_T_BOOLEAN) || !sl_ty_is(r->type, SL_T_BOOLEAN)) {
+        const sl_expr_t *bad = sl_ty_is(l->type, SL_T_BOOLEAN) ? e->right : e->left;
+        const sl_type_t *bt = sl_ty_is(l->type, SL_T_BOOLEAN) ? r->type : l->type;
+        return sl_error_set(cs->err, SL_ESEMANTIC, bad->offset,
+                            "Logical binary expects two boolean values.  Actual %s (%s)",
+                            sql_text(cs, bad), type_text(cs, bt));
+      }
+      sl_cexpr_t *c = node(cs, e->op == SL_OP_AND ? CX_AND : CX_OR, &sl_type_boolean, e->offset, 2);
+      set_arg(c, 0, coerce(cs, l, &sl_type_boolean));
+      set_arg(c, 1, coerce(cs, r, &sl_type_boolean));
+      *out = c;
+      return 0;
     }
-    sl_cexpr_t *c = node(cs, e->op == SL_OP_AND ? CX_AND : CX_OR, &sl_type_boolean, e->offset, 2);
-    set_arg(c, 0, coerce(cs, l, &sl_type_boolean));
-    set_arg(c, 1, coerce(cs, r, &sl_type_boolean));
-    *out = c;
-    return 0;
-  }
-  case SL_OP_EQ:
-  case SL_OP_NE:
-  case SL_OP_LT:
-  case SL_OP_LE:
-  case SL_OP_GT:
-  case SL_OP_GE: {
-    bool complex;
-    rc = prepare_compare(cs, e, e->left, e->right, e->op, &l, &r, &complex);
-    if (rc) return rc;
-    sl_cexpr_t *c = node(cs, CX_CMP, &sl_type_boolean, e->offset, 2);
-    c->op = (uint8_t)e->op;
-    c->num = complex;
-    set_arg(c, 0, l);
-    set_arg(c, 1, r);
-    *out = c;
-    return 0;
-  }
-  default: return compile_arith(cs, e, l, r, out);
+    case SL_OP_EQ:
+    case SL_OP_NE:
+    case SL_OP_LT:
+    case SL_OP_LE:
+    case SL_OP_GT:
+    case SL_OP_GE: {
+      bool complex;
+      rc = prepare_compare(cs, e, e->left, e->right, e->op, &l, &r, &complex);
+      if (rc) return rc;
+      sl_cexpr_t *c = node(cs, CX_CMP, &sl_type_boolean, e->offset, 2);
+      c->op = (uint8_t)e->op;
+      c->num = complex;
+      set_arg(c, 0, l);
+      set_arg(c, 1, r);
+      *out = c;
+      return 0;
+    }
+    default: return compile_arith(cs, e, l, r, out);
   }
 }
 
@@ -464,15 +467,17 @@ static int compile_case(cstate_t *cs, const sl_expr_t *e, sl_cexpr_t **out) {
 
 /* ---------------- calls ---------------- */
 
-static int bad_params(cstate_t *cs, const sl_expr_t *e, const sl_function_t *fn,
-                      sl_cexpr_t **args, int n) {
+static int bad_params(cstate_t *cs, const sl_expr_t *e, const sl_function_t *fn, sl_cexpr_t **args,
+                      int n) {
   sl_buf_t b;
   sl_buf_init(&b);
   sl_buf_printf(&b, "Function '%s' does not accept parameters (", fn->name);
   for (int i = 0; i < n; i++) {
     if (i) sl_buf_puts(&b, ", ");
-    if (args[i]->type) sl_type_format(args[i]->type, &b);
-    else sl_buf_puts(&b, "NULL");
+    if (args[i]->type)
+      sl_type_format(args[i]->type, &b);
+    else
+      sl_buf_puts(&b, "NULL");
   }
   sl_buf_puts(&b, ").");
   if (fn->signatures && *fn->signatures)
@@ -539,8 +544,8 @@ static int compile_call(cstate_t *cs, const sl_expr_t *e, sl_cexpr_t **out) {
 }
 
 /* TRANSFORM / FILTER / REDUCE: the lambda parameters get slots above the row. */
-static int compile_lambda(cstate_t *cs, const sl_expr_t *lam, int nparams,
-                          const sl_type_t **ptypes, sl_cexpr_t **body) {
+static int compile_lambda(cstate_t *cs, const sl_expr_t *lam, int nparams, const sl_type_t **ptypes,
+                          sl_cexpr_t **body) {
   if (!lam || lam->kind != SL_EX_LAMBDA || lam->names.len != nparams)
     return sl_error_set(cs->err, SL_ESEMANTIC, lam ? lam->offset : -1,
                         "Expected a lambda function with %d argument%s", nparams,
@@ -630,7 +635,8 @@ static int compile_lambda_fn(cstate_t *cs, const sl_expr_t *e, const sl_function
     int base = compile_lambda(cs, e->args.items[1], 1, pt, &body);
     if (base < 0) return base;
     if (!body->type)
-      return sl_error_set(cs->err, SL_ESEMANTIC, e->offset, "Can't infer a type of null. Please "
+      return sl_error_set(cs->err, SL_ESEMANTIC, e->offset,
+                          "Can't infer a type of null. Please "
                           "explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).");
     sl_cexpr_t *c = node(cs, CX_TRANSFORM, sl_type_array(a, body->type), e->offset, 2);
     c->slot = base;
@@ -646,7 +652,8 @@ static int compile_lambda_fn(cstate_t *cs, const sl_expr_t *e, const sl_function
     int base2 = compile_lambda(cs, e->args.items[2], 2, pt, &vb);
     if (base2 < 0) return base2;
     if (!kb->type || !vb->type)
-      return sl_error_set(cs->err, SL_ESEMANTIC, e->offset, "Can't infer a type of null. Please "
+      return sl_error_set(cs->err, SL_ESEMANTIC, e->offset,
+                          "Can't infer a type of null. Please "
                           "explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).");
     /* Both lambdas read the same two parameters: point the second at the
      * first's slots by compiling it again with the same base is not possible,
@@ -712,13 +719,14 @@ static int compile_map(cstate_t *cs, const sl_expr_t *e, sl_cexpr_t **out) {
     int rc = compile(cs, e->args.items[i], &a);
     if (rc) return rc;
     bool ok;
-    if (i % 2 == 0) kt = sl_expr_common_type(cs->cc->arena, kt, a->type, &ok);
-    else vt = sl_expr_common_type(cs->cc->arena, vt, a->type, &ok);
+    if (i % 2 == 0)
+      kt = sl_expr_common_type(cs->cc->arena, kt, a->type, &ok);
+    else
+      vt = sl_expr_common_type(cs->cc->arena, vt, a->type, &ok);
     if (!ok)
-      return sl_error_set(cs->err, SL_ESEMANTIC, a->offset,
-                          "Map %s must all be of the same type: '%s' is %s",
-                          i % 2 ? "values" : "keys", sql_text(cs, e->args.items[i]),
-                          type_text(cs, a->type));
+      return sl_error_set(
+          cs->err, SL_ESEMANTIC, a->offset, "Map %s must all be of the same type: '%s' is %s",
+          i % 2 ? "values" : "keys", sql_text(cs, e->args.items[i]), type_text(cs, a->type));
     c->args[i] = a;
   }
   if (!kt || !vt)
@@ -826,85 +834,86 @@ static int compile_pred(cstate_t *cs, const sl_expr_t *e, sl_cexpr_t **out) {
   int rc = compile(cs, e->left, &l);
   if (rc) return rc;
   switch (e->kind) {
-  case SL_EX_IS_NULL: {
-    sl_cexpr_t *c = node(cs, CX_ISNULL, &sl_type_boolean, e->offset, 1);
-    c->negated = e->negated;
-    set_arg(c, 0, l);
-    *out = c;
-    return 0;
-  }
-  case SL_EX_DISTINCT: {
-    if ((rc = compile(cs, e->right, &r))) return rc;
-    bool complex;
-    if (l->type && r->type &&
-        (rc = prepare_compare(cs, e, e->left, e->right, SL_OP_EQ, &l, &r, &complex)))
-      return rc;
-    sl_cexpr_t *c = node(cs, CX_DISTINCT, &sl_type_boolean, e->offset, 2);
-    c->negated = e->negated;
-    set_arg(c, 0, l);
-    set_arg(c, 1, r);
-    *out = c;
-    return 0;
-  }
-  case SL_EX_BETWEEN: {
-    if ((rc = compile(cs, e->right, &r)) || (rc = compile(cs, e->third, &t))) return rc;
-    bool complex;
-    sl_cexpr_t *l2 = l;
-    if ((rc = prepare_compare(cs, e, e->left, e->right, SL_OP_GE, &l, &r, &complex)) ||
-        (rc = prepare_compare(cs, e, e->left, e->third, SL_OP_LE, &l2, &t, &complex)))
-      return rc;
-    if (complex)
-      return sl_error_set(cs->err, SL_ESEMANTIC, e->offset, "BETWEEN is not supported on %s",
-                          type_text(cs, l->type));
-    sl_cexpr_t *c = node(cs, CX_BETWEEN, &sl_type_boolean, e->offset, 3);
-    c->negated = e->negated;
-    set_arg(c, 0, l);
-    set_arg(c, 1, r);
-    set_arg(c, 2, t);
-    *out = c;
-    return 0;
-  }
-  case SL_EX_LIKE: {
-    if ((rc = compile(cs, e->right, &r))) return rc;
-    if (e->third && (rc = compile(cs, e->third, &t))) return rc;
-    if (!sl_ty_is(l->type, SL_T_STRING) || !sl_ty_is(r->type, SL_T_STRING))
-      return sl_error_set(cs->err, SL_ESEMANTIC, e->offset,
-                          "LIKE operator expects STRING operands, got %s and %s",
-                          type_text(cs, l->type), type_text(cs, r->type));
-    if (t && (t->kind != CX_LIT || !t->type || t->type->kind != SL_T_STRING ||
-              t->lit.u.s.len != 1))
-      return sl_error_set(cs->err, SL_ESEMANTIC, e->third->offset,
-                          "Escape must be a single character: %s", sql_text(cs, e->third));
-    sl_cexpr_t *c = node(cs, CX_LIKE, &sl_type_boolean, e->offset, t ? 3 : 2);
-    c->negated = e->negated;
-    set_arg(c, 0, coerce(cs, l, &sl_type_string));
-    set_arg(c, 1, coerce(cs, r, &sl_type_string));
-    if (t) set_arg(c, 2, t);
-    *out = c;
-    return 0;
-  }
-  case SL_EX_IN: {
-    int n = e->args.len;
-    sl_cexpr_t *c = node(cs, CX_IN, &sl_type_boolean, e->offset, n + 1);
-    c->negated = e->negated;
-    for (int i = 0; i < n; i++) {
-      sl_cexpr_t *a, *lv = l;
-      if ((rc = compile(cs, e->args.items[i], &a))) return rc;
-      bool complex;
-      if (a->type && l->type &&
-          (rc = prepare_compare(cs, e->args.items[i], e->left, e->args.items[i], SL_OP_EQ, &lv,
-                                &a, &complex)))
-        return sl_error_set(cs->err, SL_ESEMANTIC, e->args.items[i] ? ((sl_expr_t *)e->args.items[i])->offset : e->offset,
-                            "Invalid IN list expression: %s: expected %s, got %s",
-                            sql_text(cs, e->args.items[i]), type_text(cs, l->type),
-                            type_text(cs, a->type));
-      set_arg(c, i + 1, a);
+    case SL_EX_IS_NULL: {
+      sl_cexpr_t *c = node(cs, CX_ISNULL, &sl_type_boolean, e->offset, 1);
+      c->negated = e->negated;
+      set_arg(c, 0, l);
+      *out = c;
+      return 0;
     }
-    set_arg(c, 0, l);
-    *out = c;
-    return 0;
-  }
-  default: return SL_EINVAL;
+    case SL_EX_DISTINCT: {
+      if ((rc = compile(cs, e->right, &r))) return rc;
+      bool complex;
+      if (l->type && r->type &&
+          (rc = prepare_compare(cs, e, e->left, e->right, SL_OP_EQ, &l, &r, &complex)))
+        return rc;
+      sl_cexpr_t *c = node(cs, CX_DISTINCT, &sl_type_boolean, e->offset, 2);
+      c->negated = e->negated;
+      set_arg(c, 0, l);
+      set_arg(c, 1, r);
+      *out = c;
+      return 0;
+    }
+    case SL_EX_BETWEEN: {
+      if ((rc = compile(cs, e->right, &r)) || (rc = compile(cs, e->third, &t))) return rc;
+      bool complex;
+      sl_cexpr_t *l2 = l;
+      if ((rc = prepare_compare(cs, e, e->left, e->right, SL_OP_GE, &l, &r, &complex)) ||
+          (rc = prepare_compare(cs, e, e->left, e->third, SL_OP_LE, &l2, &t, &complex)))
+        return rc;
+      if (complex)
+        return sl_error_set(cs->err, SL_ESEMANTIC, e->offset, "BETWEEN is not supported on %s",
+                            type_text(cs, l->type));
+      sl_cexpr_t *c = node(cs, CX_BETWEEN, &sl_type_boolean, e->offset, 3);
+      c->negated = e->negated;
+      set_arg(c, 0, l);
+      set_arg(c, 1, r);
+      set_arg(c, 2, t);
+      *out = c;
+      return 0;
+    }
+    case SL_EX_LIKE: {
+      if ((rc = compile(cs, e->right, &r))) return rc;
+      if (e->third && (rc = compile(cs, e->third, &t))) return rc;
+      if (!sl_ty_is(l->type, SL_T_STRING) || !sl_ty_is(r->type, SL_T_STRING))
+        return sl_error_set(cs->err, SL_ESEMANTIC, e->offset,
+                            "LIKE operator expects STRING operands, got %s and %s",
+                            type_text(cs, l->type), type_text(cs, r->type));
+      if (t &&
+          (t->kind != CX_LIT || !t->type || t->type->kind != SL_T_STRING || t->lit.u.s.len != 1))
+        return sl_error_set(cs->err, SL_ESEMANTIC, e->third->offset,
+                            "Escape must be a single character: %s", sql_text(cs, e->third));
+      sl_cexpr_t *c = node(cs, CX_LIKE, &sl_type_boolean, e->offset, t ? 3 : 2);
+      c->negated = e->negated;
+      set_arg(c, 0, coerce(cs, l, &sl_type_string));
+      set_arg(c, 1, coerce(cs, r, &sl_type_string));
+      if (t) set_arg(c, 2, t);
+      *out = c;
+      return 0;
+    }
+    case SL_EX_IN: {
+      int n = e->args.len;
+      sl_cexpr_t *c = node(cs, CX_IN, &sl_type_boolean, e->offset, n + 1);
+      c->negated = e->negated;
+      for (int i = 0; i < n; i++) {
+        sl_cexpr_t *a, *lv = l;
+        if ((rc = compile(cs, e->args.items[i], &a))) return rc;
+        bool complex;
+        if (a->type && l->type &&
+            (rc = prepare_compare(cs, e->args.items[i], e->left, e->args.items[i], SL_OP_EQ, &lv,
+                                  &a, &complex)))
+          return sl_error_set(
+              cs->err, SL_ESEMANTIC,
+              e->args.items[i] ? ((sl_expr_t *)e->args.items[i])->offset : e->offset,
+              "Invalid IN list expression: %s: expected %s, got %s", sql_text(cs, e->args.items[i]),
+              type_text(cs, l->type), type_text(cs, a->type));
+        set_arg(c, i + 1, a);
+      }
+      set_arg(c, 0, l);
+      *out = c;
+      return 0;
+    }
+    default: return SL_EINVAL;
   }
 }
 
@@ -929,13 +938,13 @@ static int compile_column(cstate_t *cs, const sl_expr_t *e, sl_cexpr_t **out) {
 static int compile(cstate_t *cs, const sl_expr_t *e, sl_cexpr_t **out) {
   if (!e) return sl_error_set(cs->err, SL_EINVAL, -1, "missing expression");
   switch (e->kind) {
-  case SL_EX_NULL:
-  case SL_EX_BOOL:
-  case SL_EX_INT:
-  case SL_EX_DECIMAL:
-  case SL_EX_DOUBLE:
-  case SL_EX_STRING: return compile_literal(cs, e, out);
-  default: break;
+    case SL_EX_NULL:
+    case SL_EX_BOOL:
+    case SL_EX_INT:
+    case SL_EX_DECIMAL:
+    case SL_EX_DOUBLE:
+    case SL_EX_STRING: return compile_literal(cs, e, out);
+    default: break;
   }
   /* Offer the node to the caller first (columns, aggregates, GROUP BY
    * expressions), except lambda parameters which are ours. */
@@ -957,100 +966,99 @@ static int compile(cstate_t *cs, const sl_expr_t *e, sl_cexpr_t **out) {
     }
   }
   switch (e->kind) {
-  case SL_EX_COLUMN: return compile_column(cs, e, out);
-  case SL_EX_STAR:
-    return sl_error_set(cs->err, SL_ESEMANTIC, e->offset, "'*' is not allowed in an expression");
-  case SL_EX_DEREF: return compile_deref(cs, e, out);
-  case SL_EX_SUBSCRIPT: return compile_subscript(cs, e, out);
-  case SL_EX_UNARY: {
-    sl_cexpr_t *a;
-    int rc = compile(cs, e->left, &a);
-    if (rc) return rc;
-    if (e->op == SL_OP_NOT) {
-      if (!sl_ty_is(a->type, SL_T_BOOLEAN))
-        return sl_error_set(cs->err, SL_ESEMANTIC, e->offset,
-                            "NOT expects a BOOLEAN operand, got %s: %s", type_text(cs, a->type),
-                            sql_text(cs, e->left));
-      sl_cexpr_t *c = node(cs, CX_NOT, &sl_type_boolean, e->offset, 1);
-      set_arg(c, 0, coerce(cs, a, &sl_type_boolean));
-      *out = c;
-      return 0;
-    }
-    if (!sl_ty_numeric(a->type))
-      return sl_error_set(cs->err, SL_ESEMANTIC, e->offset,
-                          "Unary %s expects a numeric operand, got %s: %s",
-                          e->op == SL_OP_NEG ? "minus" : "plus", type_text(cs, a->type),
-                          sql_text(cs, e->left));
-    if (e->op == SL_OP_PLUS) {
-      *out = a;
-      return 0;
-    }
-    if (a->kind == CX_LIT && a->type) {
-      /* Fold -literal so -2147483648 stays an INT like Java's literal. */
-      sl_value_t v = a->lit;
-      switch (v.kind) {
-      case SL_T_INT: v.u.i = (int32_t)(0u - (uint32_t)v.u.i); break;
-      case SL_T_BIGINT: v.u.l = (int64_t)(0ull - (uint64_t)v.u.l); break;
-      case SL_T_DOUBLE: v.u.d = -v.u.d; break;
-      case SL_T_DECIMAL: v.u.dec.unscaled = -v.u.dec.unscaled; break;
-      default: break;
+    case SL_EX_COLUMN: return compile_column(cs, e, out);
+    case SL_EX_STAR:
+      return sl_error_set(cs->err, SL_ESEMANTIC, e->offset, "'*' is not allowed in an expression");
+    case SL_EX_DEREF: return compile_deref(cs, e, out);
+    case SL_EX_SUBSCRIPT: return compile_subscript(cs, e, out);
+    case SL_EX_UNARY: {
+      sl_cexpr_t *a;
+      int rc = compile(cs, e->left, &a);
+      if (rc) return rc;
+      if (e->op == SL_OP_NOT) {
+        if (!sl_ty_is(a->type, SL_T_BOOLEAN))
+          return sl_error_set(cs->err, SL_ESEMANTIC, e->offset,
+                              "NOT expects a BOOLEAN operand, got %s: %s", type_text(cs, a->type),
+                              sql_text(cs, e->left));
+        sl_cexpr_t *c = node(cs, CX_NOT, &sl_type_boolean, e->offset, 1);
+        set_arg(c, 0, coerce(cs, a, &sl_type_boolean));
+        *out = c;
+        return 0;
       }
-      sl_cexpr_t *c = node(cs, CX_LIT, a->type, e->offset, 0);
-      c->lit = v;
+      if (!sl_ty_numeric(a->type))
+        return sl_error_set(
+            cs->err, SL_ESEMANTIC, e->offset, "Unary %s expects a numeric operand, got %s: %s",
+            e->op == SL_OP_NEG ? "minus" : "plus", type_text(cs, a->type), sql_text(cs, e->left));
+      if (e->op == SL_OP_PLUS) {
+        *out = a;
+        return 0;
+      }
+      if (a->kind == CX_LIT && a->type) {
+        /* Fold -literal so -2147483648 stays an INT like Java's literal. */
+        sl_value_t v = a->lit;
+        switch (v.kind) {
+          case SL_T_INT: v.u.i = (int32_t)(0u - (uint32_t)v.u.i); break;
+          case SL_T_BIGINT: v.u.l = (int64_t)(0ull - (uint64_t)v.u.l); break;
+          case SL_T_DOUBLE: v.u.d = -v.u.d; break;
+          case SL_T_DECIMAL: v.u.dec.unscaled = -v.u.dec.unscaled; break;
+          default: break;
+        }
+        sl_cexpr_t *c = node(cs, CX_LIT, a->type, e->offset, 0);
+        c->lit = v;
+        *out = c;
+        return 0;
+      }
+      sl_cexpr_t *c = node(cs, CX_NEG, a->type ? a->type : &sl_type_int, e->offset, 1);
+      set_arg(c, 0, a);
       *out = c;
       return 0;
     }
-    sl_cexpr_t *c = node(cs, CX_NEG, a->type ? a->type : &sl_type_int, e->offset, 1);
-    set_arg(c, 0, a);
-    *out = c;
-    return 0;
-  }
-  case SL_EX_BINARY: return compile_binary(cs, e, out);
-  case SL_EX_IS_NULL:
-  case SL_EX_DISTINCT:
-  case SL_EX_BETWEEN:
-  case SL_EX_LIKE:
-  case SL_EX_IN: return compile_pred(cs, e, out);
-  case SL_EX_CASE: return compile_case(cs, e, out);
-  case SL_EX_CAST: {
-    sl_cexpr_t *a;
-    int rc = compile(cs, e->left, &a);
-    if (rc) return rc;
-    const sl_type_t *t;
-    rc = sl_type_from_ast(e->type, cs->cc->arena, cs->cc->lookup_type, cs->cc->lookup_ctx, &t,
-                          cs->err);
-    if (rc) return rc;
-    if (!sl_type_can_cast(a->type, t))
-      return sl_error_set(cs->err, SL_ESEMANTIC, e->offset, "Cast of %s to %s is not supported",
-                          type_text(cs, a->type), type_text(cs, t));
-    if (!a->type) {
-      a->type = t;
-      *out = a;
+    case SL_EX_BINARY: return compile_binary(cs, e, out);
+    case SL_EX_IS_NULL:
+    case SL_EX_DISTINCT:
+    case SL_EX_BETWEEN:
+    case SL_EX_LIKE:
+    case SL_EX_IN: return compile_pred(cs, e, out);
+    case SL_EX_CASE: return compile_case(cs, e, out);
+    case SL_EX_CAST: {
+      sl_cexpr_t *a;
+      int rc = compile(cs, e->left, &a);
+      if (rc) return rc;
+      const sl_type_t *t;
+      rc = sl_type_from_ast(e->type, cs->cc->arena, cs->cc->lookup_type, cs->cc->lookup_ctx, &t,
+                            cs->err);
+      if (rc) return rc;
+      if (!sl_type_can_cast(a->type, t))
+        return sl_error_set(cs->err, SL_ESEMANTIC, e->offset, "Cast of %s to %s is not supported",
+                            type_text(cs, a->type), type_text(cs, t));
+      if (!a->type) {
+        a->type = t;
+        *out = a;
+        return 0;
+      }
+      if (sl_type_equal(a->type, t)) {
+        *out = a;
+        return 0;
+      }
+      sl_cexpr_t *c = node(cs, CX_CAST, t, e->offset, 1);
+      set_arg(c, 0, a);
+      *out = c;
       return 0;
     }
-    if (sl_type_equal(a->type, t)) {
-      *out = a;
-      return 0;
-    }
-    sl_cexpr_t *c = node(cs, CX_CAST, t, e->offset, 1);
-    set_arg(c, 0, a);
-    *out = c;
-    return 0;
-  }
-  case SL_EX_CALL: return compile_call(cs, e, out);
-  case SL_EX_LAMBDA:
-    return sl_error_set(cs->err, SL_ESEMANTIC, e->offset,
-                        "A lambda is only allowed as an argument of a lambda function");
-  case SL_EX_ARRAY: return compile_array(cs, e, out);
-  case SL_EX_MAP: return compile_map(cs, e, out);
-  case SL_EX_STRUCT: return compile_struct(cs, e, out);
-  case SL_EX_INTERVAL:
-    return sl_error_set(cs->err, SL_ESEMANTIC, e->offset,
-                        "An interval is not allowed in an expression");
-  case SL_EX_VARIABLE:
-    return sl_error_set(cs->err, SL_ESEMANTIC, e->offset, "Undefined variable: %s",
-                        e->name ? e->name->name : (e->text ? e->text : "?"));
-  default: break;
+    case SL_EX_CALL: return compile_call(cs, e, out);
+    case SL_EX_LAMBDA:
+      return sl_error_set(cs->err, SL_ESEMANTIC, e->offset,
+                          "A lambda is only allowed as an argument of a lambda function");
+    case SL_EX_ARRAY: return compile_array(cs, e, out);
+    case SL_EX_MAP: return compile_map(cs, e, out);
+    case SL_EX_STRUCT: return compile_struct(cs, e, out);
+    case SL_EX_INTERVAL:
+      return sl_error_set(cs->err, SL_ESEMANTIC, e->offset,
+                          "An interval is not allowed in an expression");
+    case SL_EX_VARIABLE:
+      return sl_error_set(cs->err, SL_ESEMANTIC, e->offset, "Undefined variable: %s",
+                          e->name ? e->name->name : (e->text ? e->text : "?"));
+    default: break;
   }
   return sl_error_set(cs->err, SL_EUNSUPPORTED, e->offset, "Unsupported expression");
 }
@@ -1064,6 +1072,10 @@ int sl_expr_compile(const sl_expr_t *e, sl_compile_ctx_t *cc, sl_cexpr_t **out, 
   return compile(&cs, e, out);
 }
 
-const sl_type_t *sl_cexpr_type(const sl_cexpr_t *c) { return c->type; }
+const sl_type_t *sl_cexpr_type(const sl_cexpr_t *c) {
+  return c->type;
+}
 
-bool sl_cexpr_is_constant(const sl_cexpr_t *c) { return c->constant; }
+bool sl_cexpr_is_constant(const sl_cexpr_t *c) {
+  return c->constant;
+}

@@ -12,14 +12,14 @@
 
 /* Node kinds of the compiled tree; one case each in the evaluator's switch. */
 typedef enum {
-  CX_LIT,       /* lit */
-  CX_SLOT,      /* ec->slots[slot] */
-  CX_CAST,      /* args[0] cast to type */
-  CX_NEG,       /* -args[0] */
-  CX_NOT,       /* NOT args[0] */
-  CX_ARITH,     /* args[0] op args[1]; num = operand kind (both already that kind) */
-  CX_CONCAT,    /* string + string / || */
-  CX_CMP,       /* args[0] op args[1]; false if either is NULL (as ksqlDB) */
+  CX_LIT,    /* lit */
+  CX_SLOT,   /* ec->slots[slot] */
+  CX_CAST,   /* args[0] cast to type */
+  CX_NEG,    /* -args[0] */
+  CX_NOT,    /* NOT args[0] */
+  CX_ARITH,  /* args[0] op args[1]; num = operand kind (both already that kind) */
+  CX_CONCAT, /* string + string / || */
+  CX_CMP,    /* args[0] op args[1]; false if either is NULL (as ksqlDB) */
   CX_AND,
   CX_OR,
   CX_ISNULL,    /* args[0] IS [NOT] NULL */
@@ -42,15 +42,15 @@ typedef enum {
 } sl_cx_kind_t;
 
 struct sl_cexpr {
-  uint8_t kind;            /* sl_cx_kind_t */
-  uint8_t op;              /* sl_op_t of ARITH / CMP */
-  uint8_t num;             /* ARITH operand kind; CMP: 1 if complex (equality only) */
-  bool negated;            /* NOT variants; CASE: has ELSE */
-  bool constant;           /* no column and no non-deterministic call below */
-  int offset;              /* byte offset of the source expression */
-  int slot;                /* SLOT index; DEREF field index; lambda first parameter slot */
+  uint8_t kind;  /* sl_cx_kind_t */
+  uint8_t op;    /* sl_op_t of ARITH / CMP */
+  uint8_t num;   /* ARITH operand kind; CMP: 1 if complex (equality only) */
+  bool negated;  /* NOT variants; CASE: has ELSE */
+  bool constant; /* no column and no non-deterministic call below */
+  int offset;    /* byte offset of the source expression */
+  int slot;      /* SLOT index; DEREF field index; lambda first parameter slot */
   int nargs;
-  const sl_type_t *type;   /* result type (NULL only for an untyped NULL literal) */
+  const sl_type_t *type; /* result type (NULL only for an untyped NULL literal) */
   sl_cexpr_t **args;
   const sl_function_t *fn; /* CALL */
   sl_value_t lit;          /* LIT */
@@ -73,13 +73,19 @@ static inline int sl_fn_reject(sl_error_t *err) {
   return SL_ESEMANTIC;
 }
 
-static inline sl_type_kind_t sl_ty_kind(const sl_type_t *t) { return t ? t->kind : SL_T_NULL; }
+static inline sl_type_kind_t sl_ty_kind(const sl_type_t *t) {
+  return t ? t->kind : SL_T_NULL;
+}
 /* A NULL literal argument (t == NULL) fits every parameter. */
-static inline bool sl_ty_is(const sl_type_t *t, sl_type_kind_t k) { return !t || t->kind == k; }
+static inline bool sl_ty_is(const sl_type_t *t, sl_type_kind_t k) {
+  return !t || t->kind == k;
+}
 static inline bool sl_ty_integral(const sl_type_t *t) {
   return !t || t->kind == SL_T_INT || t->kind == SL_T_BIGINT;
 }
-static inline bool sl_ty_numeric(const sl_type_t *t) { return !t || sl_type_is_numeric(t); }
+static inline bool sl_ty_numeric(const sl_type_t *t) {
+  return !t || sl_type_is_numeric(t);
+}
 static inline bool sl_ty_stringy(const sl_type_t *t) {
   return !t || t->kind == SL_T_STRING || t->kind == SL_T_BYTES;
 }
@@ -93,23 +99,23 @@ const sl_type_t *sl_expr_common_type(sl_arena_t *a, const sl_type_t *x, const sl
 
 static inline double sl_num_d(const sl_value_t *v) {
   switch (v->kind) {
-  case SL_T_INT: return v->u.i;
-  case SL_T_BIGINT: return (double)v->u.l;
-  case SL_T_DECIMAL: return sl_decimal_to_double(&v->u.dec);
-  default: return v->u.d;
+    case SL_T_INT: return v->u.i;
+    case SL_T_BIGINT: return (double)v->u.l;
+    case SL_T_DECIMAL: return sl_decimal_to_double(&v->u.dec);
+    default: return v->u.d;
   }
 }
 
 static inline int64_t sl_num_l(const sl_value_t *v) {
   switch (v->kind) {
-  case SL_T_INT: return v->u.i;
-  case SL_T_DOUBLE: return (int64_t)v->u.d;
-  case SL_T_DECIMAL: {
-    __int128 u = v->u.dec.unscaled;
-    if (v->u.dec.scale > 0) u /= sl_decimal_pow10(v->u.dec.scale);
-    return (int64_t)u;
-  }
-  default: return v->u.l;
+    case SL_T_INT: return v->u.i;
+    case SL_T_DOUBLE: return (int64_t)v->u.d;
+    case SL_T_DECIMAL: {
+      __int128 u = v->u.dec.unscaled;
+      if (v->u.dec.scale > 0) u /= sl_decimal_pow10(v->u.dec.scale);
+      return (int64_t)u;
+    }
+    default: return v->u.l;
   }
 }
 

@@ -9,11 +9,11 @@
 static bool comparable(const sl_type_t *t) {
   if (!t) return true;
   switch (t->kind) {
-  case SL_T_ARRAY:
-  case SL_T_MAP:
-  case SL_T_STRUCT:
-  case SL_T_BOOLEAN: return false;
-  default: return true;
+    case SL_T_ARRAY:
+    case SL_T_MAP:
+    case SL_T_STRUCT:
+    case SL_T_BOOLEAN: return false;
+    default: return true;
   }
 }
 
@@ -127,11 +127,14 @@ static int ty_cube(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_ty
   return 0;
 }
 
-#define AGG(NAME, TY, DESC, SIG) {NAME, SL_FN_AGGREGATE, "AGGREGATE", DESC, SIG, TY, NULL, false, false, false}
-#define TBL(NAME, TY, DESC, SIG) {NAME, SL_FN_TABLE, "TABLE", DESC, SIG, TY, NULL, false, false, false}
+#define AGG(NAME, TY, DESC, SIG) \
+  { NAME, SL_FN_AGGREGATE, "AGGREGATE", DESC, SIG, TY, NULL, false, false, false }
+#define TBL(NAME, TY, DESC, SIG) \
+  { NAME, SL_FN_TABLE, "TABLE", DESC, SIG, TY, NULL, false, false, false }
 
 const sl_function_t sl_fn_aggregate_table[] = {
-    AGG("AVG", ty_avg, "Returns the average value for a key.", "AVG(INTEGER)\nAVG(BIGINT)\n"
+    AGG("AVG", ty_avg, "Returns the average value for a key.",
+        "AVG(INTEGER)\nAVG(BIGINT)\n"
         "AVG(DOUBLE)\nAVG(DECIMAL)"),
     AGG("COLLECT_LIST", ty_collect, "Gathers all values for a key into an array.",
         "COLLECT_LIST(T col1)"),

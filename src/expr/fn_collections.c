@@ -42,11 +42,15 @@ static sl_value_t conform(sl_arena_t *ar, const sl_value_t *v, const sl_type_t *
 
 /* ---------------- typers ---------------- */
 
-static bool is_array(const sl_type_t *t) { return t && t->kind == SL_T_ARRAY; }
-static bool is_map(const sl_type_t *t) { return t && t->kind == SL_T_MAP; }
+static bool is_array(const sl_type_t *t) {
+  return t && t->kind == SL_T_ARRAY;
+}
+static bool is_map(const sl_type_t *t) {
+  return t && t->kind == SL_T_MAP;
+}
 
-static int ty_array_length(const sl_type_t *const *a, int n, sl_arena_t *ar,
-                           const sl_type_t **ret, sl_error_t *err) {
+static int ty_array_length(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_type_t **ret,
+                           sl_error_t *err) {
   SL_UNUSED(ar);
   if (n != 1 || !(is_array(a[0]) || !a[0])) return sl_fn_reject(err);
   *ret = &sl_type_int;
@@ -93,8 +97,8 @@ static int ty_array_elem(const sl_type_t *const *a, int n, sl_arena_t *ar, const
   return 0;
 }
 
-static int ty_array_remove(const sl_type_t *const *a, int n, sl_arena_t *ar,
-                           const sl_type_t **ret, sl_error_t *err) {
+static int ty_array_remove(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_type_t **ret,
+                           sl_error_t *err) {
   if (n != 2 || !is_array(a[0])) return sl_fn_reject(err);
   bool ok;
   sl_expr_common_type(ar, a[0]->elem, a[1], &ok);
@@ -196,8 +200,8 @@ static int ty_lambda(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_
 
 /* ---------------- implementations ---------------- */
 
-#define FN(NAME)                                                                                 \
-  static int NAME(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,            \
+#define FN(NAME)                                                                    \
+  static int NAME(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar, \
                   sl_value_t *out, sl_error_t *err)
 
 FN(f_array_length) {
@@ -488,8 +492,7 @@ const sl_function_t sl_fn_collections_table[] = {
      "Returns the distinct elements of the first array that are not in the second.",
      "ARRAY_EXCEPT(ARRAY<T> left, ARRAY<T> right)", ty_array_pair, f_array_except, false, false,
      false},
-    {"ARRAY_INTERSECT", SL_FN_SCALAR, ARR,
-     "Returns the distinct elements found in both arrays.",
+    {"ARRAY_INTERSECT", SL_FN_SCALAR, ARR, "Returns the distinct elements found in both arrays.",
      "ARRAY_INTERSECT(ARRAY<T> left, ARRAY<T> right)", ty_array_pair, f_array_intersect, false,
      false, false},
     {"ARRAY_JOIN", SL_FN_SCALAR, ARR,
@@ -517,10 +520,9 @@ const sl_function_t sl_fn_collections_table[] = {
     {"ENTRIES", SL_FN_SCALAR, MAPC,
      "Constructs an array of structs from the entries in a map, optionally sorted by key.",
      "ENTRIES(MAP<K, V> map, BOOLEAN sorted)", ty_entries, f_entries, true, false, false},
-    {"FILTER", SL_FN_SCALAR, "LAMBDA",
-     "Filters an array or map with a lambda returning a BOOLEAN.",
-     "FILTER(ARRAY<T> array, (T) => BOOLEAN)\nFILTER(MAP<K, V> map, (K, V) => BOOLEAN)",
-     ty_lambda, NULL, false, false, false},
+    {"FILTER", SL_FN_SCALAR, "LAMBDA", "Filters an array or map with a lambda returning a BOOLEAN.",
+     "FILTER(ARRAY<T> array, (T) => BOOLEAN)\nFILTER(MAP<K, V> map, (K, V) => BOOLEAN)", ty_lambda,
+     NULL, false, false, false},
     {"GENERATE_SERIES", SL_FN_SCALAR, ARR,
      "Constructs an array of values between start and end (inclusive), with an optional step.",
      "GENERATE_SERIES(INTEGER start, INTEGER end [, INTEGER step])\n"
@@ -538,7 +540,8 @@ const sl_function_t sl_fn_collections_table[] = {
      "REDUCE(ARRAY<T> array, S initial, (S, T) => S)\n"
      "REDUCE(MAP<K, V> map, S initial, (S, K, V) => S)",
      ty_lambda, NULL, false, false, false},
-    {"SLICE", SL_FN_SCALAR, ARR, "Returns the elements from position from to position to (1-based).",
+    {"SLICE", SL_FN_SCALAR, ARR,
+     "Returns the elements from position from to position to (1-based).",
      "SLICE(ARRAY<T> array, INTEGER from, INTEGER to)", ty_slice, f_slice, true, false, false},
     {"TRANSFORM", SL_FN_SCALAR, "LAMBDA",
      "Applies a lambda to every element of an array, or to the keys and values of a map.",

@@ -40,7 +40,8 @@ static int ty_double(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_
 static int read_bytes(const sl_value_t *a, int n, uint32_t size, uint64_t *v, sl_error_t *err) {
   bool little = false;
   if (n == 2) {
-    if (a[1].u.s.len == 13 && strncasecmp(a[1].u.s.ptr, "LITTLE_ENDIAN", 13) == 0) little = true;
+    if (a[1].u.s.len == 13 && strncasecmp(a[1].u.s.ptr, "LITTLE_ENDIAN", 13) == 0)
+      little = true;
     else if (!(a[1].u.s.len == 10 && strncasecmp(a[1].u.s.ptr, "BIG_ENDIAN", 10) == 0))
       return sl_error_set(err, SL_EEVAL, -1,
                           "Byte order must be BIG_ENDIAN or LITTLE_ENDIAN. Unknown byte order "
@@ -56,8 +57,8 @@ static int read_bytes(const sl_value_t *a, int n, uint32_t size, uint64_t *v, sl
   return 0;
 }
 
-#define FN(NAME)                                                                                 \
-  static int NAME(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,            \
+#define FN(NAME)                                                                    \
+  static int NAME(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar, \
                   sl_value_t *out, sl_error_t *err)
 
 FN(f_int_from_bytes) {

@@ -40,8 +40,10 @@ static bool parse_zone_id(const char *s, size_t n, int64_t *off) {
     *off = 0;
     return true;
   }
-  if (strncasecmp(p, "UTC", 3) == 0 || strncasecmp(p, "GMT", 3) == 0) p += 3;
-  else if (strncasecmp(p, "UT", 2) == 0) p += 2;
+  if (strncasecmp(p, "UTC", 3) == 0 || strncasecmp(p, "GMT", 3) == 0)
+    p += 3;
+  else if (strncasecmp(p, "UT", 2) == 0)
+    p += 2;
   if (*p != '+' && *p != '-') return false;
   int sign = *p++ == '-' ? -1 : 1;
   int h = 0, m = 0, nd = 0;
@@ -114,8 +116,10 @@ static const char *tz_rule_time(const char *p, int32_t *secs) {
   int32_t v[3] = {0, 0, 0};
   for (int k = 0; k < 3; k++) {
     while (isdigit((unsigned char)*p)) v[k] = v[k] * 10 + (*p++ - '0');
-    if (k < 2 && *p == ':' && isdigit((unsigned char)p[1])) p++;
-    else break;
+    if (k < 2 && *p == ':' && isdigit((unsigned char)p[1]))
+      p++;
+    else
+      break;
   }
   *secs = sign * (v[0] * 3600 + v[1] * 60 + v[2]);
   return p;
@@ -184,7 +188,9 @@ static bool tz_rule_parse(const char *s, tz_rule_t *r) {
   return true;
 }
 
-static bool is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+static bool is_leap(int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 /* Local seconds since the epoch at which rule date d happens in year y. */
 static int64_t tz_rule_local(const tz_rule_date_t *d, int64_t y) {
@@ -330,8 +336,10 @@ static const tz_type_t *tz_type_at(const tzinfo_t *z, int64_t t) {
   int lo = 0, hi = z->ntimes - 1;
   while (lo < hi) {
     int mid = (lo + hi + 1) / 2;
-    if (z->times[mid] <= t) lo = mid;
-    else hi = mid - 1;
+    if (z->times[mid] <= t)
+      lo = mid;
+    else
+      hi = mid - 1;
   }
   return &z->types[z->idx[lo]];
 }
@@ -407,9 +415,9 @@ static int64_t dt_local_ms(const dt_t *t) {
          t->minute * 60000LL + t->second * 1000LL + t->milli;
 }
 
-static const char *const MONTHS[] = {"January", "February", "March",     "April",
-                                     "May",     "June",     "July",      "August",
-                                     "September", "October", "November", "December"};
+static const char *const MONTHS[] = {"January",   "February", "March",    "April",
+                                     "May",       "June",     "July",     "August",
+                                     "September", "October",  "November", "December"};
 static const char *const DAYS[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                    "Friday", "Saturday", "Sunday"};
 
@@ -431,9 +439,12 @@ static void put_offset(sl_buf_t *b, int64_t off, int count, bool z_for_zero, boo
   int64_t a = off < 0 ? -off : off;
   int h = (int)(a / 3600000), m = (int)(a / 60000 % 60);
   sl_buf_putc(b, off < 0 ? '-' : '+');
-  if (count == 1 && m == 0 && !colon_default) sl_buf_printf(b, "%02d", h);
-  else if (count == 2 || (count == 1 && !colon_default)) sl_buf_printf(b, "%02d%02d", h, m);
-  else sl_buf_printf(b, "%02d:%02d", h, m);
+  if (count == 1 && m == 0 && !colon_default)
+    sl_buf_printf(b, "%02d", h);
+  else if (count == 2 || (count == 1 && !colon_default))
+    sl_buf_printf(b, "%02d%02d", h, m);
+  else
+    sl_buf_printf(b, "%02d:%02d", h, m);
 }
 
 /* Formats t with a Java pattern; false on an unknown pattern letter. */
@@ -470,65 +481,74 @@ static bool dt_format(const dt_t *t, const char *p, size_t n, sl_buf_t *b, char 
     while (i < n && p[i] == c) cnt++, i++;
     int64_t days = sl_days_from_civil(t->year, t->month, t->day);
     switch (c) {
-    case 'y':
-    case 'u':
-      if (cnt == 2) put_num(b, ((t->year % 100) + 100) % 100, 2);
-      else put_num(b, t->year, cnt < 4 ? cnt : cnt);
-      break;
-    case 'M':
-    case 'L':
-      if (cnt >= 4) sl_buf_puts(b, MONTHS[t->month - 1]);
-      else if (cnt == 3) sl_buf_append(b, MONTHS[t->month - 1], 3);
-      else put_num(b, t->month, cnt);
-      break;
-    case 'd': put_num(b, t->day, cnt); break;
-    case 'D': put_num(b, days - sl_days_from_civil(t->year, 1, 1) + 1, cnt); break;
-    case 'H': put_num(b, t->hour, cnt); break;
-    case 'k': put_num(b, t->hour == 0 ? 24 : t->hour, cnt); break;
-    case 'h': put_num(b, t->hour % 12 == 0 ? 12 : t->hour % 12, cnt); break;
-    case 'K': put_num(b, t->hour % 12, cnt); break;
-    case 'm': put_num(b, t->minute, cnt); break;
-    case 's': put_num(b, t->second, cnt); break;
-    case 'S': {
-      char frac[10];
-      snprintf(frac, sizeof frac, "%03d000000", t->milli);
-      sl_buf_append(b, frac, (size_t)(cnt < 9 ? cnt : 9));
-      break;
-    }
-    case 'a': sl_buf_puts(b, t->hour < 12 ? "AM" : "PM"); break;
-    case 'E':
-    case 'e': {
-      int dow = (int)(((days % 7) + 7 + 3) % 7); /* 1970-01-01 was a Thursday */
-      if (cnt >= 4) sl_buf_puts(b, DAYS[dow]);
-      else sl_buf_append(b, DAYS[dow], 3);
-      break;
-    }
-    case 'X': put_offset(b, t->offset_ms, cnt, true, cnt != 1 && cnt != 2); break;
-    case 'x': put_offset(b, t->offset_ms, cnt, false, cnt != 1 && cnt != 2); break;
-    case 'Z':
-      if (cnt >= 4) {
-        sl_buf_puts(b, "GMT");
-        if (t->offset_ms) put_offset(b, t->offset_ms, 3, false, true);
-      } else {
-        put_offset(b, t->offset_ms, 2, false, false);
-      }
-      break;
-    case 'z':
-      if (t->abbr && t->abbr[0]) {
-        sl_buf_puts(b, t->abbr);
+      case 'y':
+      case 'u':
+        if (cnt == 2)
+          put_num(b, ((t->year % 100) + 100) % 100, 2);
+        else
+          put_num(b, t->year, cnt < 4 ? cnt : cnt);
+        break;
+      case 'M':
+      case 'L':
+        if (cnt >= 4)
+          sl_buf_puts(b, MONTHS[t->month - 1]);
+        else if (cnt == 3)
+          sl_buf_append(b, MONTHS[t->month - 1], 3);
+        else
+          put_num(b, t->month, cnt);
+        break;
+      case 'd': put_num(b, t->day, cnt); break;
+      case 'D': put_num(b, days - sl_days_from_civil(t->year, 1, 1) + 1, cnt); break;
+      case 'H': put_num(b, t->hour, cnt); break;
+      case 'k': put_num(b, t->hour == 0 ? 24 : t->hour, cnt); break;
+      case 'h': put_num(b, t->hour % 12 == 0 ? 12 : t->hour % 12, cnt); break;
+      case 'K': put_num(b, t->hour % 12, cnt); break;
+      case 'm': put_num(b, t->minute, cnt); break;
+      case 's': put_num(b, t->second, cnt); break;
+      case 'S': {
+        char frac[10];
+        snprintf(frac, sizeof frac, "%03d000000", t->milli);
+        sl_buf_append(b, frac, (size_t)(cnt < 9 ? cnt : 9));
         break;
       }
-      /* fall through */
-    case 'V':
-    case 'O':
-      if (c == 'V' && t->zone.tz) {
-        sl_buf_puts(b, t->zone.tz->name);
+      case 'a': sl_buf_puts(b, t->hour < 12 ? "AM" : "PM"); break;
+      case 'E':
+      case 'e': {
+        int dow = (int)(((days % 7) + 7 + 3) % 7); /* 1970-01-01 was a Thursday */
+        if (cnt >= 4)
+          sl_buf_puts(b, DAYS[dow]);
+        else
+          sl_buf_append(b, DAYS[dow], 3);
         break;
       }
-      if (t->offset_ms == 0) sl_buf_puts(b, c == 'O' ? "GMT" : "UTC");
-      else put_offset(b, t->offset_ms, 3, false, true);
-      break;
-    default: *bad = c; return false;
+      case 'X': put_offset(b, t->offset_ms, cnt, true, cnt != 1 && cnt != 2); break;
+      case 'x': put_offset(b, t->offset_ms, cnt, false, cnt != 1 && cnt != 2); break;
+      case 'Z':
+        if (cnt >= 4) {
+          sl_buf_puts(b, "GMT");
+          if (t->offset_ms) put_offset(b, t->offset_ms, 3, false, true);
+        } else {
+          put_offset(b, t->offset_ms, 2, false, false);
+        }
+        break;
+      case 'z':
+        if (t->abbr && t->abbr[0]) {
+          sl_buf_puts(b, t->abbr);
+          break;
+        }
+        /* fall through */
+      case 'V':
+      case 'O':
+        if (c == 'V' && t->zone.tz) {
+          sl_buf_puts(b, t->zone.tz->name);
+          break;
+        }
+        if (t->offset_ms == 0)
+          sl_buf_puts(b, c == 'O' ? "GMT" : "UTC");
+        else
+          put_offset(b, t->offset_ms, 3, false, true);
+        break;
+      default: *bad = c; return false;
     }
   }
   return true;
@@ -536,7 +556,9 @@ static bool dt_format(const dt_t *t, const char *p, size_t n, sl_buf_t *b, char 
 
 /* ---------------- parsing ---------------- */
 
-static bool is_numeric_letter(char c) { return strchr("yuMLdDHkhKmsS", c) != NULL; }
+static bool is_numeric_letter(char c) {
+  return strchr("yuMLdDHkhKmsS", c) != NULL;
+}
 
 static bool read_int(const char *s, size_t n, size_t *i, int minw, int maxw, int64_t *v) {
   size_t st = *i;
@@ -599,107 +621,110 @@ static bool dt_parse(const char *p, size_t pn, const char *s, size_t n, bool tra
     int maxw = next_numeric ? cnt : (cnt > 2 ? cnt : 2);
     int64_t v;
     switch (c) {
-    case 'y':
-    case 'u':
-      if (cnt == 2) {
-        if (!read_int(s, n, &i, 2, 2, &v)) return false;
-        t->year = 2000 + v;
-      } else {
-        if (!read_int(s, n, &i, cnt, next_numeric ? cnt : 9, &v)) return false;
-        t->year = v;
-      }
-      break;
-    case 'M':
-    case 'L':
-      if (cnt >= 3) {
-        int m = match_name(s, n, &i, MONTHS, 12, cnt == 3);
-        if (m < 0) return false;
-        t->month = m + 1;
-      } else {
-        if (!read_int(s, n, &i, cnt, maxw, &v) || v < 1 || v > 12) return false;
-        t->month = (int)v;
-      }
-      break;
-    case 'd':
-      if (!read_int(s, n, &i, cnt, maxw, &v) || v < 1 || v > 31) return false;
-      t->day = (int)v;
-      break;
-    case 'D':
-      if (!read_int(s, n, &i, cnt, next_numeric ? cnt : 3, &v) || v < 1 || v > 366) return false;
-      doy = v;
-      break;
-    case 'H':
-    case 'k':
-    case 'h':
-    case 'K':
-      if (!read_int(s, n, &i, cnt, maxw, &v) || v > 24) return false;
-      if (c == 'k' && v == 24) v = 0;
-      if (c == 'h' && v == 12) v = 0;
-      t->hour = (int)v;
-      break;
-    case 'm':
-      if (!read_int(s, n, &i, cnt, maxw, &v) || v > 59) return false;
-      t->minute = (int)v;
-      break;
-    case 's':
-      if (!read_int(s, n, &i, cnt, maxw, &v) || v > 59) return false;
-      t->second = (int)v;
-      break;
-    case 'S': {
-      size_t st = i;
-      int64_t r = 0;
-      int digits = 0;
-      int lim = next_numeric ? cnt : 9;
-      while (i < n && digits < lim && isdigit((unsigned char)s[i])) {
-        if (digits < 3) r = r * 10 + (s[i] - '0');
-        digits++, i++;
-      }
-      if (digits < (next_numeric ? cnt : 1) || (i == st)) return false;
-      for (int d = digits; d < 3; d++) r *= 10;
-      t->milli = (int)r;
-      break;
-    }
-    case 'a':
-      if (i + 2 <= n && strncasecmp(s + i, "AM", 2) == 0) pm = false;
-      else if (i + 2 <= n && strncasecmp(s + i, "PM", 2) == 0) pm = true;
-      else return false;
-      has_ampm = true;
-      i += 2;
-      break;
-    case 'E':
-    case 'e':
-      if (match_name(s, n, &i, DAYS, 7, cnt < 4) < 0) return false;
-      break;
-    case 'X':
-    case 'x':
-    case 'Z':
-    case 'z':
-    case 'V':
-    case 'O': {
-      t->offset_seen = true;
-      if (i < n && s[i] == 'Z' && c != 'x') {
-        i++;
-        t->offset_ms = 0;
+      case 'y':
+      case 'u':
+        if (cnt == 2) {
+          if (!read_int(s, n, &i, 2, 2, &v)) return false;
+          t->year = 2000 + v;
+        } else {
+          if (!read_int(s, n, &i, cnt, next_numeric ? cnt : 9, &v)) return false;
+          t->year = v;
+        }
+        break;
+      case 'M':
+      case 'L':
+        if (cnt >= 3) {
+          int m = match_name(s, n, &i, MONTHS, 12, cnt == 3);
+          if (m < 0) return false;
+          t->month = m + 1;
+        } else {
+          if (!read_int(s, n, &i, cnt, maxw, &v) || v < 1 || v > 12) return false;
+          t->month = (int)v;
+        }
+        break;
+      case 'd':
+        if (!read_int(s, n, &i, cnt, maxw, &v) || v < 1 || v > 31) return false;
+        t->day = (int)v;
+        break;
+      case 'D':
+        if (!read_int(s, n, &i, cnt, next_numeric ? cnt : 3, &v) || v < 1 || v > 366) return false;
+        doy = v;
+        break;
+      case 'H':
+      case 'k':
+      case 'h':
+      case 'K':
+        if (!read_int(s, n, &i, cnt, maxw, &v) || v > 24) return false;
+        if (c == 'k' && v == 24) v = 0;
+        if (c == 'h' && v == 12) v = 0;
+        t->hour = (int)v;
+        break;
+      case 'm':
+        if (!read_int(s, n, &i, cnt, maxw, &v) || v > 59) return false;
+        t->minute = (int)v;
+        break;
+      case 's':
+        if (!read_int(s, n, &i, cnt, maxw, &v) || v > 59) return false;
+        t->second = (int)v;
+        break;
+      case 'S': {
+        size_t st = i;
+        int64_t r = 0;
+        int digits = 0;
+        int lim = next_numeric ? cnt : 9;
+        while (i < n && digits < lim && isdigit((unsigned char)s[i])) {
+          if (digits < 3) r = r * 10 + (s[i] - '0');
+          digits++, i++;
+        }
+        if (digits < (next_numeric ? cnt : 1) || (i == st)) return false;
+        for (int d = digits; d < 3; d++) r *= 10;
+        t->milli = (int)r;
         break;
       }
-      size_t st = i;
-      if ((c == 'V' || c == 'z') && i < n && isalpha((unsigned char)s[i])) {
-        /* A region id (Europe/London) or a short name the tz database knows. */
-        while (i < n && (isalnum((unsigned char)s[i]) || strchr("/_-+", s[i]))) i++;
-        if (parse_zone_id(s + st, i - st, &t->offset_ms)) break;
-        if (!zone_lookup(s + st, i - st, &t->zone)) return false;
-        t->offset_seen = false;
-        t->zone_seen = true;
+      case 'a':
+        if (i + 2 <= n && strncasecmp(s + i, "AM", 2) == 0)
+          pm = false;
+        else if (i + 2 <= n && strncasecmp(s + i, "PM", 2) == 0)
+          pm = true;
+        else
+          return false;
+        has_ampm = true;
+        i += 2;
+        break;
+      case 'E':
+      case 'e':
+        if (match_name(s, n, &i, DAYS, 7, cnt < 4) < 0) return false;
+        break;
+      case 'X':
+      case 'x':
+      case 'Z':
+      case 'z':
+      case 'V':
+      case 'O': {
+        t->offset_seen = true;
+        if (i < n && s[i] == 'Z' && c != 'x') {
+          i++;
+          t->offset_ms = 0;
+          break;
+        }
+        size_t st = i;
+        if ((c == 'V' || c == 'z') && i < n && isalpha((unsigned char)s[i])) {
+          /* A region id (Europe/London) or a short name the tz database knows. */
+          while (i < n && (isalnum((unsigned char)s[i]) || strchr("/_-+", s[i]))) i++;
+          if (parse_zone_id(s + st, i - st, &t->offset_ms)) break;
+          if (!zone_lookup(s + st, i - st, &t->zone)) return false;
+          t->offset_seen = false;
+          t->zone_seen = true;
+          break;
+        }
+        if (i + 3 <= n && (strncasecmp(s + i, "UTC", 3) == 0 || strncasecmp(s + i, "GMT", 3) == 0))
+          i += 3;
+        while (i < n && (s[i] == '+' || s[i] == '-' || s[i] == ':' || isdigit((unsigned char)s[i])))
+          i++;
+        if (!parse_zone_id(s + st, i - st, &t->offset_ms)) return false;
         break;
       }
-      if (i + 3 <= n && (strncasecmp(s + i, "UTC", 3) == 0 || strncasecmp(s + i, "GMT", 3) == 0))
-        i += 3;
-      while (i < n && (s[i] == '+' || s[i] == '-' || s[i] == ':' || isdigit((unsigned char)s[i])))
-        i++;
-      if (!parse_zone_id(s + st, i - st, &t->offset_ms)) return false;
-      break;
-    }
-    default: return false;
+      default: return false;
     }
   }
   if (i != n && !trailing) return false;
@@ -747,8 +772,8 @@ static int format_ms(int64_t ms, const sl_value_t *fmt, const zone_t *z, sl_aren
 
 /* trailing: text after the pattern is ignored (ksqlDB's PARSE_DATE accepts
  * '2003-12-24-01-01' with 'yyyy-MM-dd', as the conformance corpus shows). */
-static int parse_ms(const sl_value_t *text, const sl_value_t *fmt, const zone_t *z,
-                    bool trailing, int64_t *ms, sl_error_t *err) {
+static int parse_ms(const sl_value_t *text, const sl_value_t *fmt, const zone_t *z, bool trailing,
+                    int64_t *ms, sl_error_t *err) {
   dt_t t;
   dt_defaults(&t);
   if (!dt_parse(fmt->u.s.ptr, fmt->u.s.len, text->u.s.ptr, text->u.s.len, trailing, &t))
@@ -756,8 +781,10 @@ static int parse_ms(const sl_value_t *text, const sl_value_t *fmt, const zone_t 
                         (int)text->u.s.len, text->u.s.ptr, (int)fmt->u.s.len, fmt->u.s.ptr);
   /* An offset or zone in the text wins over the zone argument. */
   int64_t local = dt_local_ms(&t);
-  if (t.offset_seen) *ms = local - t.offset_ms;
-  else *ms = local - zone_offset_local(t.zone_seen ? &t.zone : z, local);
+  if (t.offset_seen)
+    *ms = local - t.offset_ms;
+  else
+    *ms = local - zone_offset_local(t.zone_seen ? &t.zone : z, local);
   return 0;
 }
 
@@ -798,14 +825,14 @@ static bool args_are(const sl_type_t *const *a, int n, int nmin, const sl_type_k
   return true;
 }
 
-#define TYPER(NAME, NMIN, RET, ...)                                                              \
-  static int NAME(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_type_t **ret,     \
-                  sl_error_t *err) {                                                           \
-    SL_UNUSED(ar);                                                                             \
-    static const sl_type_kind_t k[] = {__VA_ARGS__};                                           \
-    if (!args_are(a, n, NMIN, k, (int)SL_ARRAY_LEN(k))) return sl_fn_reject(err);              \
-    *ret = &RET;                                                                               \
-    return 0;                                                                                  \
+#define TYPER(NAME, NMIN, RET, ...)                                                        \
+  static int NAME(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_type_t **ret, \
+                  sl_error_t *err) {                                                       \
+    SL_UNUSED(ar);                                                                         \
+    static const sl_type_kind_t k[] = {__VA_ARGS__};                                       \
+    if (!args_are(a, n, NMIN, k, (int)SL_ARRAY_LEN(k))) return sl_fn_reject(err);          \
+    *ret = &RET;                                                                           \
+    return 0;                                                                              \
   }
 
 TYPER(ty_ts_to_string, 2, sl_type_string, SL_T_BIGINT, SL_T_STRING, SL_T_STRING)
@@ -852,8 +879,8 @@ static int ty_tsadd(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_t
   return ty_add(a, n, SL_T_TIMESTAMP, &sl_type_timestamp, ret, err);
 }
 
-static int ty_from_unixtime(const sl_type_t *const *a, int n, sl_arena_t *ar,
-                            const sl_type_t **ret, sl_error_t *err) {
+static int ty_from_unixtime(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_type_t **ret,
+                            sl_error_t *err) {
   SL_UNUSED(ar);
   if (n != 1 || !sl_ty_integral(a[0])) return sl_fn_reject(err);
   *ret = &sl_type_timestamp;
@@ -862,8 +889,8 @@ static int ty_from_unixtime(const sl_type_t *const *a, int n, sl_arena_t *ar,
 
 /* ---------------- implementations ---------------- */
 
-#define FN(NAME)                                                                                 \
-  static int NAME(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,            \
+#define FN(NAME)                                                                    \
+  static int NAME(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar, \
                   sl_value_t *out, sl_error_t *err)
 
 FN(f_timestamptostring) {
@@ -873,7 +900,9 @@ FN(f_timestamptostring) {
   return format_ms(sl_num_l(&a[0]), &a[1], &z, ar, out, err);
 }
 
-FN(f_format_timestamp) { return f_timestamptostring(a, n, ret, ar, out, err); }
+FN(f_format_timestamp) {
+  return f_timestamptostring(a, n, ret, ar, out, err);
+}
 
 FN(f_stringtotimestamp) {
   SL_UNUSED(ar);

@@ -66,8 +66,10 @@ static void jpush(sl_arena_t *a, jnode_t *parent, jnode_t *key, jnode_t *val) {
 }
 
 static int jhex(char c) {
-  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                        : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+  return c >= '0' && c <= '9'   ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : -1;
 }
 
 static size_t jput_utf8(char *o, uint32_t cp) {
@@ -125,31 +127,32 @@ static jnode_t *jparse_string(jparser_t *jp) {
     sub.p++;
     char e = *sub.p++;
     switch (e) {
-    case '"': o[k++] = '"'; break;
-    case '\\': o[k++] = '\\'; break;
-    case '/': o[k++] = '/'; break;
-    case 'b': o[k++] = '\b'; break;
-    case 'f': o[k++] = '\f'; break;
-    case 'n': o[k++] = '\n'; break;
-    case 'r': o[k++] = '\r'; break;
-    case 't': o[k++] = '\t'; break;
-    case 'u': {
-      uint32_t cp, lo;
-      if (!jread_u4(&sub, &cp)) return NULL;
-      if (cp >= 0xD800 && cp < 0xDC00 && sub.end - sub.p >= 6 && sub.p[0] == '\\' &&
-          sub.p[1] == 'u') {
-        sub.p += 2;
-        if (!jread_u4(&sub, &lo)) return NULL;
-        if (lo >= 0xDC00 && lo < 0xE000) cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        else {
-          k += jput_utf8(o + k, cp);
-          cp = lo;
+      case '"': o[k++] = '"'; break;
+      case '\\': o[k++] = '\\'; break;
+      case '/': o[k++] = '/'; break;
+      case 'b': o[k++] = '\b'; break;
+      case 'f': o[k++] = '\f'; break;
+      case 'n': o[k++] = '\n'; break;
+      case 'r': o[k++] = '\r'; break;
+      case 't': o[k++] = '\t'; break;
+      case 'u': {
+        uint32_t cp, lo;
+        if (!jread_u4(&sub, &cp)) return NULL;
+        if (cp >= 0xD800 && cp < 0xDC00 && sub.end - sub.p >= 6 && sub.p[0] == '\\' &&
+            sub.p[1] == 'u') {
+          sub.p += 2;
+          if (!jread_u4(&sub, &lo)) return NULL;
+          if (lo >= 0xDC00 && lo < 0xE000)
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          else {
+            k += jput_utf8(o + k, cp);
+            cp = lo;
+          }
         }
+        k += jput_utf8(o + k, cp);
+        break;
       }
-      k += jput_utf8(o + k, cp);
-      break;
-    }
-    default: return NULL;
+      default: return NULL;
     }
   }
   jp->p++; /* closing quote */
@@ -159,7 +162,9 @@ static jnode_t *jparse_string(jparser_t *jp) {
   return n;
 }
 
-static bool jdigit(char c) { return c >= '0' && c <= '9'; }
+static bool jdigit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 static jnode_t *jparse_number(jparser_t *jp) {
   const char *st = jp->p;
@@ -226,8 +231,10 @@ static jnode_t *jparse_value(jparser_t *jp) {
     if (obj)
       for (i = 0; i < n->cnt; i++)
         if (n->keys[i]->n == key->n && memcmp(n->keys[i]->s, key->s, key->n) == 0) break;
-    if (i < n->cnt) n->items[i] = v;
-    else jpush(jp->a, n, key, v);
+    if (i < n->cnt)
+      n->items[i] = v;
+    else
+      jpush(jp->a, n, key, v);
     jskip_ws(jp);
     if (jp->p < jp->end && *jp->p == ',') {
       jp->p++;
@@ -260,20 +267,20 @@ static void jwrite_str(sl_buf_t *b, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
     switch (c) {
-    case '"': sl_buf_puts(b, "\\\""); break;
-    case '\\': sl_buf_puts(b, "\\\\"); break;
-    case '\n': sl_buf_puts(b, "\\n"); break;
-    case '\r': sl_buf_puts(b, "\\r"); break;
-    case '\t': sl_buf_puts(b, "\\t"); break;
-    case '\b': sl_buf_puts(b, "\\b"); break;
-    case '\f': sl_buf_puts(b, "\\f"); break;
-    default:
-      if (c < 0x20) {
-        char u[7] = {'\\', 'u', '0', '0', hx[c >> 4], hx[c & 15], 0};
-        sl_buf_puts(b, u);
-      } else {
-        sl_buf_putc(b, (char)c);
-      }
+      case '"': sl_buf_puts(b, "\\\""); break;
+      case '\\': sl_buf_puts(b, "\\\\"); break;
+      case '\n': sl_buf_puts(b, "\\n"); break;
+      case '\r': sl_buf_puts(b, "\\r"); break;
+      case '\t': sl_buf_puts(b, "\\t"); break;
+      case '\b': sl_buf_puts(b, "\\b"); break;
+      case '\f': sl_buf_puts(b, "\\f"); break;
+      default:
+        if (c < 0x20) {
+          char u[7] = {'\\', 'u', '0', '0', hx[c >> 4], hx[c & 15], 0};
+          sl_buf_puts(b, u);
+        } else {
+          sl_buf_putc(b, (char)c);
+        }
     }
   }
   sl_buf_putc(b, '"');
@@ -281,24 +288,24 @@ static void jwrite_str(sl_buf_t *b, const char *s, size_t n) {
 
 static void jwrite(const jnode_t *n, sl_buf_t *b) {
   switch (n->kind) {
-  case J_NULL: sl_buf_puts(b, "null"); break;
-  case J_TRUE: sl_buf_puts(b, "true"); break;
-  case J_FALSE: sl_buf_puts(b, "false"); break;
-  case J_NUM: sl_buf_append(b, n->s, n->n); break;
-  case J_STR: jwrite_str(b, n->s, n->n); break;
-  case J_ARR:
-  case J_OBJ:
-    sl_buf_putc(b, n->kind == J_ARR ? '[' : '{');
-    for (uint32_t i = 0; i < n->cnt; i++) {
-      if (i) sl_buf_putc(b, ',');
-      if (n->kind == J_OBJ) {
-        jwrite_str(b, n->keys[i]->s, n->keys[i]->n);
-        sl_buf_putc(b, ':');
+    case J_NULL: sl_buf_puts(b, "null"); break;
+    case J_TRUE: sl_buf_puts(b, "true"); break;
+    case J_FALSE: sl_buf_puts(b, "false"); break;
+    case J_NUM: sl_buf_append(b, n->s, n->n); break;
+    case J_STR: jwrite_str(b, n->s, n->n); break;
+    case J_ARR:
+    case J_OBJ:
+      sl_buf_putc(b, n->kind == J_ARR ? '[' : '{');
+      for (uint32_t i = 0; i < n->cnt; i++) {
+        if (i) sl_buf_putc(b, ',');
+        if (n->kind == J_OBJ) {
+          jwrite_str(b, n->keys[i]->s, n->keys[i]->n);
+          sl_buf_putc(b, ':');
+        }
+        jwrite(n->items[i], b);
       }
-      jwrite(n->items[i], b);
-    }
-    sl_buf_putc(b, n->kind == J_ARR ? ']' : '}');
-    break;
+      sl_buf_putc(b, n->kind == J_ARR ? ']' : '}');
+      break;
   }
 }
 
@@ -342,8 +349,8 @@ static int ty_is_json(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl
   return ty_str_to(a, n, 1, &sl_type_boolean, ret, err);
 }
 
-static int ty_array_length(const sl_type_t *const *a, int n, sl_arena_t *ar,
-                           const sl_type_t **ret, sl_error_t *err) {
+static int ty_array_length(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_type_t **ret,
+                           sl_error_t *err) {
   SL_UNUSED(ar);
   return ty_str_to(a, n, 1, &sl_type_int, ret, err);
 }
@@ -371,13 +378,13 @@ static int ty_array_contains(const sl_type_t *const *a, int n, sl_arena_t *ar,
   SL_UNUSED(ar);
   if (n != 2 || !sl_ty_is(a[0], SL_T_STRING)) return sl_fn_reject(err);
   switch (sl_ty_kind(a[1])) {
-  case SL_T_NULL:
-  case SL_T_INT:
-  case SL_T_BIGINT:
-  case SL_T_DOUBLE:
-  case SL_T_STRING:
-  case SL_T_BOOLEAN: break;
-  default: return sl_fn_reject(err);
+    case SL_T_NULL:
+    case SL_T_INT:
+    case SL_T_BIGINT:
+    case SL_T_DOUBLE:
+    case SL_T_STRING:
+    case SL_T_BOOLEAN: break;
+    default: return sl_fn_reject(err);
   }
   *ret = &sl_type_boolean;
   return 0;
@@ -393,8 +400,8 @@ static int ty_to_json(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl
 
 /* ---------------- implementations ---------------- */
 
-#define FN(NAME)                                                                                 \
-  static int NAME(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,            \
+#define FN(NAME)                                                                    \
+  static int NAME(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar, \
                   sl_value_t *out, sl_error_t *err)
 
 /* Splits a JSONPath ($.a.b[0]['c d']) into keys; false if malformed. */
@@ -551,8 +558,10 @@ FN(f_json_concat) {
             if (res->keys[j]->n == x->keys[k]->n &&
                 memcmp(res->keys[j]->s, x->keys[k]->s, x->keys[k]->n) == 0)
               break;
-          if (j < res->cnt) res->items[j] = x->items[k];
-          else jpush(ar, res, x->keys[k], x->items[k]);
+          if (j < res->cnt)
+            res->items[j] = x->items[k];
+          else
+            jpush(ar, res, x->keys[k], x->items[k]);
         }
       } else if (x->kind == J_ARR) {
         for (uint32_t k = 0; k < x->cnt; k++) jpush(ar, res, NULL, x->items[k]);
@@ -592,33 +601,34 @@ FN(f_json_items) {
  * DOUBLE, a float token never equals an INT). */
 static bool element_matches(const jnode_t *e, const sl_value_t *v) {
   switch (v->kind) {
-  case SL_T_NULL: return e->kind == J_NULL;
-  case SL_T_BOOLEAN: return e->kind == (v->u.b ? J_TRUE : J_FALSE);
-  case SL_T_STRING: return e->kind == J_STR && e->n == v->u.s.len && memcmp(e->s, v->u.s.ptr, e->n) == 0;
-  case SL_T_INT:
-  case SL_T_BIGINT: {
-    if (e->kind != J_NUM || memchr(e->s, '.', e->n) || memchr(e->s, 'e', e->n) ||
-        memchr(e->s, 'E', e->n) || e->n > 20)
-      return false;
-    char tmp[24];
-    memcpy(tmp, e->s, e->n);
-    tmp[e->n] = 0;
-    errno = 0;
-    long long x = strtoll(tmp, NULL, 10);
-    if (errno) return false;
-    return x == (v->kind == SL_T_INT ? v->u.i : v->u.l);
-  }
-  case SL_T_DOUBLE: {
-    if (e->kind != J_NUM || !(memchr(e->s, '.', e->n) || memchr(e->s, 'e', e->n) ||
-                              memchr(e->s, 'E', e->n)))
-      return false;
-    char tmp[64];
-    if (e->n >= sizeof tmp) return false;
-    memcpy(tmp, e->s, e->n);
-    tmp[e->n] = 0;
-    return strtod(tmp, NULL) == v->u.d;
-  }
-  default: return false;
+    case SL_T_NULL: return e->kind == J_NULL;
+    case SL_T_BOOLEAN: return e->kind == (v->u.b ? J_TRUE : J_FALSE);
+    case SL_T_STRING:
+      return e->kind == J_STR && e->n == v->u.s.len && memcmp(e->s, v->u.s.ptr, e->n) == 0;
+    case SL_T_INT:
+    case SL_T_BIGINT: {
+      if (e->kind != J_NUM || memchr(e->s, '.', e->n) || memchr(e->s, 'e', e->n) ||
+          memchr(e->s, 'E', e->n) || e->n > 20)
+        return false;
+      char tmp[24];
+      memcpy(tmp, e->s, e->n);
+      tmp[e->n] = 0;
+      errno = 0;
+      long long x = strtoll(tmp, NULL, 10);
+      if (errno) return false;
+      return x == (v->kind == SL_T_INT ? v->u.i : v->u.l);
+    }
+    case SL_T_DOUBLE: {
+      if (e->kind != J_NUM ||
+          !(memchr(e->s, '.', e->n) || memchr(e->s, 'e', e->n) || memchr(e->s, 'E', e->n)))
+        return false;
+      char tmp[64];
+      if (e->n >= sizeof tmp) return false;
+      memcpy(tmp, e->s, e->n);
+      tmp[e->n] = 0;
+      return strtod(tmp, NULL) == v->u.d;
+    }
+    default: return false;
   }
 }
 
@@ -644,8 +654,10 @@ FN(f_json_array_contains) {
       return 0;
     }
     jskip_ws(&jp);
-    if (jp.p < jp.end && *jp.p == ',') jp.p++;
-    else return 0;
+    if (jp.p < jp.end && *jp.p == ',')
+      jp.p++;
+    else
+      return 0;
   }
 }
 
@@ -656,72 +668,72 @@ static void value_json(const sl_value_t *v, const sl_type_t *t, sl_buf_t *b) {
     return;
   }
   switch (v->kind) {
-  case SL_T_BOOLEAN: sl_buf_puts(b, v->u.b ? "true" : "false"); break;
-  case SL_T_INT: sl_buf_printf(b, "%d", v->u.i); break;
-  case SL_T_BIGINT: sl_buf_printf(b, "%lld", (long long)v->u.l); break;
-  case SL_T_DOUBLE:
-    if (v->u.d != v->u.d || v->u.d - v->u.d != 0) {
-      /* NaN and the infinities are written as strings */
-      sl_buf_putc(b, '"');
-      sl_format_double(v->u.d, b);
-      sl_buf_putc(b, '"');
-    } else {
-      sl_format_double(v->u.d, b);
-    }
-    break;
-  case SL_T_DECIMAL: sl_decimal_format(&v->u.dec, b); break;
-  case SL_T_STRING: jwrite_str(b, v->u.s.ptr, v->u.s.len); break;
-  case SL_T_BYTES:
-  case SL_T_DATE:
-  case SL_T_TIME:
-  case SL_T_TIMESTAMP: {
-    sl_buf_t tmp;
-    sl_buf_init(&tmp);
-    sl_value_format(v, &tmp);
-    jwrite_str(b, tmp.data ? tmp.data : "", tmp.len);
-    sl_buf_free(&tmp);
-    break;
-  }
-  case SL_T_ARRAY:
-    sl_buf_putc(b, '[');
-    for (uint32_t i = 0; i < v->u.arr.n; i++) {
-      if (i) sl_buf_putc(b, ',');
-      value_json(&v->u.arr.items[i], t ? t->elem : NULL, b);
-    }
-    sl_buf_putc(b, ']');
-    break;
-  case SL_T_MAP:
-    sl_buf_putc(b, '{');
-    for (uint32_t i = 0; i < v->u.arr.n; i++) {
-      if (i) sl_buf_putc(b, ',');
-      const sl_value_t *k = &v->u.arr.items[2 * i];
-      if (k->kind == SL_T_STRING) {
-        jwrite_str(b, k->u.s.ptr, k->u.s.len);
+    case SL_T_BOOLEAN: sl_buf_puts(b, v->u.b ? "true" : "false"); break;
+    case SL_T_INT: sl_buf_printf(b, "%d", v->u.i); break;
+    case SL_T_BIGINT: sl_buf_printf(b, "%lld", (long long)v->u.l); break;
+    case SL_T_DOUBLE:
+      if (v->u.d != v->u.d || v->u.d - v->u.d != 0) {
+        /* NaN and the infinities are written as strings */
+        sl_buf_putc(b, '"');
+        sl_format_double(v->u.d, b);
+        sl_buf_putc(b, '"');
       } else {
-        sl_buf_t tmp;
-        sl_buf_init(&tmp);
-        sl_value_format(k, &tmp);
-        jwrite_str(b, tmp.data ? tmp.data : "", tmp.len);
-        sl_buf_free(&tmp);
+        sl_format_double(v->u.d, b);
       }
-      sl_buf_putc(b, ':');
-      value_json(&v->u.arr.items[2 * i + 1], t ? t->elem : NULL, b);
+      break;
+    case SL_T_DECIMAL: sl_decimal_format(&v->u.dec, b); break;
+    case SL_T_STRING: jwrite_str(b, v->u.s.ptr, v->u.s.len); break;
+    case SL_T_BYTES:
+    case SL_T_DATE:
+    case SL_T_TIME:
+    case SL_T_TIMESTAMP: {
+      sl_buf_t tmp;
+      sl_buf_init(&tmp);
+      sl_value_format(v, &tmp);
+      jwrite_str(b, tmp.data ? tmp.data : "", tmp.len);
+      sl_buf_free(&tmp);
+      break;
     }
-    sl_buf_putc(b, '}');
-    break;
-  case SL_T_STRUCT: {
-    const sl_type_t *st = v->u.st.type ? v->u.st.type : t;
-    sl_buf_putc(b, '{');
-    for (int i = 0; st && i < st->nfields; i++) {
-      if (i) sl_buf_putc(b, ',');
-      jwrite_str(b, st->fields[i].name, strlen(st->fields[i].name));
-      sl_buf_putc(b, ':');
-      value_json(&v->u.st.fields[i], st->fields[i].type, b);
+    case SL_T_ARRAY:
+      sl_buf_putc(b, '[');
+      for (uint32_t i = 0; i < v->u.arr.n; i++) {
+        if (i) sl_buf_putc(b, ',');
+        value_json(&v->u.arr.items[i], t ? t->elem : NULL, b);
+      }
+      sl_buf_putc(b, ']');
+      break;
+    case SL_T_MAP:
+      sl_buf_putc(b, '{');
+      for (uint32_t i = 0; i < v->u.arr.n; i++) {
+        if (i) sl_buf_putc(b, ',');
+        const sl_value_t *k = &v->u.arr.items[2 * i];
+        if (k->kind == SL_T_STRING) {
+          jwrite_str(b, k->u.s.ptr, k->u.s.len);
+        } else {
+          sl_buf_t tmp;
+          sl_buf_init(&tmp);
+          sl_value_format(k, &tmp);
+          jwrite_str(b, tmp.data ? tmp.data : "", tmp.len);
+          sl_buf_free(&tmp);
+        }
+        sl_buf_putc(b, ':');
+        value_json(&v->u.arr.items[2 * i + 1], t ? t->elem : NULL, b);
+      }
+      sl_buf_putc(b, '}');
+      break;
+    case SL_T_STRUCT: {
+      const sl_type_t *st = v->u.st.type ? v->u.st.type : t;
+      sl_buf_putc(b, '{');
+      for (int i = 0; st && i < st->nfields; i++) {
+        if (i) sl_buf_putc(b, ',');
+        jwrite_str(b, st->fields[i].name, strlen(st->fields[i].name));
+        sl_buf_putc(b, ':');
+        value_json(&v->u.st.fields[i], st->fields[i].type, b);
+      }
+      sl_buf_putc(b, '}');
+      break;
     }
-    sl_buf_putc(b, '}');
-    break;
-  }
-  default: sl_buf_puts(b, "null"); break;
+    default: sl_buf_puts(b, "null"); break;
   }
 }
 
@@ -739,12 +751,11 @@ const sl_function_t sl_fn_json_table[] = {
     {"EXTRACTJSONFIELD", SL_FN_SCALAR, JS,
      "Given a STRING that contains JSON data, extract the value at the specified JSONPath or "
      "NULL if the specified path does not exist.",
-     "EXTRACTJSONFIELD(STRING input, STRING path) -> STRING", ty_extract, f_extractjsonfield,
-     true, false, false},
+     "EXTRACTJSONFIELD(STRING input, STRING path) -> STRING", ty_extract, f_extractjsonfield, true,
+     false, false},
     {"IS_JSON_STRING", SL_FN_SCALAR, JS,
      "Given a STRING, returns true if it can be parsed as a valid JSON value, false otherwise.",
-     "IS_JSON_STRING(STRING input) -> BOOLEAN", ty_is_json, f_is_json_string, false, false,
-     false},
+     "IS_JSON_STRING(STRING input) -> BOOLEAN", ty_is_json, f_is_json_string, false, false, false},
     {"JSON_ARRAY_CONTAINS", SL_FN_SCALAR, JS,
      "Parses a JSON array and determines whether or not the supplied value is contained within "
      "the array.",
@@ -757,8 +768,7 @@ const sl_function_t sl_fn_json_table[] = {
     {"JSON_CONCAT", SL_FN_SCALAR, JS,
      "Given N strings, parse them as JSON values and return a string representing their "
      "concatenation (objects merge their keys, anything else becomes array concatenation).",
-     "JSON_CONCAT(STRING... jsonStrings) -> STRING", ty_concat, f_json_concat, false, false,
-     false},
+     "JSON_CONCAT(STRING... jsonStrings) -> STRING", ty_concat, f_json_concat, false, false, false},
     {"JSON_ITEMS", SL_FN_SCALAR, JS,
      "Given a string with a JSON array of objects, returns an array of the objects as JSON "
      "strings; NULL if an item is not an object.",
@@ -769,9 +779,10 @@ const sl_function_t sl_fn_json_table[] = {
     {"JSON_RECORDS", SL_FN_SCALAR, JS,
      "Given a STRING, parses it as a JSON object and returns a map of its top-level keys and "
      "values (as JSON text).",
-     "JSON_RECORDS(STRING input) -> MAP<STRING, STRING>", ty_records, f_json_records, true,
-     false, false},
-    {"TO_JSON_STRING", SL_FN_SCALAR, JS, "Given any ksqlDB type returns the equivalent JSON string.",
+     "JSON_RECORDS(STRING input) -> MAP<STRING, STRING>", ty_records, f_json_records, true, false,
+     false},
+    {"TO_JSON_STRING", SL_FN_SCALAR, JS,
+     "Given any ksqlDB type returns the equivalent JSON string.",
      "TO_JSON_STRING(T input) -> STRING", ty_to_json, f_to_json_string, false, false, false},
 };
 const int sl_fn_json_count = (int)SL_ARRAY_LEN(sl_fn_json_table);

@@ -23,8 +23,8 @@ static int ty_num_double(const sl_type_t *const *a, int n, sl_arena_t *ar, const
 }
 
 /* f(number, number) -> DOUBLE */
-static int ty_num2_double(const sl_type_t *const *a, int n, sl_arena_t *ar,
-                          const sl_type_t **ret, sl_error_t *err) {
+static int ty_num2_double(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_type_t **ret,
+                          sl_error_t *err) {
   SL_UNUSED(ar);
   if (n != 2 || !sl_ty_numeric(a[0]) || !sl_ty_numeric(a[1])) return sl_fn_reject(err);
   *ret = &sl_type_double;
@@ -117,22 +117,22 @@ static sl_decimal_t dec_round(sl_decimal_t d, int places, rmode_t m) {
   int sign = v < 0 ? -1 : 1;
   bool big = k > 38;
   switch (m) {
-  case RM_DOWN: break;
-  case RM_FLOOR:
-    if (r < 0) q--;
-    break;
-  case RM_CEILING:
-    if (r > 0) q++;
-    break;
-  case RM_HALF_UP:
-    if (!big && ar >= p - ar) q += sign;
-    break;
-  case RM_HALF_DOWN:
-    if (!big && ar > p - ar) q += sign;
-    break;
-  case RM_HALF_CEILING:
-    if (!big && (v > 0 ? ar >= p - ar : ar > p - ar)) q += sign;
-    break;
+    case RM_DOWN: break;
+    case RM_FLOOR:
+      if (r < 0) q--;
+      break;
+    case RM_CEILING:
+      if (r > 0) q++;
+      break;
+    case RM_HALF_UP:
+      if (!big && ar >= p - ar) q += sign;
+      break;
+    case RM_HALF_DOWN:
+      if (!big && ar > p - ar) q += sign;
+      break;
+    case RM_HALF_CEILING:
+      if (!big && (v > 0 ? ar >= p - ar : ar > p - ar)) q += sign;
+      break;
   }
   sl_decimal_t out;
   if (places >= 0) {
@@ -150,8 +150,7 @@ static sl_decimal_t dec_round(sl_decimal_t d, int places, rmode_t m) {
 static int put_decimal(sl_decimal_t d, const sl_type_t *ret, sl_value_t *out, sl_error_t *err) {
   sl_decimal_t r;
   if (sl_decimal_rescale(&d, ret->precision, ret->scale, &r) != 0)
-    return sl_error_set(err, SL_EEVAL, -1, "Numeric field overflow for %d digits",
-                        ret->precision);
+    return sl_error_set(err, SL_EEVAL, -1, "Numeric field overflow for %d digits", ret->precision);
   *out = sl_val_decimal(r.unscaled, r.scale);
   return 0;
 }
@@ -167,7 +166,9 @@ static bool double_to_dec(double x, sl_decimal_t *d) {
   return ok;
 }
 
-static double dec_to_double(sl_decimal_t d) { return sl_decimal_to_double(&d); }
+static double dec_to_double(sl_decimal_t d) {
+  return sl_decimal_to_double(&d);
+}
 
 static int64_t java_math_round(double x) {
   if (isnan(x)) return 0;
@@ -197,13 +198,15 @@ static int f_abs(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *a
   SL_UNUSED(n), SL_UNUSED(ret), SL_UNUSED(ar), SL_UNUSED(err);
   *out = a[0];
   switch (a[0].kind) {
-  case SL_T_INT: out->u.i = a[0].u.i < 0 ? (int32_t)(0u - (uint32_t)a[0].u.i) : a[0].u.i; break;
-  case SL_T_BIGINT: out->u.l = a[0].u.l < 0 ? (int64_t)(0ull - (uint64_t)a[0].u.l) : a[0].u.l; break;
-  case SL_T_DOUBLE: out->u.d = fabs(a[0].u.d); break;
-  case SL_T_DECIMAL:
-    if (out->u.dec.unscaled < 0) out->u.dec.unscaled = -out->u.dec.unscaled;
-    break;
-  default: break;
+    case SL_T_INT: out->u.i = a[0].u.i < 0 ? (int32_t)(0u - (uint32_t)a[0].u.i) : a[0].u.i; break;
+    case SL_T_BIGINT:
+      out->u.l = a[0].u.l < 0 ? (int64_t)(0ull - (uint64_t)a[0].u.l) : a[0].u.l;
+      break;
+    case SL_T_DOUBLE: out->u.d = fabs(a[0].u.d); break;
+    case SL_T_DECIMAL:
+      if (out->u.dec.unscaled < 0) out->u.dec.unscaled = -out->u.dec.unscaled;
+      break;
+    default: break;
   }
   return 0;
 }
@@ -211,7 +214,8 @@ static int f_abs(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *a
 static int floor_ceil(const sl_value_t *a, const sl_type_t *ret, sl_value_t *out, sl_error_t *err,
                       bool ceiling) {
   *out = a[0];
-  if (a[0].kind == SL_T_DOUBLE) out->u.d = ceiling ? ceil(a[0].u.d) : floor(a[0].u.d);
+  if (a[0].kind == SL_T_DOUBLE)
+    out->u.d = ceiling ? ceil(a[0].u.d) : floor(a[0].u.d);
   else if (a[0].kind == SL_T_DECIMAL)
     return put_decimal(dec_round(a[0].u.dec, 0, ceiling ? RM_CEILING : RM_FLOOR), ret, out, err);
   return 0;
@@ -234,14 +238,15 @@ static int round_trunc(const sl_value_t *a, int n, const sl_type_t *ret, sl_valu
   const sl_value_t *v = &a[0];
   if (n == 1) {
     switch (v->kind) {
-    case SL_T_INT: *out = sl_val_bigint(v->u.i); return 0;
-    case SL_T_BIGINT: *out = *v; return 0;
-    case SL_T_DOUBLE:
-      *out = sl_val_bigint(trunc ? java_d2l(v->u.d) : java_math_round(v->u.d));
-      return 0;
-    case SL_T_DECIMAL:
-      return put_decimal(dec_round(v->u.dec, 0, trunc ? RM_DOWN : RM_HALF_CEILING), ret, out, err);
-    default: *out = sl_null(); return 0;
+      case SL_T_INT: *out = sl_val_bigint(v->u.i); return 0;
+      case SL_T_BIGINT: *out = *v; return 0;
+      case SL_T_DOUBLE:
+        *out = sl_val_bigint(trunc ? java_d2l(v->u.d) : java_math_round(v->u.d));
+        return 0;
+      case SL_T_DECIMAL:
+        return put_decimal(dec_round(v->u.dec, 0, trunc ? RM_DOWN : RM_HALF_CEILING), ret, out,
+                           err);
+      default: *out = sl_null(); return 0;
     }
   }
   int places = a[1].u.i;
@@ -273,23 +278,23 @@ static int f_sign(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *
   SL_UNUSED(n), SL_UNUSED(ret), SL_UNUSED(ar), SL_UNUSED(err);
   int s;
   switch (a[0].kind) {
-  case SL_T_INT: s = a[0].u.i > 0 ? 1 : a[0].u.i < 0 ? -1 : 0; break;
-  case SL_T_BIGINT: s = a[0].u.l > 0 ? 1 : a[0].u.l < 0 ? -1 : 0; break;
-  case SL_T_DECIMAL: s = a[0].u.dec.unscaled > 0 ? 1 : a[0].u.dec.unscaled < 0 ? -1 : 0; break;
-  default: s = a[0].u.d > 0 ? 1 : a[0].u.d < 0 ? -1 : 0; break;
+    case SL_T_INT: s = a[0].u.i > 0 ? 1 : a[0].u.i < 0 ? -1 : 0; break;
+    case SL_T_BIGINT: s = a[0].u.l > 0 ? 1 : a[0].u.l < 0 ? -1 : 0; break;
+    case SL_T_DECIMAL: s = a[0].u.dec.unscaled > 0 ? 1 : a[0].u.dec.unscaled < 0 ? -1 : 0; break;
+    default: s = a[0].u.d > 0 ? 1 : a[0].u.d < 0 ? -1 : 0; break;
   }
   *out = sl_val_int(s);
   return 0;
 }
 
 /* One-argument double functions share a body through this table. */
-#define DBL1(NAME, EXPR)                                                                         \
-  static int NAME(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,            \
-                  sl_value_t *out, sl_error_t *err) {                                          \
-    SL_UNUSED(n), SL_UNUSED(ret), SL_UNUSED(ar), SL_UNUSED(err);                               \
-    double x = sl_num_d(&a[0]);                                                                \
-    *out = sl_val_double(EXPR);                                                                \
-    return 0;                                                                                  \
+#define DBL1(NAME, EXPR)                                                            \
+  static int NAME(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar, \
+                  sl_value_t *out, sl_error_t *err) {                               \
+    SL_UNUSED(n), SL_UNUSED(ret), SL_UNUSED(ar), SL_UNUSED(err);                    \
+    double x = sl_num_d(&a[0]);                                                     \
+    *out = sl_val_double(EXPR);                                                     \
+    return 0;                                                                       \
   }
 
 DBL1(f_sqrt, sqrt(x))
@@ -318,9 +323,12 @@ static int f_log(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *a
   }
   double base = sl_num_d(&a[0]), x = sl_num_d(&a[1]);
   /* ksqlDB: a base that is not positive or is 1, or a negative value, gives NaN. */
-  if (base <= 0 || base == 1 || x < 0) *out = sl_val_double(NAN);
-  else if (x == 0) *out = sl_val_double(-INFINITY);
-  else *out = sl_val_double(log(x) / log(base));
+  if (base <= 0 || base == 1 || x < 0)
+    *out = sl_val_double(NAN);
+  else if (x == 0)
+    *out = sl_val_double(-INFINITY);
+  else
+    *out = sl_val_double(log(x) / log(base));
   return 0;
 }
 
@@ -368,9 +376,13 @@ static unsigned short *rnd(void) {
   return rnd_state;
 }
 
-double sl_expr_random(void) { return erand48(rnd()); }
+double sl_expr_random(void) {
+  return erand48(rnd());
+}
 
-uint32_t sl_expr_random32(void) { return (uint32_t)jrand48(rnd()); }
+uint32_t sl_expr_random32(void) {
+  return (uint32_t)jrand48(rnd());
+}
 
 static int f_random(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,
                     sl_value_t *out, sl_error_t *err) {
@@ -465,11 +477,13 @@ static int f_geo_distance(const sl_value_t *a, int n, const sl_type_t *ret, sl_a
 }
 
 #define MATH "MATHEMATICAL"
-#define UN(NAME, FN, DESC)                                                                       \
-  {NAME, SL_FN_SCALAR, MATH, DESC,                                                             \
-   NAME "(INTEGER value) -> DOUBLE\n" NAME "(BIGINT value) -> DOUBLE\n" NAME                   \
-        "(DOUBLE value) -> DOUBLE",                                                            \
-   ty_num_double, FN, true, false, false}
+#define UN(NAME, FN, DESC)                                                        \
+  {                                                                               \
+    NAME, SL_FN_SCALAR, MATH, DESC,                                               \
+        NAME "(INTEGER value) -> DOUBLE\n" NAME "(BIGINT value) -> DOUBLE\n" NAME \
+             "(DOUBLE value) -> DOUBLE",                                          \
+        ty_num_double, FN, true, false, false                                     \
+  }
 
 const sl_function_t sl_fn_math_table[] = {
     {"ABS", SL_FN_SCALAR, MATH, "Returns the absolute value of its argument.",
@@ -512,14 +526,13 @@ const sl_function_t sl_fn_math_table[] = {
      "Returns the natural logarithm of a value, or its logarithm in the given base.",
      "LOG(DOUBLE value) -> DOUBLE\nLOG(DOUBLE base, DOUBLE value) -> DOUBLE", ty_log, f_log, true,
      false, false},
-    {"PI", SL_FN_SCALAR, MATH, "Returns an approximate value of PI.", "PI() -> DOUBLE", ty_pi,
-     f_pi, false, false, false},
+    {"PI", SL_FN_SCALAR, MATH, "Returns an approximate value of PI.", "PI() -> DOUBLE", ty_pi, f_pi,
+     false, false, false},
     {"POWER", SL_FN_SCALAR, MATH, "Returns the value of the base raised to the exponent.",
      "POWER(DOUBLE base, DOUBLE exponent) -> DOUBLE", ty_num2_double, f_power, true, false, false},
     UN("RADIANS", f_radians, "Converts a value in degrees to radians."),
-    {"RANDOM", SL_FN_SCALAR, MATH,
-     "Returns a random DOUBLE value between 0.0 and 1.0.", "RANDOM() -> DOUBLE", ty_pi, f_random,
-     false, true, false},
+    {"RANDOM", SL_FN_SCALAR, MATH, "Returns a random DOUBLE value between 0.0 and 1.0.",
+     "RANDOM() -> DOUBLE", ty_pi, f_random, false, true, false},
     {"ROUND", SL_FN_SCALAR, MATH,
      "Round a value to the number of decimal places as specified by scale to the right of the "
      "decimal point. If scale is negative then value is rounded to the right of the decimal "

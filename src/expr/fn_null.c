@@ -52,8 +52,8 @@ static int ty_identity(const sl_type_t *const *a, int n, sl_arena_t *ar, const s
 /* Converts v to ret when a narrower argument was chosen. */
 static int conform(const sl_value_t *v, const sl_type_t *ret, sl_arena_t *ar, sl_value_t *out,
                    sl_error_t *err) {
-  if (v->kind == SL_T_NULL || (v->kind == ret->kind && (ret->kind != SL_T_DECIMAL ||
-                                                        v->u.dec.scale == ret->scale)) ||
+  if (v->kind == SL_T_NULL ||
+      (v->kind == ret->kind && (ret->kind != SL_T_DECIMAL || v->u.dec.scale == ret->scale)) ||
       ret->kind == SL_T_ARRAY || ret->kind == SL_T_MAP || ret->kind == SL_T_STRUCT) {
     *out = *v;
     return 0;
@@ -74,7 +74,8 @@ static int f_nullif(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t
   SL_UNUSED(n), SL_UNUSED(ret), SL_UNUSED(ar), SL_UNUSED(err);
   if (a[0].kind != SL_T_NULL && a[1].kind != SL_T_NULL && sl_value_equal(&a[0], &a[1]))
     *out = sl_null();
-  else *out = a[0];
+  else
+    *out = a[0];
   return 0;
 }
 
@@ -89,9 +90,8 @@ const sl_function_t sl_fn_null_table[] = {
     {"AS_VALUE", SL_FN_SCALAR, "OTHER",
      "Used exclusively in the projection of a query to copy a key column into the value.",
      "AS_VALUE(T keyColumn) -> T", ty_identity, f_identity, false, false, false},
-    {"COALESCE", SL_FN_SCALAR, "CONDITIONAL",
-     "Returns the first parameter that is not NULL.", "COALESCE(T first, T... others)",
-     ty_coalesce, f_coalesce, false, false, false},
+    {"COALESCE", SL_FN_SCALAR, "CONDITIONAL", "Returns the first parameter that is not NULL.",
+     "COALESCE(T first, T... others)", ty_coalesce, f_coalesce, false, false, false},
     {"IFNULL", SL_FN_SCALAR, "CONDITIONAL",
      "Returns expression if not NULL, otherwise the alternative value.",
      "IFNULL(T expression, T altValue)", ty_pair, f_coalesce, false, false, false},

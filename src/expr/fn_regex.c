@@ -10,10 +10,10 @@
  * step budget, so a pathological pattern fails one row instead of hanging a
  * query. Text is UTF-8; positions are byte offsets on character boundaries.
  */
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <locale.h>
 #include <wctype.h>
 
 #include "expr_int.h"
@@ -21,8 +21,24 @@
 /* ---------------- pattern syntax tree ---------------- */
 
 enum {
-  N_EMPTY, N_CHAR, N_ANY, N_CLASS, N_BOL, N_EOL, N_WORDB, N_NWORDB, N_BEGIN, N_END, N_ENDZ,
-  N_BACKREF, N_CAT, N_ALT, N_GROUP, N_REP, N_LOOK, N_ATOMIC
+  N_EMPTY,
+  N_CHAR,
+  N_ANY,
+  N_CLASS,
+  N_BOL,
+  N_EOL,
+  N_WORDB,
+  N_NWORDB,
+  N_BEGIN,
+  N_END,
+  N_ENDZ,
+  N_BACKREF,
+  N_CAT,
+  N_ALT,
+  N_GROUP,
+  N_REP,
+  N_LOOK,
+  N_ATOMIC
 };
 
 /* A class item: a code point range, or a named class (negated if neg). */
@@ -98,8 +114,10 @@ static void cls_add(rparse_t *ps, rclass_t *c, citem_t it) {
 }
 
 static int hexd(char c) {
-  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                        : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+  return c >= '0' && c <= '9'   ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : -1;
 }
 
 /* \p{Name} classes: ids are letters that do not clash with d w s h v. */
@@ -107,13 +125,33 @@ static char prop_id(const char *name, size_t n) {
   static const struct {
     const char *name;
     char id;
-  } props[] = {{"Lower", 'l'},      {"Upper", 'u'},      {"ASCII", 'a'},  {"Alpha", 'A'},
-               {"Digit", 'D'},      {"Alnum", 'N'},      {"Punct", 'p'},  {"Graph", 'g'},
-               {"Print", 'P'},      {"Blank", 'b'},      {"Cntrl", 'c'},  {"XDigit", 'x'},
-               {"Space", 'S'},      {"L", 'L'},          {"IsL", 'L'},    {"IsLetter", 'L'},
-               {"Lu", 'U'},         {"IsLu", 'U'},       {"Ll", 'W'},     {"IsLl", 'W'},
-               {"N", 'n'},          {"Nd", 'n'},         {"IsDigit", 'n'}, {"IsAlphabetic", 'L'},
-               {"javaLowerCase", 'W'}, {"javaUpperCase", 'U'}, {"IsWhite_Space", 'S'},
+  } props[] = {{"Lower", 'l'},
+               {"Upper", 'u'},
+               {"ASCII", 'a'},
+               {"Alpha", 'A'},
+               {"Digit", 'D'},
+               {"Alnum", 'N'},
+               {"Punct", 'p'},
+               {"Graph", 'g'},
+               {"Print", 'P'},
+               {"Blank", 'b'},
+               {"Cntrl", 'c'},
+               {"XDigit", 'x'},
+               {"Space", 'S'},
+               {"L", 'L'},
+               {"IsL", 'L'},
+               {"IsLetter", 'L'},
+               {"Lu", 'U'},
+               {"IsLu", 'U'},
+               {"Ll", 'W'},
+               {"IsLl", 'W'},
+               {"N", 'n'},
+               {"Nd", 'n'},
+               {"IsDigit", 'n'},
+               {"IsAlphabetic", 'L'},
+               {"javaLowerCase", 'W'},
+               {"javaUpperCase", 'U'},
+               {"IsWhite_Space", 'S'},
                {"javaWhitespace", 'S'}};
   for (size_t i = 0; i < SL_ARRAY_LEN(props); i++)
     if (strlen(props[i].name) == n && memcmp(props[i].name, name, n) == 0) return props[i].id;
@@ -122,30 +160,37 @@ static char prop_id(const char *name, size_t n) {
 
 static bool named_match(char id, uint32_t c) {
   switch (id) {
-  case 'd': return c >= '0' && c <= '9';
-  case 'w': return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-  case 's': return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
-  case 'h': return c == ' ' || c == '\t' || c == 0xA0 || c == 0x1680 || c == 0x180E ||
-                   (c >= 0x2000 && c <= 0x200A) || c == 0x202F || c == 0x205F || c == 0x3000;
-  case 'v': return (c >= 0x0A && c <= 0x0D) || c == 0x85 || c == 0x2028 || c == 0x2029;
-  case 'l': return c >= 'a' && c <= 'z';
-  case 'u': return c >= 'A' && c <= 'Z';
-  case 'a': return c < 0x80;
-  case 'A': return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-  case 'D': return c >= '0' && c <= '9';
-  case 'N': return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-  case 'p': return c < 0x80 && c > ' ' && c != 0x7F && !named_match('N', c);
-  case 'g': return c > ' ' && c < 0x7F;
-  case 'P': return c >= ' ' && c < 0x7F;
-  case 'b': return c == ' ' || c == '\t';
-  case 'c': return c < ' ' || c == 0x7F;
-  case 'x': return hexd((char)c) >= 0 && c < 0x80;
-  case 'S': return named_match('s', c) || (c > 0x7F && iswspace_l((wint_t)c, sl_expr_utf8_locale()));
-  case 'L': return c < 0x80 ? named_match('A', c) : iswalpha_l((wint_t)c, sl_expr_utf8_locale()) != 0;
-  case 'U': return c < 0x80 ? named_match('u', c) : iswupper_l((wint_t)c, sl_expr_utf8_locale()) != 0;
-  case 'W': return c < 0x80 ? named_match('l', c) : iswlower_l((wint_t)c, sl_expr_utf8_locale()) != 0;
-  case 'n': return c < 0x80 ? named_match('d', c) : iswdigit_l((wint_t)c, sl_expr_utf8_locale()) != 0;
-  default: return false;
+    case 'd': return c >= '0' && c <= '9';
+    case 'w':
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    case 's': return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
+    case 'h':
+      return c == ' ' || c == '\t' || c == 0xA0 || c == 0x1680 || c == 0x180E ||
+             (c >= 0x2000 && c <= 0x200A) || c == 0x202F || c == 0x205F || c == 0x3000;
+    case 'v': return (c >= 0x0A && c <= 0x0D) || c == 0x85 || c == 0x2028 || c == 0x2029;
+    case 'l': return c >= 'a' && c <= 'z';
+    case 'u': return c >= 'A' && c <= 'Z';
+    case 'a': return c < 0x80;
+    case 'A': return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    case 'D': return c >= '0' && c <= '9';
+    case 'N': return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    case 'p': return c < 0x80 && c > ' ' && c != 0x7F && !named_match('N', c);
+    case 'g': return c > ' ' && c < 0x7F;
+    case 'P': return c >= ' ' && c < 0x7F;
+    case 'b': return c == ' ' || c == '\t';
+    case 'c': return c < ' ' || c == 0x7F;
+    case 'x': return hexd((char)c) >= 0 && c < 0x80;
+    case 'S':
+      return named_match('s', c) || (c > 0x7F && iswspace_l((wint_t)c, sl_expr_utf8_locale()));
+    case 'L':
+      return c < 0x80 ? named_match('A', c) : iswalpha_l((wint_t)c, sl_expr_utf8_locale()) != 0;
+    case 'U':
+      return c < 0x80 ? named_match('u', c) : iswupper_l((wint_t)c, sl_expr_utf8_locale()) != 0;
+    case 'W':
+      return c < 0x80 ? named_match('l', c) : iswlower_l((wint_t)c, sl_expr_utf8_locale()) != 0;
+    case 'n':
+      return c < 0x80 ? named_match('d', c) : iswdigit_l((wint_t)c, sl_expr_utf8_locale()) != 0;
+    default: return false;
   }
 }
 
@@ -177,96 +222,104 @@ static bool parse_escape(rparse_t *ps, uint32_t *cp, char *named, bool *neg) {
   }
   char c = *ps->p++;
   switch (c) {
-  case 'd': case 'w': case 's': case 'h': case 'v':
-    *named = c;
-    return true;
-  case 'D': case 'W': case 'S': case 'H': case 'V':
-    *named = (char)(c + 32);
-    *neg = true;
-    return true;
-  case 'p':
-  case 'P': {
-    *neg = c == 'P';
-    const char *st, *en;
-    if (ps->p < ps->end && *ps->p == '{') {
-      st = ++ps->p;
-      while (ps->p < ps->end && *ps->p != '}') ps->p++;
-      if (ps->p >= ps->end) {
-        ps->err = "Unclosed character family";
-        return false;
-      }
-      en = ps->p++;
-    } else {
-      st = ps->p;
-      en = ps->p < ps->end ? ++ps->p : ps->p;
-    }
-    if (en - st > 2 && memcmp(st, "Is", 2) == 0 && prop_id(st + 2, (size_t)(en - st - 2)))
-      st += 2;
-    *named = prop_id(st, (size_t)(en - st));
-    if (!*named) {
-      ps->err = "Unknown character property name";
-      return false;
-    }
-    return true;
-  }
-  case 't': *cp = '\t'; return true;
-  case 'n': *cp = '\n'; return true;
-  case 'r': *cp = '\r'; return true;
-  case 'f': *cp = '\f'; return true;
-  case 'a': *cp = 7; return true;
-  case 'e': *cp = 27; return true;
-  case '0': {
-    uint32_t v = 0;
-    int k = 0;
-    while (k < 3 && ps->p < ps->end && *ps->p >= '0' && *ps->p <= '7') v = v * 8 + (uint32_t)(*ps->p++ - '0'), k++;
-    if (k == 0) {
-      ps->err = "Illegal octal escape sequence";
-      return false;
-    }
-    *cp = v;
-    return true;
-  }
-  case 'x':
-  case 'u': {
-    uint32_t v = 0;
-    if (c == 'x' && ps->p < ps->end && *ps->p == '{') {
-      ps->p++;
-      while (ps->p < ps->end && hexd(*ps->p) >= 0) v = v * 16 + (uint32_t)hexd(*ps->p++);
-      if (ps->p >= ps->end || *ps->p != '}') {
-        ps->err = "Unclosed hexadecimal escape sequence";
-        return false;
-      }
-      ps->p++;
-    } else {
-      int want = c == 'x' ? 2 : 4;
-      for (int k = 0; k < want; k++) {
-        if (ps->p >= ps->end || hexd(*ps->p) < 0) {
-          ps->err = c == 'x' ? "Illegal hexadecimal escape sequence" : "Illegal Unicode escape sequence";
+    case 'd':
+    case 'w':
+    case 's':
+    case 'h':
+    case 'v': *named = c; return true;
+    case 'D':
+    case 'W':
+    case 'S':
+    case 'H':
+    case 'V':
+      *named = (char)(c + 32);
+      *neg = true;
+      return true;
+    case 'p':
+    case 'P': {
+      *neg = c == 'P';
+      const char *st, *en;
+      if (ps->p < ps->end && *ps->p == '{') {
+        st = ++ps->p;
+        while (ps->p < ps->end && *ps->p != '}') ps->p++;
+        if (ps->p >= ps->end) {
+          ps->err = "Unclosed character family";
           return false;
         }
-        v = v * 16 + (uint32_t)hexd(*ps->p++);
+        en = ps->p++;
+      } else {
+        st = ps->p;
+        en = ps->p < ps->end ? ++ps->p : ps->p;
       }
+      if (en - st > 2 && memcmp(st, "Is", 2) == 0 && prop_id(st + 2, (size_t)(en - st - 2)))
+        st += 2;
+      *named = prop_id(st, (size_t)(en - st));
+      if (!*named) {
+        ps->err = "Unknown character property name";
+        return false;
+      }
+      return true;
     }
-    *cp = v;
-    return true;
-  }
-  case 'c':
-    if (ps->p >= ps->end) {
-      ps->err = "Illegal control escape sequence";
-      return false;
+    case 't': *cp = '\t'; return true;
+    case 'n': *cp = '\n'; return true;
+    case 'r': *cp = '\r'; return true;
+    case 'f': *cp = '\f'; return true;
+    case 'a': *cp = 7; return true;
+    case 'e': *cp = 27; return true;
+    case '0': {
+      uint32_t v = 0;
+      int k = 0;
+      while (k < 3 && ps->p < ps->end && *ps->p >= '0' && *ps->p <= '7')
+        v = v * 8 + (uint32_t)(*ps->p++ - '0'), k++;
+      if (k == 0) {
+        ps->err = "Illegal octal escape sequence";
+        return false;
+      }
+      *cp = v;
+      return true;
     }
-    *cp = (uint32_t)(*ps->p++ ^ 64);
-    return true;
-  default:
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-      ps->err = "Illegal/unsupported escape sequence";
-      return false;
+    case 'x':
+    case 'u': {
+      uint32_t v = 0;
+      if (c == 'x' && ps->p < ps->end && *ps->p == '{') {
+        ps->p++;
+        while (ps->p < ps->end && hexd(*ps->p) >= 0) v = v * 16 + (uint32_t)hexd(*ps->p++);
+        if (ps->p >= ps->end || *ps->p != '}') {
+          ps->err = "Unclosed hexadecimal escape sequence";
+          return false;
+        }
+        ps->p++;
+      } else {
+        int want = c == 'x' ? 2 : 4;
+        for (int k = 0; k < want; k++) {
+          if (ps->p >= ps->end || hexd(*ps->p) < 0) {
+            ps->err = c == 'x' ? "Illegal hexadecimal escape sequence"
+                               : "Illegal Unicode escape sequence";
+            return false;
+          }
+          v = v * 16 + (uint32_t)hexd(*ps->p++);
+        }
+      }
+      *cp = v;
+      return true;
     }
-    ps->p--;
-    int len;
-    *cp = u8_get(ps->p, ps->end, &len);
-    ps->p += len;
-    return true;
+    case 'c':
+      if (ps->p >= ps->end) {
+        ps->err = "Illegal control escape sequence";
+        return false;
+      }
+      *cp = (uint32_t)(*ps->p++ ^ 64);
+      return true;
+    default:
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+        ps->err = "Illegal/unsupported escape sequence";
+        return false;
+      }
+      ps->p--;
+      int len;
+      *cp = u8_get(ps->p, ps->end, &len);
+      ps->p += len;
+      return true;
   }
 }
 
@@ -371,15 +424,15 @@ static bool parse_flags(rparse_t *ps, bool *scoped) {
   while (ps->p < ps->end && *ps->p != ':' && *ps->p != ')') {
     char f = *ps->p++;
     switch (f) {
-    case '-': on = false; break;
-    case 'i': ps->icase = on; break;
-    case 's': ps->dotall = on; break;
-    case 'm': ps->multiline = on; break;
-    case 'x': ps->comments = on; break;
-    case 'u':
-    case 'U':
-    case 'd': break;
-    default: ps->err = "Unknown inline modifier"; return false;
+      case '-': on = false; break;
+      case 'i': ps->icase = on; break;
+      case 's': ps->dotall = on; break;
+      case 'm': ps->multiline = on; break;
+      case 'x': ps->comments = on; break;
+      case 'u':
+      case 'U':
+      case 'd': break;
+      default: ps->err = "Unknown inline modifier"; return false;
     }
   }
   if (ps->p >= ps->end) {
@@ -462,91 +515,89 @@ static rnode_t *parse_atom(rparse_t *ps) {
   ps->p++;
   rnode_t *n;
   switch (c) {
-  case '.':
-    n = rn(ps, N_ANY);
-    n->flag = ps->dotall;
-    return n;
-  case '^':
-    n = rn(ps, N_BOL);
-    n->flag = ps->multiline;
-    return n;
-  case '$':
-    n = rn(ps, N_EOL);
-    n->flag = ps->multiline;
-    return n;
-  case '\\': {
-    if (ps->p >= ps->end) {
-      ps->err = "Unexpected internal error";
-      return NULL;
-    }
-    char e = *ps->p;
-    switch (e) {
-    case 'b': ps->p++; return rn(ps, N_WORDB);
-    case 'B': ps->p++; return rn(ps, N_NWORDB);
-    case 'A': ps->p++; return rn(ps, N_BEGIN);
-    case 'z': ps->p++; return rn(ps, N_END);
-    case 'Z': ps->p++; return rn(ps, N_ENDZ);
-    case 'G': ps->p++; return rn(ps, N_BEGIN);
-    case 'Q': {
-      ps->p++;
-      rnode_t *seq = NULL;
-      while (ps->p < ps->end && !(ps->p + 1 < ps->end && ps->p[0] == '\\' && ps->p[1] == 'E')) {
-        int len;
-        rnode_t *ch = rn(ps, N_CHAR);
-        ch->c = u8_get(ps->p, ps->end, &len);
-        ch->icase = ps->icase;
-        ps->p += len;
-        seq = cat(ps, seq, ch);
+    case '.':
+      n = rn(ps, N_ANY);
+      n->flag = ps->dotall;
+      return n;
+    case '^':
+      n = rn(ps, N_BOL);
+      n->flag = ps->multiline;
+      return n;
+    case '$':
+      n = rn(ps, N_EOL);
+      n->flag = ps->multiline;
+      return n;
+    case '\\': {
+      if (ps->p >= ps->end) {
+        ps->err = "Unexpected internal error";
+        return NULL;
       }
-      if (ps->p < ps->end) ps->p += 2;
-      return seq ? seq : rn(ps, N_EMPTY);
-    }
-    default: break;
-    }
-    if (e >= '1' && e <= '9') {
-      int g = 0;
-      while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9') {
-        int ng = g * 10 + (*ps->p - '0');
-        if (g && ng > ps->ngroups) break;
-        g = ng;
-        ps->p++;
+      char e = *ps->p;
+      switch (e) {
+        case 'b': ps->p++; return rn(ps, N_WORDB);
+        case 'B': ps->p++; return rn(ps, N_NWORDB);
+        case 'A': ps->p++; return rn(ps, N_BEGIN);
+        case 'z': ps->p++; return rn(ps, N_END);
+        case 'Z': ps->p++; return rn(ps, N_ENDZ);
+        case 'G': ps->p++; return rn(ps, N_BEGIN);
+        case 'Q': {
+          ps->p++;
+          rnode_t *seq = NULL;
+          while (ps->p < ps->end && !(ps->p + 1 < ps->end && ps->p[0] == '\\' && ps->p[1] == 'E')) {
+            int len;
+            rnode_t *ch = rn(ps, N_CHAR);
+            ch->c = u8_get(ps->p, ps->end, &len);
+            ch->icase = ps->icase;
+            ps->p += len;
+            seq = cat(ps, seq, ch);
+          }
+          if (ps->p < ps->end) ps->p += 2;
+          return seq ? seq : rn(ps, N_EMPTY);
+        }
+        default: break;
       }
-      n = rn(ps, N_BACKREF);
-      n->group = g;
+      if (e >= '1' && e <= '9') {
+        int g = 0;
+        while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9') {
+          int ng = g * 10 + (*ps->p - '0');
+          if (g && ng > ps->ngroups) break;
+          g = ng;
+          ps->p++;
+        }
+        n = rn(ps, N_BACKREF);
+        n->group = g;
+        n->icase = ps->icase;
+        return n;
+      }
+      uint32_t cp;
+      char named;
+      bool neg;
+      if (!parse_escape(ps, &cp, &named, &neg)) return NULL;
+      if (named) {
+        rclass_t *cl = sl_arena_alloc(ps->ar, sizeof *cl);
+        memset(cl, 0, sizeof *cl);
+        cls_add(ps, cl, (citem_t){0, 0, named, neg});
+        n = rn(ps, N_CLASS);
+        n->cls = cl;
+        return n;
+      }
+      n = rn(ps, N_CHAR);
+      n->c = cp;
       n->icase = ps->icase;
       return n;
     }
-    uint32_t cp;
-    char named;
-    bool neg;
-    if (!parse_escape(ps, &cp, &named, &neg)) return NULL;
-    if (named) {
-      rclass_t *cl = sl_arena_alloc(ps->ar, sizeof *cl);
-      memset(cl, 0, sizeof *cl);
-      cls_add(ps, cl, (citem_t){0, 0, named, neg});
-      n = rn(ps, N_CLASS);
-      n->cls = cl;
+    case '*':
+    case '+':
+    case '?': ps->err = "Dangling meta character"; return NULL;
+    default: {
+      ps->p--;
+      int len;
+      n = rn(ps, N_CHAR);
+      n->c = u8_get(ps->p, ps->end, &len);
+      n->icase = ps->icase;
+      ps->p += len;
       return n;
     }
-    n = rn(ps, N_CHAR);
-    n->c = cp;
-    n->icase = ps->icase;
-    return n;
-  }
-  case '*':
-  case '+':
-  case '?':
-    ps->err = "Dangling meta character";
-    return NULL;
-  default: {
-    ps->p--;
-    int len;
-    n = rn(ps, N_CHAR);
-    n->c = u8_get(ps->p, ps->end, &len);
-    n->icase = ps->icase;
-    ps->p += len;
-    return n;
-  }
   }
 }
 
@@ -567,7 +618,8 @@ static void skip_comments(rparse_t *ps) {
       ps->p++;
     else if (*ps->p == '#')
       while (ps->p < ps->end && *ps->p != '\n') ps->p++;
-    else break;
+    else
+      break;
   }
 }
 
@@ -583,9 +635,12 @@ static rnode_t *parse_seq(rparse_t *ps) {
       if (ps->p >= ps->end) break;
       int min, max;
       char q = *ps->p;
-      if (q == '*') min = 0, max = -1, ps->p++;
-      else if (q == '+') min = 1, max = -1, ps->p++;
-      else if (q == '?') min = 0, max = 1, ps->p++;
+      if (q == '*')
+        min = 0, max = -1, ps->p++;
+      else if (q == '+')
+        min = 1, max = -1, ps->p++;
+      else if (q == '?')
+        min = 0, max = 1, ps->p++;
       else if (q == '{') {
         const char *save = ps->p++;
         if (!parse_int(ps, &min)) {
@@ -607,7 +662,8 @@ static rnode_t *parse_seq(rparse_t *ps) {
           ps->err = "Illegal repetition range";
           return NULL;
         }
-      } else break;
+      } else
+        break;
       if (atom->type == N_BOL || atom->type == N_EOL || atom->type == N_EMPTY) {
         if (atom->type == N_EMPTY) {
           ps->err = "Dangling meta character";
@@ -618,8 +674,10 @@ static rnode_t *parse_seq(rparse_t *ps) {
       r->a = atom;
       r->min = min;
       r->max = max;
-      if (ps->p < ps->end && *ps->p == '?') r->mode = 1, ps->p++;
-      else if (ps->p < ps->end && *ps->p == '+') r->mode = 2, ps->p++;
+      if (ps->p < ps->end && *ps->p == '?')
+        r->mode = 1, ps->p++;
+      else if (ps->p < ps->end && *ps->p == '+')
+        r->mode = 2, ps->p++;
       atom = r;
     }
     seq = cat(ps, seq, atom);
@@ -645,8 +703,25 @@ static rnode_t *parse_alt(rparse_t *ps) {
 /* ---------------- program ---------------- */
 
 enum {
-  I_CHAR, I_ANY, I_CLASS, I_SPLIT, I_JMP, I_SAVE, I_MATCH, I_BOL, I_EOL, I_WORDB, I_NWORDB,
-  I_BEGIN, I_END, I_ENDZ, I_BACKREF, I_LOOK, I_ATOMIC, I_MARK, I_CHECK
+  I_CHAR,
+  I_ANY,
+  I_CLASS,
+  I_SPLIT,
+  I_JMP,
+  I_SAVE,
+  I_MATCH,
+  I_BOL,
+  I_EOL,
+  I_WORDB,
+  I_NWORDB,
+  I_BEGIN,
+  I_END,
+  I_ENDZ,
+  I_BACKREF,
+  I_LOOK,
+  I_ATOMIC,
+  I_MARK,
+  I_CHECK
 };
 
 typedef struct {
@@ -686,16 +761,16 @@ static int emit(regex_t_ *re, uint8_t op) {
 
 static bool nullable(const rnode_t *n) {
   switch (n->type) {
-  case N_CHAR:
-  case N_ANY:
-  case N_CLASS: return false;
-  case N_CAT: return nullable(n->a) && nullable(n->b);
-  case N_ALT: return nullable(n->a) || nullable(n->b);
-  case N_GROUP:
-  case N_ATOMIC: return nullable(n->a);
-  case N_REP: return n->min == 0 || nullable(n->a);
-  case N_BACKREF: return true;
-  default: return true;
+    case N_CHAR:
+    case N_ANY:
+    case N_CLASS: return false;
+    case N_CAT: return nullable(n->a) && nullable(n->b);
+    case N_ALT: return nullable(n->a) || nullable(n->b);
+    case N_GROUP:
+    case N_ATOMIC: return nullable(n->a);
+    case N_REP: return n->min == 0 || nullable(n->a);
+    case N_BACKREF: return true;
+    default: return true;
   }
 }
 
@@ -743,64 +818,64 @@ static void gen(regex_t_ *re, const rnode_t *n) {
   if (re->too_big) return;
   int at;
   switch (n->type) {
-  case N_EMPTY: break;
-  case N_CHAR:
-    at = emit(re, I_CHAR);
-    re->prog[at].c = n->c;
-    re->prog[at].flag = n->icase;
-    break;
-  case N_ANY: at = emit(re, I_ANY), re->prog[at].flag = n->flag; break;
-  case N_CLASS:
-    at = emit(re, I_CLASS);
-    re->prog[at].cls = n->cls;
-    re->prog[at].flag = n->icase;
-    break;
-  case N_BOL: at = emit(re, I_BOL), re->prog[at].flag = n->flag; break;
-  case N_EOL: at = emit(re, I_EOL), re->prog[at].flag = n->flag; break;
-  case N_WORDB: emit(re, I_WORDB); break;
-  case N_NWORDB: emit(re, I_NWORDB); break;
-  case N_BEGIN: emit(re, I_BEGIN); break;
-  case N_END: emit(re, I_END); break;
-  case N_ENDZ: emit(re, I_ENDZ); break;
-  case N_BACKREF:
-    at = emit(re, I_BACKREF);
-    re->prog[at].x = n->group;
-    re->prog[at].flag = n->icase;
-    break;
-  case N_CAT:
-    gen(re, n->a);
-    gen(re, n->b);
-    break;
-  case N_ALT: {
-    int split = emit(re, I_SPLIT);
-    re->prog[split].x = split + 1;
-    gen(re, n->a);
-    int jmp = emit(re, I_JMP);
-    re->prog[split].y = re->n;
-    gen(re, n->b);
-    re->prog[jmp].x = re->n;
-    break;
-  }
-  case N_GROUP:
-    if (n->group > 0) at = emit(re, I_SAVE), re->prog[at].x = 2 * n->group;
-    gen(re, n->a);
-    if (n->group > 0) at = emit(re, I_SAVE), re->prog[at].x = 2 * n->group + 1;
-    break;
-  case N_REP:
-    if (n->mode == 2) {
-      /* possessive: an atomic group around the greedy loop */
-      rnode_t greedy = *n, wrap;
-      greedy.mode = 0;
-      memset(&wrap, 0, sizeof wrap);
-      wrap.type = N_ATOMIC;
-      wrap.a = &greedy;
-      gen_sub(re, &wrap, I_ATOMIC, false, false);
-    } else {
-      gen_rep(re, n);
+    case N_EMPTY: break;
+    case N_CHAR:
+      at = emit(re, I_CHAR);
+      re->prog[at].c = n->c;
+      re->prog[at].flag = n->icase;
+      break;
+    case N_ANY: at = emit(re, I_ANY), re->prog[at].flag = n->flag; break;
+    case N_CLASS:
+      at = emit(re, I_CLASS);
+      re->prog[at].cls = n->cls;
+      re->prog[at].flag = n->icase;
+      break;
+    case N_BOL: at = emit(re, I_BOL), re->prog[at].flag = n->flag; break;
+    case N_EOL: at = emit(re, I_EOL), re->prog[at].flag = n->flag; break;
+    case N_WORDB: emit(re, I_WORDB); break;
+    case N_NWORDB: emit(re, I_NWORDB); break;
+    case N_BEGIN: emit(re, I_BEGIN); break;
+    case N_END: emit(re, I_END); break;
+    case N_ENDZ: emit(re, I_ENDZ); break;
+    case N_BACKREF:
+      at = emit(re, I_BACKREF);
+      re->prog[at].x = n->group;
+      re->prog[at].flag = n->icase;
+      break;
+    case N_CAT:
+      gen(re, n->a);
+      gen(re, n->b);
+      break;
+    case N_ALT: {
+      int split = emit(re, I_SPLIT);
+      re->prog[split].x = split + 1;
+      gen(re, n->a);
+      int jmp = emit(re, I_JMP);
+      re->prog[split].y = re->n;
+      gen(re, n->b);
+      re->prog[jmp].x = re->n;
+      break;
     }
-    break;
-  case N_LOOK: gen_sub(re, n, I_LOOK, n->flag, n->behind); break;
-  case N_ATOMIC: gen_sub(re, n, I_ATOMIC, false, false); break;
+    case N_GROUP:
+      if (n->group > 0) at = emit(re, I_SAVE), re->prog[at].x = 2 * n->group;
+      gen(re, n->a);
+      if (n->group > 0) at = emit(re, I_SAVE), re->prog[at].x = 2 * n->group + 1;
+      break;
+    case N_REP:
+      if (n->mode == 2) {
+        /* possessive: an atomic group around the greedy loop */
+        rnode_t greedy = *n, wrap;
+        greedy.mode = 0;
+        memset(&wrap, 0, sizeof wrap);
+        wrap.type = N_ATOMIC;
+        wrap.a = &greedy;
+        gen_sub(re, &wrap, I_ATOMIC, false, false);
+      } else {
+        gen_rep(re, n);
+      }
+      break;
+    case N_LOOK: gen_sub(re, n, I_LOOK, n->flag, n->behind); break;
+    case N_ATOMIC: gen_sub(re, n, I_ATOMIC, false, false); break;
   }
 }
 
@@ -822,8 +897,8 @@ static regex_t_ *re_compile(const char *pat, size_t n, sl_arena_t *ar, sl_error_
   gen(re, root);
   emit(re, I_MATCH);
   if (re->too_big) {
-    sl_error_set(err, SL_EEVAL, -1, "Invalid regular expression pattern: %.*s (too large)",
-                 (int)n, pat);
+    sl_error_set(err, SL_EEVAL, -1, "Invalid regular expression pattern: %.*s (too large)", (int)n,
+                 pat);
     return NULL;
   }
   return re;
@@ -846,7 +921,9 @@ typedef struct {
   bool overflow;
 } rmatch_t;
 
-static bool is_word(uint32_t c) { return named_match('w', c); }
+static bool is_word(uint32_t c) {
+  return named_match('w', c);
+}
 
 static bool line_term(uint32_t c) {
   return c == '\n' || c == '\r' || c == 0x85 || c == 0x2028 || c == 0x2029;
@@ -861,7 +938,9 @@ static uint32_t prev_char(const char *s, size_t i) {
   return u8_get(s + j, s + i, &len);
 }
 
-static uint32_t fold(uint32_t c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+static uint32_t fold(uint32_t c) {
+  return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
 
 static int run(rmatch_t *m, int pc, size_t pos, long must_end, size_t *endpos);
 
@@ -908,13 +987,13 @@ static int run(rmatch_t *m, int pc, size_t pos, long must_end, size_t *endpos) {
   const char *s = m->s;
   size_t n = m->n;
   int result = 0;
-#define PUSH(K, A, B)                                                                            \
-  do {                                                                                           \
-    if (sp == cap) {                                                                             \
-      cap *= 2;                                                                                  \
-      stk = realloc(stk, sizeof *stk * (size_t)cap);                                             \
-    }                                                                                            \
-    stk[sp++] = (frame_t){K, A, B};                                                              \
+#define PUSH(K, A, B)                                \
+  do {                                               \
+    if (sp == cap) {                                 \
+      cap *= 2;                                      \
+      stk = realloc(stk, sizeof *stk * (size_t)cap); \
+    }                                                \
+    stk[sp++] = (frame_t){K, A, B};                  \
   } while (0)
   for (;;) {
     if (++m->steps > 2000000) {
@@ -928,120 +1007,140 @@ static int run(rmatch_t *m, int pc, size_t pos, long must_end, size_t *endpos) {
     uint32_t c = 0;
     if (pos < n) c = u8_get(s + pos, s + n, &len);
     switch (in->op) {
-    case I_CHAR:
-      if (pos < n && (c == in->c || (in->flag && c < 0x80 && fold(c) == fold(in->c)))) pos += (size_t)len, pc++;
-      else fail = true;
-      break;
-    case I_ANY:
-      if (pos < n && (in->flag || !line_term(c))) pos += (size_t)len, pc++;
-      else fail = true;
-      break;
-    case I_CLASS:
-      if (pos < n && cls_match(in->cls, c, in->flag)) pos += (size_t)len, pc++;
-      else fail = true;
-      break;
-    case I_SPLIT:
-      PUSH(0, in->y, (long)pos);
-      pc = in->x;
-      break;
-    case I_JMP: pc = in->x; break;
-    case I_SAVE:
-    case I_MARK:
-      PUSH(1, in->x, m->regs[in->x]);
-      m->regs[in->x] = (long)pos;
-      pc++;
-      break;
-    case I_CHECK:
-      if (m->regs[in->x] == (long)pos) fail = true;
-      else pc++;
-      break;
-    case I_BOL:
-      if (pos == 0 || (in->flag && pos < n && line_term(prev_char(s, pos)) &&
-                       !(prev_char(s, pos) == '\r' && c == '\n')))
+      case I_CHAR:
+        if (pos < n && (c == in->c || (in->flag && c < 0x80 && fold(c) == fold(in->c))))
+          pos += (size_t)len, pc++;
+        else
+          fail = true;
+        break;
+      case I_ANY:
+        if (pos < n && (in->flag || !line_term(c)))
+          pos += (size_t)len, pc++;
+        else
+          fail = true;
+        break;
+      case I_CLASS:
+        if (pos < n && cls_match(in->cls, c, in->flag))
+          pos += (size_t)len, pc++;
+        else
+          fail = true;
+        break;
+      case I_SPLIT:
+        PUSH(0, in->y, (long)pos);
+        pc = in->x;
+        break;
+      case I_JMP: pc = in->x; break;
+      case I_SAVE:
+      case I_MARK:
+        PUSH(1, in->x, m->regs[in->x]);
+        m->regs[in->x] = (long)pos;
         pc++;
-      else fail = true;
-      break;
-    case I_EOL: {
-      bool ok = pos == n;
-      if (!ok && line_term(c)) {
+        break;
+      case I_CHECK:
+        if (m->regs[in->x] == (long)pos)
+          fail = true;
+        else
+          pc++;
+        break;
+      case I_BOL:
+        if (pos == 0 || (in->flag && pos < n && line_term(prev_char(s, pos)) &&
+                         !(prev_char(s, pos) == '\r' && c == '\n')))
+          pc++;
+        else
+          fail = true;
+        break;
+      case I_EOL: {
+        bool ok = pos == n;
+        if (!ok && line_term(c)) {
+          size_t after = pos + (size_t)len;
+          if (c == '\r' && after < n && s[after] == '\n') after++;
+          ok = in->flag || after == n;
+          if (c == '\n' && pos > 0 && s[pos - 1] == '\r' && !in->flag) ok = false;
+        }
+        if (ok)
+          pc++;
+        else
+          fail = true;
+        break;
+      }
+      case I_WORDB:
+      case I_NWORDB: {
+        bool b = (pos > 0 && is_word(prev_char(s, pos))) != (pos < n && is_word(c));
+        if (b == (in->op == I_WORDB))
+          pc++;
+        else
+          fail = true;
+        break;
+      }
+      case I_BEGIN:
+        if (pos == 0)
+          pc++;
+        else
+          fail = true;
+        break;
+      case I_END:
+        if (pos == n)
+          pc++;
+        else
+          fail = true;
+        break;
+      case I_ENDZ: {
         size_t after = pos + (size_t)len;
-        if (c == '\r' && after < n && s[after] == '\n') after++;
-        ok = in->flag || after == n;
-        if (c == '\n' && pos > 0 && s[pos - 1] == '\r' && !in->flag) ok = false;
-      }
-      if (ok) pc++;
-      else fail = true;
-      break;
-    }
-    case I_WORDB:
-    case I_NWORDB: {
-      bool b = (pos > 0 && is_word(prev_char(s, pos))) != (pos < n && is_word(c));
-      if (b == (in->op == I_WORDB)) pc++;
-      else fail = true;
-      break;
-    }
-    case I_BEGIN:
-      if (pos == 0) pc++;
-      else fail = true;
-      break;
-    case I_END:
-      if (pos == n) pc++;
-      else fail = true;
-      break;
-    case I_ENDZ: {
-      size_t after = pos + (size_t)len;
-      if (pos == n || (line_term(c) && after == n) ||
-          (c == '\r' && after + 1 == n && s[after] == '\n'))
-        pc++;
-      else fail = true;
-      break;
-    }
-    case I_BACKREF: {
-      long b = in->x <= m->re->ngroups ? m->regs[2 * in->x] : -1;
-      long e = in->x <= m->re->ngroups ? m->regs[2 * in->x + 1] : -1;
-      if (b < 0 || e < b) {
-        fail = true;
+        if (pos == n || (line_term(c) && after == n) ||
+            (c == '\r' && after + 1 == n && s[after] == '\n'))
+          pc++;
+        else
+          fail = true;
         break;
       }
-      size_t k = (size_t)(e - b);
-      if (pos + k > n) {
-        fail = true;
+      case I_BACKREF: {
+        long b = in->x <= m->re->ngroups ? m->regs[2 * in->x] : -1;
+        long e = in->x <= m->re->ngroups ? m->regs[2 * in->x + 1] : -1;
+        if (b < 0 || e < b) {
+          fail = true;
+          break;
+        }
+        size_t k = (size_t)(e - b);
+        if (pos + k > n) {
+          fail = true;
+          break;
+        }
+        bool eq = true;
+        for (size_t i = 0; i < k && eq; i++) {
+          char x = s[b + (long)i], y = s[pos + i];
+          eq = x == y || (in->flag && fold((unsigned char)x) == fold((unsigned char)y));
+        }
+        if (eq)
+          pos += k, pc++;
+        else
+          fail = true;
         break;
       }
-      bool eq = true;
-      for (size_t i = 0; i < k && eq; i++) {
-        char x = s[b + (long)i], y = s[pos + i];
-        eq = x == y || (in->flag && fold((unsigned char)x) == fold((unsigned char)y));
+      case I_LOOK:
+      case I_ATOMIC: {
+        size_t e;
+        int ok = sub_call(m, in, pos, &e, &stk, &sp, &cap);
+        if (ok < 0) {
+          result = -1;
+          goto done;
+        }
+        bool pass = in->op == I_LOOK ? (ok > 0) != in->flag : ok > 0;
+        if (!pass) {
+          fail = true;
+          break;
+        }
+        if (in->op == I_ATOMIC) pos = e;
+        pc = in->y;
+        break;
       }
-      if (eq) pos += k, pc++;
-      else fail = true;
-      break;
-    }
-    case I_LOOK:
-    case I_ATOMIC: {
-      size_t e;
-      int ok = sub_call(m, in, pos, &e, &stk, &sp, &cap);
-      if (ok < 0) {
-        result = -1;
+      case I_MATCH:
+        if (must_end >= 0 && (long)pos != must_end) {
+          fail = true;
+          break;
+        }
+        *endpos = pos;
+        result = 1;
         goto done;
-      }
-      bool pass = in->op == I_LOOK ? (ok > 0) != in->flag : ok > 0;
-      if (!pass) {
-        fail = true;
-        break;
-      }
-      if (in->op == I_ATOMIC) pos = e;
-      pc = in->y;
-      break;
-    }
-    case I_MATCH:
-      if (must_end >= 0 && (long)pos != must_end) {
-        fail = true;
-        break;
-      }
-      *endpos = pos;
-      result = 1;
-      goto done;
     }
     if (!fail) continue;
     /* backtrack */
@@ -1132,8 +1231,8 @@ static int ty_split(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_t
 
 /* ---------------- implementations ---------------- */
 
-#define FN(NAME)                                                                                 \
-  static int NAME(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,            \
+#define FN(NAME)                                                                    \
+  static int NAME(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar, \
                   sl_value_t *out, sl_error_t *err)
 
 typedef struct {
@@ -1225,15 +1324,15 @@ static int append_replacement(sl_buf_t *b, const char *r, size_t rn_, const char
   for (size_t i = 0; i < rn_; i++) {
     char c = r[i];
     if (c == '\\') {
-      if (++i >= rn_)
-        return sl_error_set(err, SL_EEVAL, -1, "character to be escaped is missing");
+      if (++i >= rn_) return sl_error_set(err, SL_EEVAL, -1, "character to be escaped is missing");
       sl_buf_putc(b, r[i]);
     } else if (c == '$') {
       if (++i >= rn_)
         return sl_error_set(err, SL_EEVAL, -1, "Illegal group reference: group index is missing");
       if (r[i] == '{')
         return sl_error_set(err, SL_EEVAL, -1, "named capturing group is not supported here");
-      if (r[i] < '0' || r[i] > '9') return sl_error_set(err, SL_EEVAL, -1, "Illegal group reference");
+      if (r[i] < '0' || r[i] > '9')
+        return sl_error_set(err, SL_EEVAL, -1, "Illegal group reference");
       int g = r[i] - '0';
       while (i + 1 < rn_ && r[i + 1] >= '0' && r[i + 1] <= '9') {
         int ng = g * 10 + (r[i + 1] - '0');
@@ -1242,7 +1341,8 @@ static int append_replacement(sl_buf_t *b, const char *r, size_t rn_, const char
         i++;
       }
       if (g > ngroups) return sl_error_set(err, SL_EEVAL, -1, "No group %d", g);
-      if (regs[2 * g] >= 0) sl_buf_append(b, s + regs[2 * g], (size_t)(regs[2 * g + 1] - regs[2 * g]));
+      if (regs[2 * g] >= 0)
+        sl_buf_append(b, s + regs[2 * g], (size_t)(regs[2 * g + 1] - regs[2 * g]));
     } else {
       sl_buf_putc(b, c);
     }
@@ -1268,8 +1368,7 @@ FN(f_regexp_replace) {
     }
     if (!r) break;
     sl_buf_append(&b, s + last, (size_t)regs[0] - last);
-    if ((rc = append_replacement(&b, a[2].u.s.ptr, a[2].u.s.len, s, regs, re->ngroups, err)))
-      break;
+    if ((rc = append_replacement(&b, a[2].u.s.ptr, a[2].u.s.len, s, regs, re->ngroups, err))) break;
     last = (size_t)regs[1];
     from = next_from(s, len, regs);
   }

@@ -5,14 +5,13 @@
  * in the per-batch arena.
  */
 #include <ctype.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <wctype.h>
-
-#include <openssl/evp.h>
 
 #include "expr_int.h"
 
@@ -280,8 +279,8 @@ static int trim_impl(const sl_value_t *a, sl_value_t *out, bool l, bool r) {
   return 0;
 }
 
-static int f_trim(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,
-                  sl_value_t *out, sl_error_t *err) {
+static int f_trim(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar, sl_value_t *out,
+                  sl_error_t *err) {
   UNUSED_ARGS;
   return trim_impl(a, out, true, true);
 }
@@ -301,8 +300,10 @@ static int f_rtrim(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t 
 static int f_len(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar, sl_value_t *out,
                  sl_error_t *err) {
   UNUSED_ARGS;
-  if (a[0].kind == SL_T_BYTES) *out = sl_val_int((int32_t)a[0].u.s.len);
-  else *out = sl_val_int((int32_t)u8_count(a[0].u.s.ptr, a[0].u.s.len));
+  if (a[0].kind == SL_T_BYTES)
+    *out = sl_val_int((int32_t)a[0].u.s.len);
+  else
+    *out = sl_val_int((int32_t)u8_count(a[0].u.s.ptr, a[0].u.s.len));
   return 0;
 }
 
@@ -485,14 +486,14 @@ static int pad(const sl_value_t *a, const sl_type_t *ret, sl_arena_t *ar, sl_val
   return 0;
 }
 
-static int f_lpad(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,
-                  sl_value_t *out, sl_error_t *err) {
+static int f_lpad(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar, sl_value_t *out,
+                  sl_error_t *err) {
   SL_UNUSED(n), SL_UNUSED(err);
   return pad(a, ret, ar, out, true);
 }
 
-static int f_rpad(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,
-                  sl_value_t *out, sl_error_t *err) {
+static int f_rpad(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar, sl_value_t *out,
+                  sl_error_t *err) {
   SL_UNUSED(n), SL_UNUSED(err);
   return pad(a, ret, ar, out, false);
 }
@@ -506,16 +507,16 @@ static int f_split(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t 
   uint8_t kind = a[0].kind;
   uint32_t cap = 8, k = 0;
   sl_value_t *items = sl_arena_alloc(ar, sizeof *items * cap);
-#define PUSH(P, L)                                                                               \
-  do {                                                                                           \
-    if (k == cap) {                                                                              \
-      sl_value_t *bigger = sl_arena_alloc(ar, sizeof *items * cap * 2);                          \
-      memcpy(bigger, items, sizeof *items * cap);                                                \
-      items = bigger;                                                                            \
-      cap *= 2;                                                                                  \
-    }                                                                                            \
-    items[k] = sl_val_string((P), (uint32_t)(L));                                                \
-    items[k++].kind = kind;                                                                      \
+#define PUSH(P, L)                                                      \
+  do {                                                                  \
+    if (k == cap) {                                                     \
+      sl_value_t *bigger = sl_arena_alloc(ar, sizeof *items * cap * 2); \
+      memcpy(bigger, items, sizeof *items *cap);                        \
+      items = bigger;                                                   \
+      cap *= 2;                                                         \
+    }                                                                   \
+    items[k] = sl_val_string((P), (uint32_t)(L));                       \
+    items[k++].kind = kind;                                             \
   } while (0)
   if (dn == 0) {
     for (size_t i = 0; i < sn;) {
@@ -549,8 +550,11 @@ static void mask_spec(const sl_value_t *a, int n, int first, maskspec_t *m) {
   int *dst[4] = {&m->upper, &m->lower, &m->digit, &m->other};
   for (int i = 0; i < 4; i++) {
     int ai = first + i;
-    if (ai < n) *dst[i] = a[ai].kind == SL_T_NULL || a[ai].u.s.len == 0 ? -1 : (unsigned char)a[ai].u.s.ptr[0];
-    else *dst[i] = defaults[i];
+    if (ai < n)
+      *dst[i] =
+          a[ai].kind == SL_T_NULL || a[ai].u.s.len == 0 ? -1 : (unsigned char)a[ai].u.s.ptr[0];
+    else
+      *dst[i] = defaults[i];
   }
 }
 
@@ -579,20 +583,20 @@ static int mask_impl(const sl_value_t *a, int n, sl_arena_t *ar, sl_value_t *out
   *out = sl_str_alloc(ar, (uint32_t)len, &p);
   memcpy(p, a[0].u.s.ptr, len);
   switch (which) {
-  case 0: mask_range(p, 0, len, &m); break;
-  case 1: mask_range(p, 0, (size_t)k, &m); break;
-  case 2: mask_range(p, len - (size_t)k, len, &m); break;
-  case 3: mask_range(p, (size_t)k, len, &m); break;
-  default: mask_range(p, 0, len - (size_t)k, &m); break;
+    case 0: mask_range(p, 0, len, &m); break;
+    case 1: mask_range(p, 0, (size_t)k, &m); break;
+    case 2: mask_range(p, len - (size_t)k, len, &m); break;
+    case 3: mask_range(p, (size_t)k, len, &m); break;
+    default: mask_range(p, 0, len - (size_t)k, &m); break;
   }
   return 0;
 }
 
-#define MASKFN(NAME, WHICH)                                                                      \
-  static int NAME(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,            \
-                  sl_value_t *out, sl_error_t *err) {                                          \
-    SL_UNUSED(ret), SL_UNUSED(err);                                                            \
-    return mask_impl(a, n, ar, out, WHICH);                                                    \
+#define MASKFN(NAME, WHICH)                                                         \
+  static int NAME(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar, \
+                  sl_value_t *out, sl_error_t *err) {                               \
+    SL_UNUSED(ret), SL_UNUSED(err);                                                 \
+    return mask_impl(a, n, ar, out, WHICH);                                         \
   }
 MASKFN(f_mask, 0)
 MASKFN(f_mask_left, 1)
@@ -652,7 +656,8 @@ static int f_chr(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *a
     memcpy(tmp, a[0].u.s.ptr, len);
     tmp[len] = 0;
     const char *h = tmp;
-    if ((h[0] == '\\' && (h[1] == 'u' || h[1] == 'U')) || ((h[0] == 'U' || h[0] == 'u') && h[1] == '+'))
+    if ((h[0] == '\\' && (h[1] == 'u' || h[1] == 'U')) ||
+        ((h[0] == 'U' || h[0] == 'u') && h[1] == '+'))
       h += 2;
     char *end;
     cp = strtol(h, &end, 16);
@@ -672,8 +677,10 @@ static int f_chr(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *a
 }
 
 static int hexval(int c) {
-  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                        : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+  return c >= '0' && c <= '9'   ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : -1;
 }
 
 static int b64val(int c) {
@@ -758,18 +765,17 @@ static int f_from_bytes(const sl_value_t *a, int n, const sl_type_t *ret, sl_are
   return 0;
 }
 
-static int f_uuid(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,
-                  sl_value_t *out, sl_error_t *err) {
+static int f_uuid(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar, sl_value_t *out,
+                  sl_error_t *err) {
   SL_UNUSED(a), UNUSED_ARGS;
   unsigned char r[16];
   for (int i = 0; i < 16; i++) r[i] = (unsigned char)(sl_expr_random32() >> 8);
   r[6] = (unsigned char)((r[6] & 0x0F) | 0x40);
   r[8] = (unsigned char)((r[8] & 0x3F) | 0x80);
   char buf[40];
-  snprintf(buf, sizeof buf,
-           "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1],
-           r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
-           r[15]);
+  snprintf(buf, sizeof buf, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+           r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
+           r[14], r[15]);
   *out = sl_str_dup(ar, buf, 36);
   return 0;
 }
@@ -802,7 +808,8 @@ static int enc_decode(const char *s, size_t n, int k, sl_buf_t *b, sl_error_t *e
     size_t i = 0;
     if (pad) {
       int l = hexval(s[0]);
-      if (l < 0) return sl_error_set(err, SL_EEVAL, -1, "Illegal hexadecimal character %c at index 0", s[0]);
+      if (l < 0)
+        return sl_error_set(err, SL_EEVAL, -1, "Illegal hexadecimal character %c at index 0", s[0]);
       sl_buf_putc(b, (char)l);
       i = 1;
     }
@@ -898,8 +905,8 @@ static int f_encode(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t
 }
 
 /* MD5: the lower-case hex digest of the string's UTF-8 bytes. */
-static int f_md5(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,
-                 sl_value_t *out, sl_error_t *err) {
+static int f_md5(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar, sl_value_t *out,
+                 sl_error_t *err) {
   SL_UNUSED(n), SL_UNUSED(ret);
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int mdlen = 0;
@@ -933,18 +940,20 @@ static int ty_field(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_t
   return 0;
 }
 
-static int ty_split_to_map(const sl_type_t *const *a, int n, sl_arena_t *ar,
-                           const sl_type_t **ret, sl_error_t *err) {
+static int ty_split_to_map(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_type_t **ret,
+                           sl_error_t *err) {
   if (n != 3 || !all_strings(a, 0, 3)) return sl_fn_reject(err);
   *ret = sl_type_map(ar, &sl_type_string, &sl_type_string);
   return 0;
 }
 
-static int f_elt(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,
-                 sl_value_t *out, sl_error_t *err) {
+static int f_elt(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar, sl_value_t *out,
+                 sl_error_t *err) {
   SL_UNUSED(ret), SL_UNUSED(ar), SL_UNUSED(err);
-  if (a[0].kind == SL_T_NULL || a[0].u.i < 1 || a[0].u.i > n - 1) *out = sl_null();
-  else *out = a[a[0].u.i];
+  if (a[0].kind == SL_T_NULL || a[0].u.i < 1 || a[0].u.i > n - 1)
+    *out = sl_null();
+  else
+    *out = a[a[0].u.i];
   return 0;
 }
 
@@ -1014,10 +1023,10 @@ static int f_split_to_map(const sl_value_t *a, int n, const sl_type_t *ret, sl_a
 const sl_function_t sl_fn_string_table[] = {
     {"CHR", SL_FN_SCALAR, STR, "Returns a single-character string for the given code point.",
      "CHR(INTEGER decimalCode)\nCHR(STRING utf16Hex)", ty_chr, f_chr, true, false, false},
-    {"CONCAT", SL_FN_SCALAR, STR, "Concatenate an arbitrary number of string or bytes fields "
+    {"CONCAT", SL_FN_SCALAR, STR,
+     "Concatenate an arbitrary number of string or bytes fields "
      "together; NULL inputs are skipped.",
-     "CONCAT(STRING... inputs)\nCONCAT(BYTES... inputs)", ty_concat, f_concat, false, false,
-     false},
+     "CONCAT(STRING... inputs)\nCONCAT(BYTES... inputs)", ty_concat, f_concat, false, false, false},
     {"CONCAT_WS", SL_FN_SCALAR, STR,
      "Concatenate several strings or bytes, inserting a separator between each; NULL inputs are "
      "skipped, a NULL separator gives NULL.",
@@ -1040,8 +1049,8 @@ const sl_function_t sl_fn_string_table[] = {
      "Converts a BYTES value to STRING in the given encoding (hex, utf8, ascii, base64).",
      "FROM_BYTES(BYTES bytes, STRING encoding)", ty_from_bytes, f_from_bytes, true, false, false},
     {"INITCAP", SL_FN_SCALAR, STR,
-     "Capitalizes the first letter of each word and lower-cases the rest.",
-     "INITCAP(STRING input)", ty_str_str, f_initcap, true, false, false},
+     "Capitalizes the first letter of each word and lower-cases the rest.", "INITCAP(STRING input)",
+     ty_str_str, f_initcap, true, false, false},
     {"INSTR", SL_FN_SCALAR, STR,
      "Returns the position of substring in string, 0 if not found (1-based).",
      "INSTR(STRING str, STRING substring)\nINSTR(STRING str, STRING substring, INTEGER position)\n"
@@ -1097,8 +1106,7 @@ const sl_function_t sl_fn_string_table[] = {
      "SPLIT_TO_MAP(STRING input, STRING entryDelimiter, STRING kvDelimiter) -> MAP<STRING, "
      "STRING>",
      ty_split_to_map, f_split_to_map, true, false, false},
-    {"SUBSTRING", SL_FN_SCALAR, STR,
-     "Returns the portion of the string or bytes passed in value.",
+    {"SUBSTRING", SL_FN_SCALAR, STR, "Returns the portion of the string or bytes passed in value.",
      "SUBSTRING(STRING str, INTEGER pos)\nSUBSTRING(STRING str, INTEGER pos, INTEGER length)\n"
      "SUBSTRING(BYTES bytes, INTEGER pos)\nSUBSTRING(BYTES bytes, INTEGER pos, INTEGER length)",
      ty_substring, f_substring, true, false, false},

@@ -14,10 +14,10 @@ static int ty_bad_udf(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl
   SL_UNUSED(ar);
   if (n != 1 || !a[0]) return sl_fn_reject(err);
   switch (a[0]->kind) {
-  case SL_T_STRING: *ret = &sl_type_string; return 0;
-  case SL_T_INT:
-  case SL_T_BOOLEAN: *ret = &sl_type_int; return 0;
-  default: return sl_fn_reject(err);
+    case SL_T_STRING: *ret = &sl_type_string; return 0;
+    case SL_T_INT:
+    case SL_T_BOOLEAN: *ret = &sl_type_int; return 0;
+    default: return sl_fn_reject(err);
   }
 }
 
@@ -26,13 +26,13 @@ static int f_bad_udf(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_
   SL_UNUSED(n), SL_UNUSED(ret), SL_UNUSED(ar);
   int64_t calls = out->kind == SL_T_BIGINT ? out->u.l : 0;
   switch (a[0].kind) {
-  case SL_T_STRING: *out = calls % 2 == 0 ? sl_null() : a[0]; return 0;
-  case SL_T_BOOLEAN:
-    if (a[0].u.b) return sl_error_set(err, SL_EEVAL, -1, "boom!");
-    *out = sl_val_int(0);
-    return 0;
-  case SL_T_NULL: *out = sl_null(); return 0;
-  default: return sl_error_set(err, SL_EEVAL, -1, "boom!");
+    case SL_T_STRING: *out = calls % 2 == 0 ? sl_null() : a[0]; return 0;
+    case SL_T_BOOLEAN:
+      if (a[0].u.b) return sl_error_set(err, SL_EEVAL, -1, "boom!");
+      *out = sl_val_int(0);
+      return 0;
+    case SL_T_NULL: *out = sl_null(); return 0;
+    default: return sl_error_set(err, SL_EEVAL, -1, "boom!");
   }
 }
 
@@ -44,8 +44,8 @@ static int ty_when(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_ty
   return 0;
 }
 
-static int f_when(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,
-                  sl_value_t *out, sl_error_t *err) {
+static int f_when(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar, sl_value_t *out,
+                  sl_error_t *err) {
   SL_UNUSED(n), SL_UNUSED(ret), SL_UNUSED(ar);
   if (a[1].kind != SL_T_BOOLEAN || !a[1].u.b)
     return sl_error_set(err, SL_EEVAL, -1, "Test function invoked when it should not be");

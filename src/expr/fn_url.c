@@ -23,8 +23,10 @@ typedef struct {
 } uri_t;
 
 static int hexv(char c) {
-  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                        : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+  return c >= '0' && c <= '9'   ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : -1;
 }
 
 static bool alnum(char c) {
@@ -108,8 +110,10 @@ static bool uri_parse(const char *s, size_t n, uri_t *u) {
       int port = 0;
       if (pp < pe) {
         for (const char *q = pp; q < pe; q++) {
-          if (*q < '0' || *q > '9' || port > 99999) server = false;
-          else port = port * 10 + (*q - '0');
+          if (*q < '0' || *q > '9' || port > 99999)
+            server = false;
+          else
+            port = port * 10 + (*q - '0');
         }
         if (server) u->port = port;
       }
@@ -145,8 +149,8 @@ static sl_value_t decoded(sl_arena_t *ar, span_t sp) {
 
 static int parse_arg(const sl_value_t *a, uri_t *u, sl_error_t *err) {
   if (!uri_parse(a->u.s.ptr, a->u.s.len, u))
-    return sl_error_set(err, SL_EEVAL, -1, "URL input has invalid syntax: %.*s",
-                        (int)a->u.s.len, a->u.s.ptr);
+    return sl_error_set(err, SL_EEVAL, -1, "URL input has invalid syntax: %.*s", (int)a->u.s.len,
+                        a->u.s.ptr);
   return 0;
 }
 
@@ -179,8 +183,8 @@ static int ty_param(const sl_type_t *const *a, int n, sl_arena_t *ar, const sl_t
 
 /* ---------------- implementations ---------------- */
 
-#define FN(NAME)                                                                                 \
-  static int NAME(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar,            \
+#define FN(NAME)                                                                    \
+  static int NAME(const sl_value_t *a, int n, const sl_type_t *ret, sl_arena_t *ar, \
                   sl_value_t *out, sl_error_t *err)
 
 static int part(const sl_value_t *a, sl_arena_t *ar, sl_value_t *out, sl_error_t *err, int which) {
@@ -191,9 +195,12 @@ static int part(const sl_value_t *a, sl_arena_t *ar, sl_value_t *out, sl_error_t
               : which == 2 ? u.path
               : which == 3 ? u.scheme
                            : u.query;
-  if (!sp.p) *out = sl_null();
-  else if (which == 1 || which == 3) *out = sl_str_dup(ar, sp.p, sp.n);
-  else *out = decoded(ar, sp);
+  if (!sp.p)
+    *out = sl_null();
+  else if (which == 1 || which == 3)
+    *out = sl_str_dup(ar, sp.p, sp.n);
+  else
+    *out = decoded(ar, sp);
   return 0;
 }
 

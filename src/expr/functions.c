@@ -48,12 +48,18 @@ const sl_function_t *sl_function_find(const char *name) {
     int mid = (lo + hi) / 2;
     int c = strcasecmp(name, fn_sorted[mid]->name);
     if (c == 0) return fn_sorted[mid];
-    if (c < 0) hi = mid - 1;
-    else lo = mid + 1;
+    if (c < 0)
+      hi = mid - 1;
+    else
+      lo = mid + 1;
   }
   return NULL;
 }
 
-int sl_function_count(void) { return fn_n; }
+int sl_function_count(void) {
+  return fn_n;
+}
 
-const sl_function_t *sl_function_at(int i) { return i >= 0 && i < fn_n ? fn_sorted[i] : NULL; }
+const sl_function_t *sl_function_at(int i) {
+  return i >= 0 && i < fn_n ? fn_sorted[i] : NULL;
+}

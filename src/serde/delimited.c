@@ -39,7 +39,9 @@ typedef struct field {
   size_t len;
 } field_t;
 
-static bool is_eol(char c) { return c == '\r' || c == '\n'; }
+static bool is_eol(char c) {
+  return c == '\r' || c == '\n';
+}
 
 /* Java's Character.isWhitespace for the characters that can follow a
  * closing quote (line ends are handled before). */
@@ -119,8 +121,10 @@ static int split(const char *s, size_t n, char delim, sl_arena_t *a, field_t *f,
       size_t st = i;
       while (i < n && s[i] != delim && !is_eol(s[i])) i++;
       cur.len = i - st;
-      if (i < n && s[i] == delim) i++;
-      else end = true;
+      if (i < n && s[i] == delim)
+        i++;
+      else
+        end = true;
     }
     if (c < max) f[c] = cur;
     c++;
@@ -131,7 +135,8 @@ static int split(const char *s, size_t n, char delim, sl_arena_t *a, field_t *f,
 }
 
 static int bad_field(sl_error_t *err, const field_t *f) {
-  return sl_error_set(err, SL_ESERDE, -1, "Error deserializing delimited: For input string: \"%.*s\"",
+  return sl_error_set(err, SL_ESERDE, -1,
+                      "Error deserializing delimited: For input string: \"%.*s\"",
                       (int)(f->len > 200 ? 200 : f->len), f->p);
 }
 
@@ -140,58 +145,58 @@ static int parse_field(const field_t *f, const sl_type_t *t, sl_arena_t *a, sl_v
   *out = sl_null();
   if (f->len == 0) return 0;
   switch (t->kind) {
-  case SL_T_BOOLEAN:
-    out->kind = SL_T_BOOLEAN;
-    out->u.b = sl_java_parse_boolean(f->p, f->len);
-    return 0;
-  case SL_T_INT:
-  case SL_T_DATE:
-  case SL_T_TIME:
-    if (!sl_java_parse_int(f->p, f->len, &out->u.i)) return bad_field(err, f);
-    if (t->kind == SL_T_TIME && (out->u.i < 0 || out->u.i > 86400000))
-      return sl_error_set(err, SL_ESERDE, -1,
-                          "Error deserializing delimited: Time values must use number of "
-                          "milliseconds greater than 0 and less than 86400000.");
-    out->kind = (uint8_t)t->kind;
-    return 0;
-  case SL_T_BIGINT:
-  case SL_T_TIMESTAMP:
-    if (!sl_java_parse_long(f->p, f->len, &out->u.l)) return bad_field(err, f);
-    out->kind = (uint8_t)t->kind;
-    return 0;
-  case SL_T_DOUBLE:
-    if (!sl_java_parse_double(f->p, f->len, &out->u.d)) return bad_field(err, f);
-    out->kind = SL_T_DOUBLE;
-    return 0;
-  case SL_T_DECIMAL: {
-    sl_bigdec_t b;
-    if (!sl_bigdec_parse(f->p, f->len, &b)) return bad_field(err, f);
-    sl_error_t e;
-    sl_error_clear(&e);
-    if (sl_bigdec_fit(&b, t->precision, t->scale, &out->u.dec, &e) != 0)
-      return sl_error_set(err, SL_ESERDE, -1, "Error deserializing delimited: %s", e.msg);
-    out->kind = SL_T_DECIMAL;
-    return 0;
-  }
-  case SL_T_STRING:
-    out->kind = SL_T_STRING;
-    out->u.s.ptr = sl_serde_utf8_copy(a, f->p, f->len, &out->u.s.len);
-    return 0;
-  case SL_T_BYTES: {
-    unsigned char *d = sl_arena_alloc(a, f->len / 4 * 3 + 3);
-    size_t dn;
-    if (sl_serde_base64_decode_raw(f->p, f->len, d, &dn) != 0)
-      return sl_error_set(err, SL_ESERDE, -1,
-                          "Error deserializing delimited: Illegal base64 text: \"%.*s\"",
-                          (int)(f->len > 200 ? 200 : f->len), f->p);
-    out->kind = SL_T_BYTES;
-    out->u.s.ptr = (const char *)d;
-    out->u.s.len = (uint32_t)dn;
-    return 0;
-  }
-  default:
-    return sl_error_set(err, SL_ESERDE, -1, "The 'DELIMITED' format does not support type '%s'",
-                        sl_type_kind_name(t->kind));
+    case SL_T_BOOLEAN:
+      out->kind = SL_T_BOOLEAN;
+      out->u.b = sl_java_parse_boolean(f->p, f->len);
+      return 0;
+    case SL_T_INT:
+    case SL_T_DATE:
+    case SL_T_TIME:
+      if (!sl_java_parse_int(f->p, f->len, &out->u.i)) return bad_field(err, f);
+      if (t->kind == SL_T_TIME && (out->u.i < 0 || out->u.i > 86400000))
+        return sl_error_set(err, SL_ESERDE, -1,
+                            "Error deserializing delimited: Time values must use number of "
+                            "milliseconds greater than 0 and less than 86400000.");
+      out->kind = (uint8_t)t->kind;
+      return 0;
+    case SL_T_BIGINT:
+    case SL_T_TIMESTAMP:
+      if (!sl_java_parse_long(f->p, f->len, &out->u.l)) return bad_field(err, f);
+      out->kind = (uint8_t)t->kind;
+      return 0;
+    case SL_T_DOUBLE:
+      if (!sl_java_parse_double(f->p, f->len, &out->u.d)) return bad_field(err, f);
+      out->kind = SL_T_DOUBLE;
+      return 0;
+    case SL_T_DECIMAL: {
+      sl_bigdec_t b;
+      if (!sl_bigdec_parse(f->p, f->len, &b)) return bad_field(err, f);
+      sl_error_t e;
+      sl_error_clear(&e);
+      if (sl_bigdec_fit(&b, t->precision, t->scale, &out->u.dec, &e) != 0)
+        return sl_error_set(err, SL_ESERDE, -1, "Error deserializing delimited: %s", e.msg);
+      out->kind = SL_T_DECIMAL;
+      return 0;
+    }
+    case SL_T_STRING:
+      out->kind = SL_T_STRING;
+      out->u.s.ptr = sl_serde_utf8_copy(a, f->p, f->len, &out->u.s.len);
+      return 0;
+    case SL_T_BYTES: {
+      unsigned char *d = sl_arena_alloc(a, f->len / 4 * 3 + 3);
+      size_t dn;
+      if (sl_serde_base64_decode_raw(f->p, f->len, d, &dn) != 0)
+        return sl_error_set(err, SL_ESERDE, -1,
+                            "Error deserializing delimited: Illegal base64 text: \"%.*s\"",
+                            (int)(f->len > 200 ? 200 : f->len), f->p);
+      out->kind = SL_T_BYTES;
+      out->u.s.ptr = (const char *)d;
+      out->u.s.len = (uint32_t)dn;
+      return 0;
+    }
+    default:
+      return sl_error_set(err, SL_ESERDE, -1, "The 'DELIMITED' format does not support type '%s'",
+                          sl_type_kind_name(t->kind));
   }
 }
 
@@ -209,7 +214,8 @@ static int delimited_decode(sl_serde_t *s, const char *data, size_t len, sl_aren
                       "Error deserializing delimited: Column count mismatch on deserialization. "
                       "expected: %d, got: %d",
                       s->ncols, count);
-  for (int i = 0; rc == 0 && i < s->ncols; i++) rc = parse_field(&f[i], s->cols[i].type, a, &out[i], err);
+  for (int i = 0; rc == 0 && i < s->ncols; i++)
+    rc = parse_field(&f[i], s->cols[i].type, a, &out[i], err);
   if (rc)
     for (int i = 0; i < s->ncols; i++) out[i] = sl_null();
   return rc;
@@ -245,26 +251,25 @@ static void put_i64(sl_buf_t *out, int64_t v) {
 
 static void render(sl_buf_t *out, const sl_value_t *v, const sl_type_t *t) {
   switch ((sl_type_kind_t)v->kind) {
-  case SL_T_BOOLEAN: sl_buf_puts(out, v->u.b ? "true" : "false"); break;
-  case SL_T_INT:
-  case SL_T_DATE:
-  case SL_T_TIME: put_i64(out, v->u.i); break;
-  case SL_T_BIGINT:
-  case SL_T_TIMESTAMP: put_i64(out, v->u.l); break;
-  case SL_T_DOUBLE: sl_serde_put_double(out, v->u.d); break;
-  case SL_T_DECIMAL: {
-    sl_decimal_t d = sl_serde_decimal_for(v, t);
-    sl_serde_put_decimal(out, d.unscaled, d.scale, true);
-    break;
-  }
-  case SL_T_STRING: sl_buf_append(out, v->u.s.ptr, v->u.s.len); break;
-  case SL_T_BYTES: sl_base64_encode(v->u.s.ptr, v->u.s.len, out); break;
-  default: break; /* rejected by validate */
+    case SL_T_BOOLEAN: sl_buf_puts(out, v->u.b ? "true" : "false"); break;
+    case SL_T_INT:
+    case SL_T_DATE:
+    case SL_T_TIME: put_i64(out, v->u.i); break;
+    case SL_T_BIGINT:
+    case SL_T_TIMESTAMP: put_i64(out, v->u.l); break;
+    case SL_T_DOUBLE: sl_serde_put_double(out, v->u.d); break;
+    case SL_T_DECIMAL: {
+      sl_decimal_t d = sl_serde_decimal_for(v, t);
+      sl_serde_put_decimal(out, d.unscaled, d.scale, true);
+      break;
+    }
+    case SL_T_STRING: sl_buf_append(out, v->u.s.ptr, v->u.s.len); break;
+    case SL_T_BYTES: sl_base64_encode(v->u.s.ptr, v->u.s.len, out); break;
+    default: break; /* rejected by validate */
   }
 }
 
-static int delimited_encode(sl_serde_t *s, const sl_value_t *vals, sl_buf_t *out,
-                            sl_error_t *err) {
+static int delimited_encode(sl_serde_t *s, const sl_value_t *vals, sl_buf_t *out, sl_error_t *err) {
   SL_UNUSED(err);
   for (int i = 0; i < s->ncols; i++) {
     if (i) sl_buf_putc(out, s->delimiter);
@@ -293,7 +298,9 @@ static int delimited_encode(sl_serde_t *s, const sl_value_t *vals, sl_buf_t *out
 }
 
 const sl_serde_impl_t sl_serde_delimited_impl = {
-    .vt = {.name = "DELIMITED", .supports_wrapping = false, .multi_column_key = true,
+    .vt = {.name = "DELIMITED",
+           .supports_wrapping = false,
+           .multi_column_key = true,
            .validate = delimited_validate},
     .decode = delimited_decode,
     .encode = delimited_encode,

@@ -34,9 +34,9 @@ typedef struct jp {
   const char *p, *end;
   sl_arena_t *a;
   int depth;
-  bool syntax;       /* the failure is malformed JSON (no path) */
+  bool syntax; /* the failure is malformed JSON (no path) */
   char reason[512];
-  char path[512];    /* built while unwinding, segments prepended */
+  char path[512]; /* built while unwinding, segments prepended */
   size_t pathlen;
 } jp_t;
 
@@ -124,8 +124,8 @@ static bool literal(jp_t *jp, const char *word, size_t n) {
 typedef struct jstr {
   const char *raw; /* between the quotes, escapes still in */
   size_t len;
-  bool esc;        /* contains backslash escapes */
-  bool high;       /* contains bytes >= 0x80 */
+  bool esc;  /* contains backslash escapes */
+  bool high; /* contains bytes >= 0x80 */
 } jstr_t;
 
 static int hexval(char c) {
@@ -149,8 +149,9 @@ static bool scan_string(jp_t *jp, jstr_t *s) {
     }
     if (p >= end) {
       jp->p = p;
-      return syntax_err(jp, "Unexpected end-of-input: was expecting closing quote for a string "
-                            "value");
+      return syntax_err(jp,
+                        "Unexpected end-of-input: was expecting closing quote for a string "
+                        "value");
     }
     unsigned char c = (unsigned char)*p;
     if (c == '"') break;
@@ -227,26 +228,26 @@ static size_t unescape(const jstr_t *s, char *dst) {
     char e = p[1];
     p += 2;
     switch (e) {
-    case 'b': dst[o++] = '\b'; break;
-    case 'f': dst[o++] = '\f'; break;
-    case 'n': dst[o++] = '\n'; break;
-    case 'r': dst[o++] = '\r'; break;
-    case 't': dst[o++] = '\t'; break;
-    case 'u': {
-      unsigned cp = hex4(p);
-      p += 4;
-      if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
-        unsigned lo = hex4(p + 2);
-        if (lo >= 0xDC00 && lo <= 0xDFFF) {
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          p += 6;
+      case 'b': dst[o++] = '\b'; break;
+      case 'f': dst[o++] = '\f'; break;
+      case 'n': dst[o++] = '\n'; break;
+      case 'r': dst[o++] = '\r'; break;
+      case 't': dst[o++] = '\t'; break;
+      case 'u': {
+        unsigned cp = hex4(p);
+        p += 4;
+        if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
+          unsigned lo = hex4(p + 2);
+          if (lo >= 0xDC00 && lo <= 0xDFFF) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            p += 6;
+          }
         }
+        if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
+        o += put_utf8(dst + o, cp);
+        break;
       }
-      if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
-      o += put_utf8(dst + o, cp);
-      break;
-    }
-    default: dst[o++] = e; break; /* " \ / */
+      default: dst[o++] = e; break; /* " \ / */
     }
   }
   return o;
@@ -280,9 +281,10 @@ static bool scan_number(jp_t *jp, jnum_t *n) {
   if (p >= end || *p < '0' || *p > '9') {
     jp->p = p;
     return p >= end ? syntax_err(jp, "Unexpected end-of-input in numeric value")
-                    : syntax_err(jp, "Unexpected character ('%c' (code %d)) in numeric value: "
-                                     "expected digit (0-9) to follow minus sign, for valid "
-                                     "numeric value",
+                    : syntax_err(jp,
+                                 "Unexpected character ('%c' (code %d)) in numeric value: "
+                                 "expected digit (0-9) to follow minus sign, for valid "
+                                 "numeric value",
                                  *p, (unsigned char)*p);
   }
   if (*p == '0' && p + 1 < end && p[1] >= '0' && p[1] <= '9') {
@@ -295,8 +297,9 @@ static bool scan_number(jp_t *jp, jnum_t *n) {
     p++;
     if (p >= end || *p < '0' || *p > '9') {
       jp->p = p;
-      return syntax_err(jp, "Unexpected character in numeric value: Decimal point not followed "
-                            "by a digit");
+      return syntax_err(jp,
+                        "Unexpected character in numeric value: Decimal point not followed "
+                        "by a digit");
     }
     while (p < end && *p >= '0' && *p <= '9') p++;
   }
@@ -306,8 +309,9 @@ static bool scan_number(jp_t *jp, jnum_t *n) {
     if (p < end && (*p == '+' || *p == '-')) p++;
     if (p >= end || *p < '0' || *p > '9') {
       jp->p = p;
-      return syntax_err(jp, "Unexpected character in numeric value: Exponent indicator not "
-                            "followed by a digit");
+      return syntax_err(jp,
+                        "Unexpected character in numeric value: Exponent indicator not "
+                        "followed by a digit");
     }
     while (p < end && *p >= '0' && *p <= '9') p++;
   }
@@ -343,13 +347,17 @@ static double num_double(const jnum_t *n) {
  * floats as BigDecimal.toString. */
 static void num_text(const jnum_t *n, sl_buf_t *out) {
   if (n->isint) {
-    if (n->len == 2 && n->s[0] == '-' && n->s[1] == '0') sl_buf_putc(out, '0');
-    else sl_buf_append(out, n->s, n->len);
+    if (n->len == 2 && n->s[0] == '-' && n->s[1] == '0')
+      sl_buf_putc(out, '0');
+    else
+      sl_buf_append(out, n->s, n->len);
     return;
   }
   sl_bigdec_t b;
-  if (sl_bigdec_parse(n->s, n->len, &b)) sl_bigdec_to_string(&b, out);
-  else sl_buf_append(out, n->s, n->len);
+  if (sl_bigdec_parse(n->s, n->len, &b))
+    sl_bigdec_to_string(&b, out);
+  else
+    sl_buf_append(out, n->s, n->len);
 }
 
 /* Jackson's node class for a number, as ksqlDB's messages name it. */
@@ -394,12 +402,13 @@ static bool next_or_close(jp_t *jp, char close, bool *more) {
 
 /* At an object member: reads `"key" :` leaving the cursor on the value. */
 static bool member_key(jp_t *jp, jstr_t *key) {
-  if (jp->p >= jp->end || *jp->p != '"')
-    return unexpected(jp, "double-quote to start field name");
+  if (jp->p >= jp->end || *jp->p != '"') return unexpected(jp, "double-quote to start field name");
   if (!scan_string(jp, key)) return false;
   ws(jp);
-  if (jp->p >= jp->end || *jp->p != ':') return unexpected(jp, "a colon to separate field name "
-                                                              "and value");
+  if (jp->p >= jp->end || *jp->p != ':')
+    return unexpected(jp,
+                      "a colon to separate field name "
+                      "and value");
   jp->p++;
   ws(jp);
   return true;
@@ -412,35 +421,35 @@ static bool skip_value(jp_t *jp) {
   jnum_t n;
   bool more;
   switch (*jp->p) {
-  case '"': return scan_string(jp, &s);
-  case 't': return literal(jp, "true", 4);
-  case 'f': return literal(jp, "false", 5);
-  case 'n': return literal(jp, "null", 4);
-  case '{':
-    if (!enter(jp)) return false;
-    if (jp->p < jp->end && *jp->p == '}') {
-      jp->p++;
-      jp->depth--;
+    case '"': return scan_string(jp, &s);
+    case 't': return literal(jp, "true", 4);
+    case 'f': return literal(jp, "false", 5);
+    case 'n': return literal(jp, "null", 4);
+    case '{':
+      if (!enter(jp)) return false;
+      if (jp->p < jp->end && *jp->p == '}') {
+        jp->p++;
+        jp->depth--;
+        return true;
+      }
+      do {
+        if (!member_key(jp, &s) || !skip_value(jp) || !next_or_close(jp, '}', &more)) return false;
+      } while (more);
       return true;
-    }
-    do {
-      if (!member_key(jp, &s) || !skip_value(jp) || !next_or_close(jp, '}', &more)) return false;
-    } while (more);
-    return true;
-  case '[':
-    if (!enter(jp)) return false;
-    if (jp->p < jp->end && *jp->p == ']') {
-      jp->p++;
-      jp->depth--;
+    case '[':
+      if (!enter(jp)) return false;
+      if (jp->p < jp->end && *jp->p == ']') {
+        jp->p++;
+        jp->depth--;
+        return true;
+      }
+      do {
+        if (!skip_value(jp) || !next_or_close(jp, ']', &more)) return false;
+      } while (more);
       return true;
-    }
-    do {
-      if (!skip_value(jp) || !next_or_close(jp, ']', &more)) return false;
-    } while (more);
-    return true;
-  default:
-    if (*jp->p == '-' || (*jp->p >= '0' && *jp->p <= '9')) return scan_number(jp, &n);
-    return unexpected(jp, VALUE_EXPECTED);
+    default:
+      if (*jp->p == '-' || (*jp->p >= '0' && *jp->p <= '9')) return scan_number(jp, &n);
+      return unexpected(jp, VALUE_EXPECTED);
   }
 }
 
@@ -455,57 +464,57 @@ static bool rewrite(jp_t *jp, sl_buf_t *out) {
   uint32_t len;
   const char *t;
   switch (*jp->p) {
-  case '"':
-    if (!scan_string(jp, &s)) return false;
-    t = str_text(jp, &s, &len);
-    sl_json_put_string(out, t, len);
-    return true;
-  case 't': sl_buf_puts(out, "true"); return literal(jp, "true", 4);
-  case 'f': sl_buf_puts(out, "false"); return literal(jp, "false", 5);
-  case 'n': sl_buf_puts(out, "null"); return literal(jp, "null", 4);
-  case '{':
-    if (!enter(jp)) return false;
-    sl_buf_putc(out, '{');
-    if (jp->p < jp->end && *jp->p == '}') {
-      jp->p++;
-      jp->depth--;
-    } else {
-      bool first = true;
-      do {
-        if (!member_key(jp, &s)) return false;
-        if (!first) sl_buf_putc(out, ',');
-        first = false;
-        t = str_text(jp, &s, &len);
-        sl_json_put_string(out, t, len);
-        sl_buf_putc(out, ':');
-        if (!rewrite(jp, out) || !next_or_close(jp, '}', &more)) return false;
-      } while (more);
-    }
-    sl_buf_putc(out, '}');
-    return true;
-  case '[':
-    if (!enter(jp)) return false;
-    sl_buf_putc(out, '[');
-    if (jp->p < jp->end && *jp->p == ']') {
-      jp->p++;
-      jp->depth--;
-    } else {
-      bool first = true;
-      do {
-        if (!first) sl_buf_putc(out, ',');
-        first = false;
-        if (!rewrite(jp, out) || !next_or_close(jp, ']', &more)) return false;
-      } while (more);
-    }
-    sl_buf_putc(out, ']');
-    return true;
-  default:
-    if (*jp->p == '-' || (*jp->p >= '0' && *jp->p <= '9')) {
-      if (!scan_number(jp, &n)) return false;
-      num_text(&n, out);
+    case '"':
+      if (!scan_string(jp, &s)) return false;
+      t = str_text(jp, &s, &len);
+      sl_json_put_string(out, t, len);
       return true;
-    }
-    return unexpected(jp, VALUE_EXPECTED);
+    case 't': sl_buf_puts(out, "true"); return literal(jp, "true", 4);
+    case 'f': sl_buf_puts(out, "false"); return literal(jp, "false", 5);
+    case 'n': sl_buf_puts(out, "null"); return literal(jp, "null", 4);
+    case '{':
+      if (!enter(jp)) return false;
+      sl_buf_putc(out, '{');
+      if (jp->p < jp->end && *jp->p == '}') {
+        jp->p++;
+        jp->depth--;
+      } else {
+        bool first = true;
+        do {
+          if (!member_key(jp, &s)) return false;
+          if (!first) sl_buf_putc(out, ',');
+          first = false;
+          t = str_text(jp, &s, &len);
+          sl_json_put_string(out, t, len);
+          sl_buf_putc(out, ':');
+          if (!rewrite(jp, out) || !next_or_close(jp, '}', &more)) return false;
+        } while (more);
+      }
+      sl_buf_putc(out, '}');
+      return true;
+    case '[':
+      if (!enter(jp)) return false;
+      sl_buf_putc(out, '[');
+      if (jp->p < jp->end && *jp->p == ']') {
+        jp->p++;
+        jp->depth--;
+      } else {
+        bool first = true;
+        do {
+          if (!first) sl_buf_putc(out, ',');
+          first = false;
+          if (!rewrite(jp, out) || !next_or_close(jp, ']', &more)) return false;
+        } while (more);
+      }
+      sl_buf_putc(out, ']');
+      return true;
+    default:
+      if (*jp->p == '-' || (*jp->p >= '0' && *jp->p <= '9')) {
+        if (!scan_number(jp, &n)) return false;
+        num_text(&n, out);
+        return true;
+      }
+      return unexpected(jp, VALUE_EXPECTED);
   }
 }
 
@@ -562,17 +571,17 @@ static bool mismatch(jp_t *jp, const sl_type_t *t) {
   const char *node = "MissingNode";
   if (jp->p < jp->end) {
     switch (*jp->p) {
-    case '"': node = "TextNode"; break;
-    case 't':
-    case 'f': node = "BooleanNode"; break;
-    case '{': node = "ObjectNode"; break;
-    case '[': node = "ArrayNode"; break;
-    default: {
-      if (*jp->p != '-' && (*jp->p < '0' || *jp->p > '9')) return unexpected(jp, VALUE_EXPECTED);
-      jnum_t n;
-      if (!scan_number(jp, &n)) return false;
-      node = num_node(&n);
-    }
+      case '"': node = "TextNode"; break;
+      case 't':
+      case 'f': node = "BooleanNode"; break;
+      case '{': node = "ObjectNode"; break;
+      case '[': node = "ArrayNode"; break;
+      default: {
+        if (*jp->p != '-' && (*jp->p < '0' || *jp->p > '9')) return unexpected(jp, VALUE_EXPECTED);
+        jnum_t n;
+        if (!scan_number(jp, &n)) return false;
+        node = num_node(&n);
+      }
     }
   }
   char req[256];
@@ -586,8 +595,9 @@ static bool coerce_failed(jp_t *jp, const sl_type_t *t) {
 
 static bool check_time(jp_t *jp, int64_t ms) {
   if (ms < 0 || ms > 86400000)
-    return conv_err(jp, "Time values must use number of milliseconds greater than 0 and less "
-                        "than 86400000.");
+    return conv_err(jp,
+                    "Time values must use number of milliseconds greater than 0 and less "
+                    "than 86400000.");
   return true;
 }
 
@@ -595,13 +605,13 @@ static bool check_time(jp_t *jp, int64_t ms) {
 static bool set_integral(jp_t *jp, const sl_type_t *t, uint64_t v, sl_value_t *out) {
   out->kind = (uint8_t)t->kind;
   switch (t->kind) {
-  case SL_T_INT:
-  case SL_T_DATE: out->u.i = (int32_t)(uint32_t)v; break;
-  case SL_T_TIME:
-    if (!check_time(jp, (int64_t)v)) return false;
-    out->u.i = (int32_t)v;
-    break;
-  default: out->u.l = (int64_t)v; break;
+    case SL_T_INT:
+    case SL_T_DATE: out->u.i = (int32_t)(uint32_t)v; break;
+    case SL_T_TIME:
+      if (!check_time(jp, (int64_t)v)) return false;
+      out->u.i = (int32_t)v;
+      break;
+    default: out->u.l = (int64_t)v; break;
   }
   return true;
 }
@@ -614,8 +624,7 @@ static bool decimal_from_text(jp_t *jp, const sl_type_t *t, const char *s, size_
   sl_error_t e;
   sl_error_clear(&e);
   sl_decimal_t d;
-  if (sl_bigdec_fit(&b, t->precision, t->scale, &d, &e) != 0)
-    return conv_err(jp, "%s", e.msg);
+  if (sl_bigdec_fit(&b, t->precision, t->scale, &d, &e) != 0) return conv_err(jp, "%s", e.msg);
   out->kind = SL_T_DECIMAL;
   out->u.dec = d;
   return true;
@@ -624,51 +633,51 @@ static bool decimal_from_text(jp_t *jp, const sl_type_t *t, const char *s, size_
 /* A JSON string (already unescaped) coerced to t, as ksqlDB treats a TextNode. */
 static bool from_text(jp_t *jp, const sl_type_t *t, const char *s, uint32_t n, sl_value_t *out) {
   switch (t->kind) {
-  case SL_T_STRING:
-    *out = sl_null();
-    out->kind = SL_T_STRING;
-    out->u.s.ptr = s;
-    out->u.s.len = n;
-    return true;
-  case SL_T_INT: {
-    int32_t v;
-    if (!sl_java_parse_int(s, n, &v)) return coerce_failed(jp, t);
-    out->kind = SL_T_INT;
-    out->u.i = v;
-    return true;
-  }
-  case SL_T_BIGINT:
-  case SL_T_DATE:
-  case SL_T_TIME:
-  case SL_T_TIMESTAMP: {
-    int64_t v;
-    if (!sl_java_parse_long(s, n, &v)) return coerce_failed(jp, t);
-    return set_integral(jp, t, (uint64_t)v, out);
-  }
-  case SL_T_DOUBLE: {
-    double d;
-    if (!sl_java_parse_double(s, n, &d)) return coerce_failed(jp, t);
-    out->kind = SL_T_DOUBLE;
-    out->u.d = d;
-    return true;
-  }
-  case SL_T_DECIMAL: return decimal_from_text(jp, t, s, n, out);
-  case SL_T_BYTES: {
-    unsigned char *d = sl_arena_alloc(jp->a, n / 4 * 3 + 3);
-    size_t dn;
-    if (sl_serde_base64_decode_raw(s, n, d, &dn) != 0)
-      return conv_err(jp, "Value is not a valid Base64 encoded string: %.*s",
-                      (int)(n > 200 ? 200 : n), s);
-    out->kind = SL_T_BYTES;
-    out->u.s.ptr = (const char *)d;
-    out->u.s.len = (uint32_t)dn;
-    return true;
-  }
-  default: {
-    char req[256];
-    type_text(t, req, sizeof req);
-    return conv_err(jp, "Can't convert type. sourceType: TextNode, requiredType: %s", req);
-  }
+    case SL_T_STRING:
+      *out = sl_null();
+      out->kind = SL_T_STRING;
+      out->u.s.ptr = s;
+      out->u.s.len = n;
+      return true;
+    case SL_T_INT: {
+      int32_t v;
+      if (!sl_java_parse_int(s, n, &v)) return coerce_failed(jp, t);
+      out->kind = SL_T_INT;
+      out->u.i = v;
+      return true;
+    }
+    case SL_T_BIGINT:
+    case SL_T_DATE:
+    case SL_T_TIME:
+    case SL_T_TIMESTAMP: {
+      int64_t v;
+      if (!sl_java_parse_long(s, n, &v)) return coerce_failed(jp, t);
+      return set_integral(jp, t, (uint64_t)v, out);
+    }
+    case SL_T_DOUBLE: {
+      double d;
+      if (!sl_java_parse_double(s, n, &d)) return coerce_failed(jp, t);
+      out->kind = SL_T_DOUBLE;
+      out->u.d = d;
+      return true;
+    }
+    case SL_T_DECIMAL: return decimal_from_text(jp, t, s, n, out);
+    case SL_T_BYTES: {
+      unsigned char *d = sl_arena_alloc(jp->a, n / 4 * 3 + 3);
+      size_t dn;
+      if (sl_serde_base64_decode_raw(s, n, d, &dn) != 0)
+        return conv_err(jp, "Value is not a valid Base64 encoded string: %.*s",
+                        (int)(n > 200 ? 200 : n), s);
+      out->kind = SL_T_BYTES;
+      out->u.s.ptr = (const char *)d;
+      out->u.s.len = (uint32_t)dn;
+      return true;
+    }
+    default: {
+      char req[256];
+      type_text(t, req, sizeof req);
+      return conv_err(jp, "Can't convert type. sourceType: TextNode, requiredType: %s", req);
+    }
   }
 }
 
@@ -750,8 +759,7 @@ static bool jdec_fields(jp_t *jp, const sl_type_field_t *fields, const uint32_t 
     if (exact < 0 || has_lower(k, kn)) {
       for (int i = 0; i < n; i++) {
         if (i == exact || prio[i] == 2) continue;
-        if (!key_upper_is(k, kn, fields[i].name, lens ? lens[i] : strlen(fields[i].name)))
-          continue;
+        if (!key_upper_is(k, kn, fields[i].name, lens ? lens[i] : strlen(fields[i].name))) continue;
         jp->p = start;
         prio[i] = 1;
         if (!field_value(jp, &fields[i], &vals[i])) return false;
@@ -854,117 +862,117 @@ static bool jdec(jp_t *jp, const sl_type_t *t, sl_value_t *out) {
   const char *text;
   bool isnum = c == '-' || (c >= '0' && c <= '9');
   switch (t->kind) {
-  case SL_T_BOOLEAN:
-    if (c == 't') {
+    case SL_T_BOOLEAN:
+      if (c == 't') {
+        *out = sl_null();
+        out->kind = SL_T_BOOLEAN;
+        out->u.b = true;
+        return literal(jp, "true", 4);
+      }
+      if (c == 'f') {
+        *out = sl_null();
+        out->kind = SL_T_BOOLEAN;
+        out->u.b = false;
+        return literal(jp, "false", 5);
+      }
+      return mismatch(jp, t);
+    case SL_T_INT:
+    case SL_T_BIGINT:
+    case SL_T_DATE:
+    case SL_T_TIME:
+    case SL_T_TIMESTAMP:
       *out = sl_null();
-      out->kind = SL_T_BOOLEAN;
-      out->u.b = true;
-      return literal(jp, "true", 4);
-    }
-    if (c == 'f') {
+      if (isnum) {
+        if (!scan_number(jp, &num)) return false;
+        return set_integral(jp, t, num_low64(&num), out);
+      }
+      if (c == '"') {
+        if (!scan_string(jp, &s)) return false;
+        text = str_text(jp, &s, &len);
+        return from_text(jp, t, text, len, out);
+      }
+      return mismatch(jp, t);
+    case SL_T_DOUBLE:
       *out = sl_null();
-      out->kind = SL_T_BOOLEAN;
-      out->u.b = false;
-      return literal(jp, "false", 5);
+      if (isnum) {
+        if (!scan_number(jp, &num)) return false;
+        out->kind = SL_T_DOUBLE;
+        out->u.d = num_double(&num);
+        return true;
+      }
+      if (c == '"') {
+        if (!scan_string(jp, &s)) return false;
+        text = str_text(jp, &s, &len);
+        return from_text(jp, t, text, len, out);
+      }
+      return mismatch(jp, t);
+    case SL_T_DECIMAL:
+      *out = sl_null();
+      if (isnum) {
+        if (!scan_number(jp, &num)) return false;
+        return decimal_from_text(jp, t, num.s, num.len, out);
+      }
+      if (c == '"') {
+        if (!scan_string(jp, &s)) return false;
+        text = str_text(jp, &s, &len);
+        return decimal_from_text(jp, t, text, len, out);
+      }
+      return mismatch(jp, t);
+    case SL_T_STRING: {
+      if (c == '"') {
+        if (!scan_string(jp, &s)) return false;
+        text = str_text(jp, &s, &len);
+        return from_text(jp, t, text, len, out);
+      }
+      sl_buf_t b;
+      sl_buf_init(&b);
+      bool ok;
+      if (c == 't' || c == 'f') {
+        ok = c == 't' ? literal(jp, "true", 4) : literal(jp, "false", 5);
+        sl_buf_puts(&b, c == 't' ? "true" : "false");
+      } else if (isnum) {
+        ok = scan_number(jp, &num);
+        if (ok) num_text(&num, &b);
+      } else if (c == '[') {
+        ok = stringify_array(jp, &b);
+      } else {
+        ok = rewrite(jp, &b);
+      }
+      if (ok) {
+        *out = sl_null();
+        out->kind = SL_T_STRING;
+        out->u.s.len = (uint32_t)b.len;
+        out->u.s.ptr = b.len ? sl_arena_memdup(jp->a, b.data, b.len) : "";
+      }
+      sl_buf_free(&b);
+      return ok;
     }
-    return mismatch(jp, t);
-  case SL_T_INT:
-  case SL_T_BIGINT:
-  case SL_T_DATE:
-  case SL_T_TIME:
-  case SL_T_TIMESTAMP:
-    *out = sl_null();
-    if (isnum) {
-      if (!scan_number(jp, &num)) return false;
-      return set_integral(jp, t, num_low64(&num), out);
-    }
-    if (c == '"') {
-      if (!scan_string(jp, &s)) return false;
-      text = str_text(jp, &s, &len);
-      return from_text(jp, t, text, len, out);
-    }
-    return mismatch(jp, t);
-  case SL_T_DOUBLE:
-    *out = sl_null();
-    if (isnum) {
-      if (!scan_number(jp, &num)) return false;
-      out->kind = SL_T_DOUBLE;
-      out->u.d = num_double(&num);
+    case SL_T_BYTES:
+      if (c == '"') {
+        if (!scan_string(jp, &s)) return false;
+        text = str_text(jp, &s, &len);
+        return from_text(jp, t, text, len, out);
+      }
+      return mismatch(jp, t);
+    case SL_T_ARRAY:
+      if (c != '[') return mismatch(jp, t);
+      *out = sl_null();
+      return jdec_array(jp, t, out);
+    case SL_T_MAP:
+      if (c != '{') return mismatch(jp, t);
+      *out = sl_null();
+      return jdec_map(jp, t, out);
+    case SL_T_STRUCT: {
+      if (c != '{') return mismatch(jp, t);
+      sl_value_t *fv = sl_arena_alloc(jp->a, (size_t)(t->nfields ? t->nfields : 1) * sizeof *fv);
+      if (!jdec_fields(jp, t->fields, NULL, t->nfields, fv)) return false;
+      *out = sl_null();
+      out->kind = SL_T_STRUCT;
+      out->u.st.fields = fv;
+      out->u.st.type = t;
       return true;
     }
-    if (c == '"') {
-      if (!scan_string(jp, &s)) return false;
-      text = str_text(jp, &s, &len);
-      return from_text(jp, t, text, len, out);
-    }
-    return mismatch(jp, t);
-  case SL_T_DECIMAL:
-    *out = sl_null();
-    if (isnum) {
-      if (!scan_number(jp, &num)) return false;
-      return decimal_from_text(jp, t, num.s, num.len, out);
-    }
-    if (c == '"') {
-      if (!scan_string(jp, &s)) return false;
-      text = str_text(jp, &s, &len);
-      return decimal_from_text(jp, t, text, len, out);
-    }
-    return mismatch(jp, t);
-  case SL_T_STRING: {
-    if (c == '"') {
-      if (!scan_string(jp, &s)) return false;
-      text = str_text(jp, &s, &len);
-      return from_text(jp, t, text, len, out);
-    }
-    sl_buf_t b;
-    sl_buf_init(&b);
-    bool ok;
-    if (c == 't' || c == 'f') {
-      ok = c == 't' ? literal(jp, "true", 4) : literal(jp, "false", 5);
-      sl_buf_puts(&b, c == 't' ? "true" : "false");
-    } else if (isnum) {
-      ok = scan_number(jp, &num);
-      if (ok) num_text(&num, &b);
-    } else if (c == '[') {
-      ok = stringify_array(jp, &b);
-    } else {
-      ok = rewrite(jp, &b);
-    }
-    if (ok) {
-      *out = sl_null();
-      out->kind = SL_T_STRING;
-      out->u.s.len = (uint32_t)b.len;
-      out->u.s.ptr = b.len ? sl_arena_memdup(jp->a, b.data, b.len) : "";
-    }
-    sl_buf_free(&b);
-    return ok;
-  }
-  case SL_T_BYTES:
-    if (c == '"') {
-      if (!scan_string(jp, &s)) return false;
-      text = str_text(jp, &s, &len);
-      return from_text(jp, t, text, len, out);
-    }
-    return mismatch(jp, t);
-  case SL_T_ARRAY:
-    if (c != '[') return mismatch(jp, t);
-    *out = sl_null();
-    return jdec_array(jp, t, out);
-  case SL_T_MAP:
-    if (c != '{') return mismatch(jp, t);
-    *out = sl_null();
-    return jdec_map(jp, t, out);
-  case SL_T_STRUCT: {
-    if (c != '{') return mismatch(jp, t);
-    sl_value_t *fv = sl_arena_alloc(jp->a, (size_t)(t->nfields ? t->nfields : 1) * sizeof *fv);
-    if (!jdec_fields(jp, t->fields, NULL, t->nfields, fv)) return false;
-    *out = sl_null();
-    out->kind = SL_T_STRUCT;
-    out->u.st.fields = fv;
-    out->u.st.type = t;
-    return true;
-  }
-  default: return conv_err(jp, "Type is not supported: %s", sl_type_kind_name(t->kind));
+    default: return conv_err(jp, "Type is not supported: %s", sl_type_kind_name(t->kind));
   }
 }
 
@@ -1022,8 +1030,8 @@ static int json_init(sl_serde_t *s, sl_arena_t *a, sl_error_t *err) {
   return 0;
 }
 
-static int json_decode(sl_serde_t *s, const char *data, size_t len, sl_arena_t *a,
-                       sl_value_t *out, sl_error_t *err) {
+static int json_decode(sl_serde_t *s, const char *data, size_t len, sl_arena_t *a, sl_value_t *out,
+                       sl_error_t *err) {
   if (s->ncols == 0) return 0;
   jp_t jp;
   jp_init(&jp, data, len, a);
@@ -1074,7 +1082,9 @@ static int json_validate(const sl_column_t *cols, int ncols, bool is_key, sl_err
 }
 
 const sl_serde_impl_t sl_serde_json_impl = {
-    .vt = {.name = "JSON", .supports_wrapping = true, .multi_column_key = true,
+    .vt = {.name = "JSON",
+           .supports_wrapping = true,
+           .multi_column_key = true,
            .validate = json_validate},
     .init = json_init,
     .decode = json_decode,
@@ -1095,21 +1105,21 @@ void sl_json_put_string(sl_buf_t *out, const char *s, size_t n) {
     run = i + 1;
     char e[6] = {'\\', 0, 0, 0, 0, 0};
     switch (c) {
-    case '"': e[1] = '"'; break;
-    case '\\': e[1] = '\\'; break;
-    case '\b': e[1] = 'b'; break;
-    case '\f': e[1] = 'f'; break;
-    case '\n': e[1] = 'n'; break;
-    case '\r': e[1] = 'r'; break;
-    case '\t': e[1] = 't'; break;
-    default:
-      e[1] = 'u';
-      e[2] = '0';
-      e[3] = '0';
-      e[4] = HEX[c >> 4];
-      e[5] = HEX[c & 15];
-      sl_buf_append(out, e, 6);
-      continue;
+      case '"': e[1] = '"'; break;
+      case '\\': e[1] = '\\'; break;
+      case '\b': e[1] = 'b'; break;
+      case '\f': e[1] = 'f'; break;
+      case '\n': e[1] = 'n'; break;
+      case '\r': e[1] = 'r'; break;
+      case '\t': e[1] = 't'; break;
+      default:
+        e[1] = 'u';
+        e[2] = '0';
+        e[3] = '0';
+        e[4] = HEX[c >> 4];
+        e[5] = HEX[c & 15];
+        sl_buf_append(out, e, 6);
+        continue;
     }
     sl_buf_append(out, e, 2);
   }
@@ -1131,9 +1141,12 @@ static void put_i64(sl_buf_t *out, int64_t v) {
 
 static void put_double(sl_buf_t *out, double d) {
   /* Jackson quotes the non-numeric doubles. */
-  if (isnan(d)) sl_buf_puts(out, "\"NaN\"");
-  else if (isinf(d)) sl_buf_puts(out, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-  else sl_serde_put_double(out, d);
+  if (isnan(d))
+    sl_buf_puts(out, "\"NaN\"");
+  else if (isinf(d))
+    sl_buf_puts(out, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+  else
+    sl_serde_put_double(out, d);
 }
 
 /* A map key's text: JSON object keys are strings whatever the key type. */
@@ -1160,60 +1173,60 @@ static void put_key(sl_buf_t *out, const sl_value_t *k, const sl_type_t *kt) {
 
 void sl_json_put_value(sl_buf_t *out, const sl_value_t *v, const sl_type_t *t) {
   switch ((sl_type_kind_t)v->kind) {
-  case SL_T_NULL: sl_buf_puts(out, "null"); return;
-  case SL_T_BOOLEAN: sl_buf_puts(out, v->u.b ? "true" : "false"); return;
-  case SL_T_INT:
-  case SL_T_DATE:
-  case SL_T_TIME: put_i64(out, v->u.i); return;
-  case SL_T_BIGINT:
-  case SL_T_TIMESTAMP: put_i64(out, v->u.l); return;
-  case SL_T_DOUBLE: put_double(out, v->u.d); return;
-  case SL_T_DECIMAL: {
-    sl_decimal_t d = sl_serde_decimal_for(v, t);
-    sl_serde_put_decimal(out, d.unscaled, d.scale, false);
-    return;
-  }
-  case SL_T_STRING: sl_json_put_string(out, v->u.s.ptr, v->u.s.len); return;
-  case SL_T_BYTES:
-    sl_buf_putc(out, '"');
-    sl_base64_encode(v->u.s.ptr, v->u.s.len, out);
-    sl_buf_putc(out, '"');
-    return;
-  case SL_T_ARRAY: {
-    const sl_type_t *et = t && t->kind == SL_T_ARRAY ? t->elem : NULL;
-    sl_buf_putc(out, '[');
-    for (uint32_t i = 0; i < v->u.arr.n; i++) {
-      if (i) sl_buf_putc(out, ',');
-      sl_json_put_value(out, &v->u.arr.items[i], et);
+    case SL_T_NULL: sl_buf_puts(out, "null"); return;
+    case SL_T_BOOLEAN: sl_buf_puts(out, v->u.b ? "true" : "false"); return;
+    case SL_T_INT:
+    case SL_T_DATE:
+    case SL_T_TIME: put_i64(out, v->u.i); return;
+    case SL_T_BIGINT:
+    case SL_T_TIMESTAMP: put_i64(out, v->u.l); return;
+    case SL_T_DOUBLE: put_double(out, v->u.d); return;
+    case SL_T_DECIMAL: {
+      sl_decimal_t d = sl_serde_decimal_for(v, t);
+      sl_serde_put_decimal(out, d.unscaled, d.scale, false);
+      return;
     }
-    sl_buf_putc(out, ']');
-    return;
-  }
-  case SL_T_MAP: {
-    const sl_type_t *kt = t && t->kind == SL_T_MAP ? t->key : NULL;
-    const sl_type_t *vt = t && t->kind == SL_T_MAP ? t->elem : NULL;
-    sl_buf_putc(out, '{');
-    for (uint32_t i = 0; i < v->u.arr.n; i++) {
-      if (i) sl_buf_putc(out, ',');
-      put_key(out, &v->u.arr.items[2 * i], kt);
-      sl_buf_putc(out, ':');
-      sl_json_put_value(out, &v->u.arr.items[2 * i + 1], vt);
+    case SL_T_STRING: sl_json_put_string(out, v->u.s.ptr, v->u.s.len); return;
+    case SL_T_BYTES:
+      sl_buf_putc(out, '"');
+      sl_base64_encode(v->u.s.ptr, v->u.s.len, out);
+      sl_buf_putc(out, '"');
+      return;
+    case SL_T_ARRAY: {
+      const sl_type_t *et = t && t->kind == SL_T_ARRAY ? t->elem : NULL;
+      sl_buf_putc(out, '[');
+      for (uint32_t i = 0; i < v->u.arr.n; i++) {
+        if (i) sl_buf_putc(out, ',');
+        sl_json_put_value(out, &v->u.arr.items[i], et);
+      }
+      sl_buf_putc(out, ']');
+      return;
     }
-    sl_buf_putc(out, '}');
-    return;
-  }
-  case SL_T_STRUCT: {
-    const sl_type_t *st = v->u.st.type ? v->u.st.type : t;
-    sl_buf_putc(out, '{');
-    for (int i = 0; st && i < st->nfields; i++) {
-      if (i) sl_buf_putc(out, ',');
-      sl_json_put_string(out, st->fields[i].name, strlen(st->fields[i].name));
-      sl_buf_putc(out, ':');
-      sl_json_put_value(out, &v->u.st.fields[i], st->fields[i].type);
+    case SL_T_MAP: {
+      const sl_type_t *kt = t && t->kind == SL_T_MAP ? t->key : NULL;
+      const sl_type_t *vt = t && t->kind == SL_T_MAP ? t->elem : NULL;
+      sl_buf_putc(out, '{');
+      for (uint32_t i = 0; i < v->u.arr.n; i++) {
+        if (i) sl_buf_putc(out, ',');
+        put_key(out, &v->u.arr.items[2 * i], kt);
+        sl_buf_putc(out, ':');
+        sl_json_put_value(out, &v->u.arr.items[2 * i + 1], vt);
+      }
+      sl_buf_putc(out, '}');
+      return;
     }
-    sl_buf_putc(out, '}');
-    return;
-  }
+    case SL_T_STRUCT: {
+      const sl_type_t *st = v->u.st.type ? v->u.st.type : t;
+      sl_buf_putc(out, '{');
+      for (int i = 0; st && i < st->nfields; i++) {
+        if (i) sl_buf_putc(out, ',');
+        sl_json_put_string(out, st->fields[i].name, strlen(st->fields[i].name));
+        sl_buf_putc(out, ':');
+        sl_json_put_value(out, &v->u.st.fields[i], st->fields[i].type);
+      }
+      sl_buf_putc(out, '}');
+      return;
+    }
   }
   sl_buf_puts(out, "null");
 }
@@ -1241,35 +1254,35 @@ static void put_real(sl_buf_t *out, double d) {
 
 static void jansson_text(const json_t *j, sl_buf_t *out) {
   switch (json_typeof(j)) {
-  case JSON_OBJECT: {
-    sl_buf_putc(out, '{');
-    bool first = true;
-    for (void *it = json_object_iter((json_t *)j); it;
-         it = json_object_iter_next((json_t *)j, it)) {
-      if (!first) sl_buf_putc(out, ',');
-      first = false;
-      const char *k = json_object_iter_key(it);
-      sl_json_put_string(out, k, strlen(k));
-      sl_buf_putc(out, ':');
-      jansson_text(json_object_iter_value(it), out);
+    case JSON_OBJECT: {
+      sl_buf_putc(out, '{');
+      bool first = true;
+      for (void *it = json_object_iter((json_t *)j); it;
+           it = json_object_iter_next((json_t *)j, it)) {
+        if (!first) sl_buf_putc(out, ',');
+        first = false;
+        const char *k = json_object_iter_key(it);
+        sl_json_put_string(out, k, strlen(k));
+        sl_buf_putc(out, ':');
+        jansson_text(json_object_iter_value(it), out);
+      }
+      sl_buf_putc(out, '}');
+      return;
     }
-    sl_buf_putc(out, '}');
-    return;
-  }
-  case JSON_ARRAY:
-    sl_buf_putc(out, '[');
-    for (size_t i = 0; i < json_array_size(j); i++) {
-      if (i) sl_buf_putc(out, ',');
-      jansson_text(json_array_get(j, i), out);
-    }
-    sl_buf_putc(out, ']');
-    return;
-  case JSON_STRING: sl_json_put_string(out, json_string_value(j), json_string_length(j)); return;
-  case JSON_INTEGER: put_i64(out, (int64_t)json_integer_value(j)); return;
-  case JSON_REAL: put_real(out, json_real_value(j)); return;
-  case JSON_TRUE: sl_buf_puts(out, "true"); return;
-  case JSON_FALSE: sl_buf_puts(out, "false"); return;
-  case JSON_NULL: sl_buf_puts(out, "null"); return;
+    case JSON_ARRAY:
+      sl_buf_putc(out, '[');
+      for (size_t i = 0; i < json_array_size(j); i++) {
+        if (i) sl_buf_putc(out, ',');
+        jansson_text(json_array_get(j, i), out);
+      }
+      sl_buf_putc(out, ']');
+      return;
+    case JSON_STRING: sl_json_put_string(out, json_string_value(j), json_string_length(j)); return;
+    case JSON_INTEGER: put_i64(out, (int64_t)json_integer_value(j)); return;
+    case JSON_REAL: put_real(out, json_real_value(j)); return;
+    case JSON_TRUE: sl_buf_puts(out, "true"); return;
+    case JSON_FALSE: sl_buf_puts(out, "false"); return;
+    case JSON_NULL: sl_buf_puts(out, "null"); return;
   }
 }
 
@@ -1292,67 +1305,70 @@ int sl_json_to_value(const struct json_t *j, const sl_type_t *t, sl_arena_t *a, 
 
 struct json_t *sl_value_to_json(const sl_value_t *v, const sl_type_t *t) {
   switch ((sl_type_kind_t)v->kind) {
-  case SL_T_NULL: return json_null();
-  case SL_T_BOOLEAN: return json_boolean(v->u.b);
-  case SL_T_INT:
-  case SL_T_DATE:
-  case SL_T_TIME: return json_integer(v->u.i);
-  case SL_T_BIGINT:
-  case SL_T_TIMESTAMP: return json_integer(v->u.l);
-  case SL_T_DOUBLE:
-    if (!isfinite(v->u.d))
-      return json_string(isnan(v->u.d) ? "NaN" : v->u.d > 0 ? "Infinity" : "-Infinity");
-    return json_real(v->u.d);
-  case SL_T_DECIMAL: {
-    sl_decimal_t d = sl_serde_decimal_for(v, t);
-    if (d.scale <= 0 && d.unscaled >= INT64_MIN && d.unscaled <= INT64_MAX) {
-      __int128 u = d.unscaled;
-      for (int k = d.scale; k < 0; k++) u *= 10;
-      if (u >= INT64_MIN && u <= INT64_MAX) return json_integer((json_int_t)u);
+    case SL_T_NULL: return json_null();
+    case SL_T_BOOLEAN: return json_boolean(v->u.b);
+    case SL_T_INT:
+    case SL_T_DATE:
+    case SL_T_TIME: return json_integer(v->u.i);
+    case SL_T_BIGINT:
+    case SL_T_TIMESTAMP: return json_integer(v->u.l);
+    case SL_T_DOUBLE:
+      if (!isfinite(v->u.d))
+        return json_string(isnan(v->u.d) ? "NaN" : v->u.d > 0 ? "Infinity" : "-Infinity");
+      return json_real(v->u.d);
+    case SL_T_DECIMAL: {
+      sl_decimal_t d = sl_serde_decimal_for(v, t);
+      if (d.scale <= 0 && d.unscaled >= INT64_MIN && d.unscaled <= INT64_MAX) {
+        __int128 u = d.unscaled;
+        for (int k = d.scale; k < 0; k++) u *= 10;
+        if (u >= INT64_MIN && u <= INT64_MAX) return json_integer((json_int_t)u);
+      }
+      return json_real(sl_decimal_to_double(&d));
     }
-    return json_real(sl_decimal_to_double(&d));
-  }
-  case SL_T_STRING: return json_stringn(v->u.s.ptr, v->u.s.len);
-  case SL_T_BYTES: {
-    sl_buf_t b;
-    sl_buf_init(&b);
-    sl_base64_encode(v->u.s.ptr, v->u.s.len, &b);
-    json_t *j = json_stringn(b.data ? b.data : "", b.len);
-    sl_buf_free(&b);
-    return j;
-  }
-  case SL_T_ARRAY: {
-    const sl_type_t *et = t && t->kind == SL_T_ARRAY ? t->elem : NULL;
-    json_t *arr = json_array();
-    for (uint32_t i = 0; i < v->u.arr.n; i++)
-      json_array_append_new(arr, sl_value_to_json(&v->u.arr.items[i], et));
-    return arr;
-  }
-  case SL_T_MAP: {
-    const sl_type_t *kt = t && t->kind == SL_T_MAP ? t->key : NULL;
-    const sl_type_t *vt = t && t->kind == SL_T_MAP ? t->elem : NULL;
-    json_t *obj = json_object();
-    for (uint32_t i = 0; i < v->u.arr.n; i++) {
-      const sl_value_t *k = &v->u.arr.items[2 * i];
-      sl_buf_t kb;
-      sl_buf_init(&kb);
-      if (k->kind == SL_T_STRING) sl_buf_append(&kb, k->u.s.ptr, k->u.s.len);
-      else if (k->kind == SL_T_NULL) sl_buf_puts(&kb, "null");
-      else sl_json_put_value(&kb, k, kt);
-      json_object_setn_new(obj, kb.data ? kb.data : "", kb.len,
-                           sl_value_to_json(&v->u.arr.items[2 * i + 1], vt));
-      sl_buf_free(&kb);
+    case SL_T_STRING: return json_stringn(v->u.s.ptr, v->u.s.len);
+    case SL_T_BYTES: {
+      sl_buf_t b;
+      sl_buf_init(&b);
+      sl_base64_encode(v->u.s.ptr, v->u.s.len, &b);
+      json_t *j = json_stringn(b.data ? b.data : "", b.len);
+      sl_buf_free(&b);
+      return j;
     }
-    return obj;
-  }
-  case SL_T_STRUCT: {
-    const sl_type_t *st = v->u.st.type ? v->u.st.type : t;
-    json_t *obj = json_object();
-    for (int i = 0; st && i < st->nfields; i++)
-      json_object_set_new(obj, st->fields[i].name,
-                          sl_value_to_json(&v->u.st.fields[i], st->fields[i].type));
-    return obj;
-  }
+    case SL_T_ARRAY: {
+      const sl_type_t *et = t && t->kind == SL_T_ARRAY ? t->elem : NULL;
+      json_t *arr = json_array();
+      for (uint32_t i = 0; i < v->u.arr.n; i++)
+        json_array_append_new(arr, sl_value_to_json(&v->u.arr.items[i], et));
+      return arr;
+    }
+    case SL_T_MAP: {
+      const sl_type_t *kt = t && t->kind == SL_T_MAP ? t->key : NULL;
+      const sl_type_t *vt = t && t->kind == SL_T_MAP ? t->elem : NULL;
+      json_t *obj = json_object();
+      for (uint32_t i = 0; i < v->u.arr.n; i++) {
+        const sl_value_t *k = &v->u.arr.items[2 * i];
+        sl_buf_t kb;
+        sl_buf_init(&kb);
+        if (k->kind == SL_T_STRING)
+          sl_buf_append(&kb, k->u.s.ptr, k->u.s.len);
+        else if (k->kind == SL_T_NULL)
+          sl_buf_puts(&kb, "null");
+        else
+          sl_json_put_value(&kb, k, kt);
+        json_object_setn_new(obj, kb.data ? kb.data : "", kb.len,
+                             sl_value_to_json(&v->u.arr.items[2 * i + 1], vt));
+        sl_buf_free(&kb);
+      }
+      return obj;
+    }
+    case SL_T_STRUCT: {
+      const sl_type_t *st = v->u.st.type ? v->u.st.type : t;
+      json_t *obj = json_object();
+      for (int i = 0; st && i < st->nfields; i++)
+        json_object_set_new(obj, st->fields[i].name,
+                            sl_value_to_json(&v->u.st.fields[i], st->fields[i].type));
+      return obj;
+    }
   }
   return json_null();
 }

@@ -16,8 +16,8 @@ static int none_validate(const sl_column_t *cols, int ncols, bool is_key, sl_err
   return SL_ESEMANTIC;
 }
 
-static int none_decode(sl_serde_t *s, const char *data, size_t len, sl_arena_t *a,
-                       sl_value_t *out, sl_error_t *err) {
+static int none_decode(sl_serde_t *s, const char *data, size_t len, sl_arena_t *a, sl_value_t *out,
+                       sl_error_t *err) {
   SL_UNUSED(s), SL_UNUSED(data), SL_UNUSED(len), SL_UNUSED(a), SL_UNUSED(out), SL_UNUSED(err);
   return 0;
 }
@@ -28,7 +28,9 @@ static int none_encode(sl_serde_t *s, const sl_value_t *vals, sl_buf_t *out, sl_
 }
 
 const sl_serde_impl_t sl_serde_none_impl = {
-    .vt = {.name = "NONE", .supports_wrapping = false, .multi_column_key = false,
+    .vt = {.name = "NONE",
+           .supports_wrapping = false,
+           .multi_column_key = false,
            .validate = none_validate},
     .decode = none_decode,
     .encode = none_encode,

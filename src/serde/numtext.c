@@ -18,8 +18,8 @@
 
 /* Parses [+-]digits into a magnitude bounded by limit (the largest magnitude
  * allowed for the sign found). */
-static bool parse_signed(const char *s, size_t n, uint64_t pos_limit, uint64_t neg_limit,
-                         bool *neg, uint64_t *mag) {
+static bool parse_signed(const char *s, size_t n, uint64_t pos_limit, uint64_t neg_limit, bool *neg,
+                         uint64_t *mag) {
   size_t i = 0;
   *neg = false;
   if (n == 0) return false;
@@ -62,7 +62,9 @@ bool sl_java_parse_boolean(const char *s, size_t n) {
 
 /* ---------------- doubles ---------------- */
 
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 static bool is_xdigit(char c) {
   return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
@@ -262,13 +264,17 @@ static void put_digits_scaled(sl_buf_t *out, bool neg, const char *dig, int len,
 }
 
 void sl_bigdec_to_string(const sl_bigdec_t *b, sl_buf_t *out) {
-  if (b->ndigits == 0) put_digits_scaled(out, false, "0", 1, b->scale, false);
-  else put_digits_scaled(out, b->neg, b->digits, b->ndigits, b->scale, false);
+  if (b->ndigits == 0)
+    put_digits_scaled(out, false, "0", 1, b->scale, false);
+  else
+    put_digits_scaled(out, b->neg, b->digits, b->ndigits, b->scale, false);
 }
 
 static void bigdec_to_plain(const sl_bigdec_t *b, sl_buf_t *out) {
-  if (b->ndigits == 0) put_digits_scaled(out, false, "0", 1, b->scale, true);
-  else put_digits_scaled(out, b->neg, b->digits, b->ndigits, b->scale, true);
+  if (b->ndigits == 0)
+    put_digits_scaled(out, false, "0", 1, b->scale, true);
+  else
+    put_digits_scaled(out, b->neg, b->digits, b->ndigits, b->scale, true);
 }
 
 int sl_bigdec_fit(const sl_bigdec_t *b, int precision, int scale, sl_decimal_t *out,
@@ -355,14 +361,22 @@ static int utf8_seq(const unsigned char *p, size_t n, int *bad_len) {
   int need;
   unsigned lo = 0x80, hi = 0xBF;
   if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) need = 1;
-  else if (c == 0xE0) need = 2, lo = 0xA0;
-  else if (c >= 0xE1 && c <= 0xEC) need = 2;
-  else if (c == 0xED) need = 2, hi = 0x9F;
-  else if (c >= 0xEE && c <= 0xEF) need = 2;
-  else if (c == 0xF0) need = 3, lo = 0x90;
-  else if (c >= 0xF1 && c <= 0xF3) need = 3;
-  else if (c == 0xF4) need = 3, hi = 0x8F;
+  if (c >= 0xC2 && c <= 0xDF)
+    need = 1;
+  else if (c == 0xE0)
+    need = 2, lo = 0xA0;
+  else if (c >= 0xE1 && c <= 0xEC)
+    need = 2;
+  else if (c == 0xED)
+    need = 2, hi = 0x9F;
+  else if (c >= 0xEE && c <= 0xEF)
+    need = 2;
+  else if (c == 0xF0)
+    need = 3, lo = 0x90;
+  else if (c >= 0xF1 && c <= 0xF3)
+    need = 3;
+  else if (c == 0xF4)
+    need = 3, hi = 0x8F;
   else {
     *bad_len = 1;
     return 0;

@@ -10,11 +10,8 @@
 #include "serde_int.h"
 
 static const sl_serde_impl_t *const FORMATS[] = {
-    &sl_serde_json_impl,
-    &sl_serde_delimited_impl,
-    &sl_serde_kafka_impl,
-    &sl_serde_none_impl,
-    &sl_serde_protobuf_nosr_impl,
+    &sl_serde_json_impl, &sl_serde_delimited_impl,     &sl_serde_kafka_impl,
+    &sl_serde_none_impl, &sl_serde_protobuf_nosr_impl,
 };
 
 /* Valid ksqlDB formats sluice cannot read or write yet. */
@@ -32,12 +29,13 @@ const sl_serde_vt_t *sl_format_find(const char *name) {
   return im ? &im->vt : NULL;
 }
 
-const sl_serde_vt_t *sl_serde_format(const sl_serde_t *s) { return &s->impl->vt; }
+const sl_serde_vt_t *sl_serde_format(const sl_serde_t *s) {
+  return &s->impl->vt;
+}
 
 /* ksqlDB's SchemaNotSupportedException text around a format's reason. */
-static int not_supported(const sl_serde_impl_t *im, const sl_column_t *cols, int ncols,
-                         bool is_key, const char *features, const char *reason,
-                         sl_error_t *err) {
+static int not_supported(const sl_serde_impl_t *im, const sl_column_t *cols, int ncols, bool is_key,
+                         const char *features, const char *reason, sl_error_t *err) {
   sl_buf_t b;
   sl_buf_init(&b);
   sl_serde_put_columns(&b, cols, ncols, is_key);
@@ -52,13 +50,13 @@ static int not_supported(const sl_serde_impl_t *im, const sl_column_t *cols, int
 static bool contains_map(const sl_type_t *t) {
   if (!t) return false;
   switch (t->kind) {
-  case SL_T_MAP: return true;
-  case SL_T_ARRAY: return contains_map(t->elem);
-  case SL_T_STRUCT:
-    for (int i = 0; i < t->nfields; i++)
-      if (contains_map(t->fields[i].type)) return true;
-    return false;
-  default: return false;
+    case SL_T_MAP: return true;
+    case SL_T_ARRAY: return contains_map(t->elem);
+    case SL_T_STRUCT:
+      for (int i = 0; i < t->nfields; i++)
+        if (contains_map(t->fields[i].type)) return true;
+      return false;
+    default: return false;
   }
 }
 
@@ -84,8 +82,7 @@ static int check_map_keys(const sl_column_t *cols, int ncols, sl_error_t *err) {
 }
 
 int sl_serde_new(const char *format, const sl_column_t *cols, int ncols, bool is_key,
-                 const sl_serde_opts_t *opts, sl_arena_t *a, sl_serde_t **out,
-                 sl_error_t *err) {
+                 const sl_serde_opts_t *opts, sl_arena_t *a, sl_serde_t **out, sl_error_t *err) {
   *out = NULL;
   const sl_serde_impl_t *im = impl_find(format);
   if (!im) {
@@ -109,8 +106,10 @@ int sl_serde_new(const char *format, const sl_column_t *cols, int ncols, bool is
 
   const char *features = "";
   if (ncols == 1 && im->vt.supports_wrapping && !im->always_wrapped) {
-    if (is_key) features = explicit_wrap && opts->wrap_single ? "WRAP_SINGLES" : "UNWRAP_SINGLES";
-    else if (explicit_wrap) features = opts->wrap_single ? "WRAP_SINGLES" : "UNWRAP_SINGLES";
+    if (is_key)
+      features = explicit_wrap && opts->wrap_single ? "WRAP_SINGLES" : "UNWRAP_SINGLES";
+    else if (explicit_wrap)
+      features = opts->wrap_single ? "WRAP_SINGLES" : "UNWRAP_SINGLES";
   }
   if (is_key && check_map_keys(cols, ncols, err)) return SL_ESEMANTIC;
   sl_error_t reason;
@@ -199,8 +198,8 @@ void sl_window_key_encode(const void *key, size_t n, bool session, int64_t start
   put_be64(out, start);
 }
 
-int sl_window_key_decode(const void *data, size_t n, bool session, size_t *key_len,
-                         int64_t *start, int64_t *end) {
+int sl_window_key_decode(const void *data, size_t n, bool session, size_t *key_len, int64_t *start,
+                         int64_t *end) {
   const unsigned char *p = data;
   size_t suffix = session ? 16 : 8;
   if (!data || n < suffix) return SL_ESERDE;

@@ -24,15 +24,15 @@ typedef struct sl_serde_impl {
 
 struct sl_serde {
   const sl_serde_impl_t *impl;
-  sl_column_t *cols;          /* copied array; types are shared with the caller */
-  uint32_t *name_lens;        /* strlen of each column name */
+  sl_column_t *cols;   /* copied array; types are shared with the caller */
+  uint32_t *name_lens; /* strlen of each column name */
   int ncols;
   bool is_key;
-  bool unwrapped;             /* one column written bare, without an enclosing object */
-  char delimiter;             /* DELIMITED */
-  sl_type_t row_type;         /* the columns seen as one STRUCT (JSON error messages) */
+  bool unwrapped;     /* one column written bare, without an enclosing object */
+  char delimiter;     /* DELIMITED */
+  sl_type_t row_type; /* the columns seen as one STRUCT (JSON error messages) */
   sl_type_field_t *row_fields;
-  const char **json_keys;     /* JSON: "\"NAME\":" per column, pre-escaped */
+  const char **json_keys; /* JSON: "\"NAME\":" per column, pre-escaped */
   uint32_t *json_key_lens;
 };
 
@@ -61,7 +61,7 @@ bool sl_java_parse_boolean(const char *s, size_t n);
 #define SL_BIGDEC_MAX 400
 typedef struct sl_bigdec {
   bool neg;
-  int ndigits;                 /* significant digits, no leading zeros; 0 for zero */
+  int ndigits; /* significant digits, no leading zeros; 0 for zero */
   int32_t scale;
   char digits[SL_BIGDEC_MAX];
 } sl_bigdec_t;

@@ -106,10 +106,10 @@ int sl_rest_inserts_stream(sl_server_t *s, h2o_req_t *req) {
       }
     }
     json_decref(row);
-    json_t *ack = rc == 0 ? json_pack("{s:s, s:I}", "status", "ok", "seq", (json_int_t)seq)
-                          : json_pack("{s:s, s:I, s:i, s:s}", "status", "error", "seq",
-                                      (json_int_t)seq, "error_code", SL_REST_BAD_REQUEST,
-                                      "message", err.msg);
+    json_t *ack = rc == 0
+                      ? json_pack("{s:s, s:I}", "status", "ok", "seq", (json_int_t)seq)
+                      : json_pack("{s:s, s:I, s:i, s:s}", "status", "error", "seq", (json_int_t)seq,
+                                  "error_code", SL_REST_BAD_REQUEST, "message", err.msg);
     char *text = json_dumps(ack, JSON_COMPACT);
     json_decref(ack);
     if (as_array && seq > 0) sl_buf_putc(&out, ',');

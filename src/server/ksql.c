@@ -40,10 +40,8 @@ static int http_status_for(int code) {
   switch (code) {
     case SL_ENOMEM:
     case SL_EIO:
-    case SL_EKAFKA:
-      return 500;
-    default:
-      return 400;
+    case SL_EKAFKA: return 500;
+    default: return 400;
   }
 }
 
@@ -62,8 +60,8 @@ static void send_statement_error(h2o_req_t *req, const char *ct, const sl_error_
   }
   sl_rest_error_message(&e, pos_text, &msg);
   int status = http_status_for(err->code);
-  json_t *body = sl_rest_statement_error(status == 500 ? SL_REST_SERVER_ERROR : SL_REST_BAD_STATEMENT,
-                                         msg.data, stmt_text, entities);
+  json_t *body = sl_rest_statement_error(
+      status == 500 ? SL_REST_SERVER_ERROR : SL_REST_BAD_STATEMENT, msg.data, stmt_text, entities);
   sl_buf_free(&msg);
   sl_rest_send_json(req, status, body, ct);
 }
@@ -176,8 +174,7 @@ int sl_rest_ksql(sl_server_t *s, h2o_req_t *req) {
       int off = res.failed_text ? locate(text, ft, &cursor) : 0;
       if (off >= 0 && res.failed_text) {
         int lead = 0;
-        while (ft[lead] == ' ' || ft[lead] == '\n' || ft[lead] == '\t' || ft[lead] == '\r')
-          lead++;
+        while (ft[lead] == ' ' || ft[lead] == '\n' || ft[lead] == '\t' || ft[lead] == '\r') lead++;
         off -= lead;
       }
       send_statement_error(req, ct, &err, text, ft, off, res.entities);
@@ -309,9 +306,9 @@ int sl_rest_healthcheck(sl_server_t *s, h2o_req_t *req) {
   /* The engine answers on this very thread, so reaching here means the
    * metastore and the command path are alive; Kafka problems show in the
    * queries' state (SHOW QUERIES), not here. */
-  json_t *h = json_pack("{s:b, s:{s:{s:b}, s:{s:b}, s:{s:b}}}", "isHealthy", 1, "details",
-                        "metastore", "isHealthy", 1, "kafka", "isHealthy", 1, "commandRunner",
-                        "isHealthy", 1);
+  json_t *h =
+      json_pack("{s:b, s:{s:{s:b}, s:{s:b}, s:{s:b}}}", "isHealthy", 1, "details", "metastore",
+                "isHealthy", 1, "kafka", "isHealthy", 1, "commandRunner", "isHealthy", 1);
   sl_rest_send_json(req, 200, h, SL_MT_JSON);
   return 0;
 }

@@ -181,7 +181,9 @@ static void on_check(uv_check_t *c) {
   if (sl->stopping && sl_server_idle(sl->server)) uv_stop(&sl->loop);
 }
 
-static void on_closed(uv_handle_t *h) { (void)h; }
+static void on_closed(uv_handle_t *h) {
+  (void)h;
+}
 
 int sl_cmd_serve(int argc, char **argv) {
   /* Threads started before the loop (Kafka clients, query workers) must not
@@ -278,8 +280,8 @@ int sl_cmd_serve(int argc, char **argv) {
     uv_check_start(&check, on_check);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
     fprintf(stderr, "sluice: serving %d persistent queries on %s; REST API on %s%s%s\n",
-            sl_engine_query_count(e), host.bootstrap,
-            o.listen ? o.listen : "http://0.0.0.0:8088", o.users_file ? " (authenticated)" : "",
+            sl_engine_query_count(e), host.bootstrap, o.listen ? o.listen : "http://0.0.0.0:8088",
+            o.users_file ? " (authenticated)" : "",
             o.queries_file ? " (headless: statements refused)" : "");
     uv_run(&sl.loop, UV_RUN_DEFAULT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);

@@ -129,9 +129,7 @@ static const sl_type_field_t *find_field(const sl_type_t *t, const char *name) {
 int sl_rest_sql_literal(const json_t *v, const sl_type_t *t, sl_buf_t *out, sl_error_t *err) {
   sl_type_kind_t k = t ? t->kind : SL_T_NULL;
   switch (json_typeof(v)) {
-    case JSON_NULL:
-      sl_buf_puts(out, "NULL");
-      return 0;
+    case JSON_NULL: sl_buf_puts(out, "NULL"); return 0;
     case JSON_TRUE:
     case JSON_FALSE:
       if (t && k != SL_T_BOOLEAN && k != SL_T_STRING) break;
@@ -150,8 +148,7 @@ int sl_rest_sql_literal(const json_t *v, const sl_type_t *t, sl_buf_t *out, sl_e
         sl_buf_printf(out, "%lld.0", n);
       } else if (k == SL_T_STRING) {
         sl_buf_printf(out, "'%lld'", n);
-      } else if (!t || k == SL_T_INT || k == SL_T_BIGINT || k == SL_T_DECIMAL ||
-                 k == SL_T_TIME) {
+      } else if (!t || k == SL_T_INT || k == SL_T_BIGINT || k == SL_T_DECIMAL || k == SL_T_TIME) {
         sl_buf_printf(out, "%lld", n);
       } else {
         break;
@@ -227,8 +224,7 @@ int sl_rest_sql_literal(const json_t *v, const sl_type_t *t, sl_buf_t *out, sl_e
   sl_buf_t ty;
   sl_buf_init(&ty);
   sl_type_format(t, &ty);
-  sl_error_set(err, SL_EINVAL, -1, "Cannot coerce %s to %s", json_kind(v),
-               ty.data ? ty.data : "?");
+  sl_error_set(err, SL_EINVAL, -1, "Cannot coerce %s to %s", json_kind(v), ty.data ? ty.data : "?");
   sl_buf_free(&ty);
   return SL_EINVAL;
 }
@@ -241,8 +237,7 @@ static const sl_column_t *find_column(const sl_schema_t *s, const char *name) {
   return NULL;
 }
 
-int sl_rest_insert_sql(const sl_source_t *src, const json_t *row, sl_buf_t *out,
-                       sl_error_t *err) {
+int sl_rest_insert_sql(const sl_source_t *src, const json_t *row, sl_buf_t *out, sl_error_t *err) {
   if (!json_is_object(row))
     return sl_error_set(err, SL_EINVAL, -1, "Each row must be a JSON object, not %s",
                         json_kind(row));
@@ -318,10 +313,8 @@ bool sl_rest_stmt_is_readonly(int kind) {
     case SL_ST_UNSET:
     case SL_ST_DEFINE:
     case SL_ST_UNDEFINE:
-    case SL_ST_ASSERT:
-      return true;
-    default:
-      return false;
+    case SL_ST_ASSERT: return true;
+    default: return false;
   }
 }
 
@@ -399,8 +392,7 @@ int sl_rest_users_parse(const char *text, sl_rest_users_t **out, sl_error_t *err
     if (!*l || *l == '#') continue;
     char *colon = strchr(l, ':');
     if (!colon || colon == l) {
-      rc = sl_error_set(err, SL_EINVAL, -1, "users file line %d: expected user:password",
-                        lineno);
+      rc = sl_error_set(err, SL_EINVAL, -1, "users file line %d: expected user:password", lineno);
       break;
     }
     *colon = 0;

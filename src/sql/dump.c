@@ -24,18 +24,17 @@ static void put_ident(sl_buf_t *out, const sl_ident_t *id) {
 }
 
 static const char *expr_kind_name(sl_expr_kind_t k) {
-  static const char *names[] = {
-      "NULL",    "BOOL",   "INT",     "DECIMAL", "DOUBLE",   "STRING", "COLUMN",
-      "STAR",    "DEREF",  "SUBSCRIPT", "UNARY", "BINARY",   "IS_NULL", "DISTINCT",
-      "BETWEEN", "LIKE",   "IN",      "CASE",    "CAST",     "CALL",   "LAMBDA",
-      "ARRAY",   "MAP",    "STRUCT",  "INTERVAL", "VARIABLE", "TIME_UNIT"};
+  static const char *names[] = {"NULL",     "BOOL",     "INT",      "DECIMAL",   "DOUBLE", "STRING",
+                                "COLUMN",   "STAR",     "DEREF",    "SUBSCRIPT", "UNARY",  "BINARY",
+                                "IS_NULL",  "DISTINCT", "BETWEEN",  "LIKE",      "IN",     "CASE",
+                                "CAST",     "CALL",     "LAMBDA",   "ARRAY",     "MAP",    "STRUCT",
+                                "INTERVAL", "VARIABLE", "TIME_UNIT"};
   return (int)k >= 0 && (size_t)k < SL_ARRAY_LEN(names) ? names[k] : "?";
 }
 
 static const char *op_name(sl_op_t op) {
-  static const char *names[] = {"NONE", "ADD", "SUB", "MUL", "DIV", "MOD", "CONCAT",
-                                "EQ",   "NE",  "LT",  "LE",  "GT",  "GE",  "AND",
-                                "OR",   "NOT", "NEG", "PLUS"};
+  static const char *names[] = {"NONE", "ADD", "SUB", "MUL", "DIV", "MOD", "CONCAT", "EQ",  "NE",
+                                "LT",   "LE",  "GT",  "GE",  "AND", "OR",  "NOT",    "NEG", "PLUS"};
   return (int)op >= 0 && (size_t)op < SL_ARRAY_LEN(names) ? names[op] : "?";
 }
 
@@ -64,34 +63,38 @@ static void dump_expr(sl_buf_t *out, const sl_expr_t *e, int depth, const char *
   }
   sl_buf_puts(out, expr_kind_name(e->kind));
   switch (e->kind) {
-  case SL_EX_BOOL: sl_buf_puts(out, e->ival ? " TRUE" : " FALSE"); break;
-  case SL_EX_INT:
-  case SL_EX_DECIMAL:
-  case SL_EX_DOUBLE:
-  case SL_EX_VARIABLE: sl_buf_printf(out, " %s", e->text); break;
-  case SL_EX_STRING: sl_buf_printf(out, " '%s' len=%zu", e->text, e->len); break;
-  case SL_EX_COLUMN:
-  case SL_EX_STAR:
-    if (e->qualifier) {
+    case SL_EX_BOOL: sl_buf_puts(out, e->ival ? " TRUE" : " FALSE"); break;
+    case SL_EX_INT:
+    case SL_EX_DECIMAL:
+    case SL_EX_DOUBLE:
+    case SL_EX_VARIABLE: sl_buf_printf(out, " %s", e->text); break;
+    case SL_EX_STRING: sl_buf_printf(out, " '%s' len=%zu", e->text, e->len); break;
+    case SL_EX_COLUMN:
+    case SL_EX_STAR:
+      if (e->qualifier) {
+        sl_buf_putc(out, ' ');
+        put_ident(out, e->qualifier);
+        sl_buf_putc(out, '.');
+      } else {
+        sl_buf_putc(out, ' ');
+      }
+      if (e->kind == SL_EX_COLUMN)
+        put_ident(out, e->name);
+      else
+        sl_buf_putc(out, '*');
+      break;
+    case SL_EX_DEREF:
+    case SL_EX_CALL:
       sl_buf_putc(out, ' ');
-      put_ident(out, e->qualifier);
-      sl_buf_putc(out, '.');
-    } else {
-      sl_buf_putc(out, ' ');
-    }
-    if (e->kind == SL_EX_COLUMN) put_ident(out, e->name);
-    else sl_buf_putc(out, '*');
-    break;
-  case SL_EX_DEREF:
-  case SL_EX_CALL:
-    sl_buf_putc(out, ' ');
-    put_ident(out, e->name);
-    break;
-  case SL_EX_UNARY:
-  case SL_EX_BINARY: sl_buf_printf(out, " %s", op_name(e->op)); break;
-  case SL_EX_TIME_UNIT: sl_buf_printf(out, " %s", unit_name(e->unit)); break;
-  case SL_EX_INTERVAL: sl_buf_printf(out, " %lld %s", (long long)e->ival, unit_name(e->unit)); break;
-  default: break;
+      put_ident(out, e->name);
+      break;
+    case SL_EX_UNARY:
+    case SL_EX_BINARY: sl_buf_printf(out, " %s", op_name(e->op)); break;
+    case SL_EX_TIME_UNIT: sl_buf_printf(out, " %s", unit_name(e->unit)); break;
+    case SL_EX_INTERVAL:
+      sl_buf_printf(out, " %lld %s", (long long)e->ival, unit_name(e->unit));
+      break;
+    default: break;
   }
   if (e->negated) sl_buf_puts(out, " NOT");
   if (e->star) sl_buf_puts(out, " (*)");
@@ -129,7 +132,9 @@ static void dump_expr(sl_buf_t *out, const sl_expr_t *e, int depth, const char *
   }
 }
 
-void sl_ast_dump_expr(const sl_expr_t *e, sl_buf_t *out) { dump_expr(out, e, 0, NULL); }
+void sl_ast_dump_expr(const sl_expr_t *e, sl_buf_t *out) {
+  dump_expr(out, e, 0, NULL);
+}
 
 static void dump_duration(sl_buf_t *out, const char *label, const sl_duration_t *d) {
   sl_buf_printf(out, " %s=%lld %s", label, (long long)d->amount, unit_name(d->unit));
@@ -229,34 +234,39 @@ static void dump_select(sl_buf_t *out, const sl_select_t *s, int depth) {
 }
 
 static const char *stmt_kind_name(sl_stmt_kind_t k) {
-  static const char *names[] = {
-      "CREATE_SOURCE", "CREATE_AS_SELECT", "INSERT_SELECT", "INSERT_VALUES", "SELECT",
-      "DROP",          "TERMINATE",        "PAUSE",         "RESUME",        "SHOW",
-      "DESCRIBE",      "DESCRIBE_FUNCTION", "EXPLAIN",      "PRINT",         "SET",
-      "UNSET",         "DEFINE",           "UNDEFINE",      "CREATE_TYPE",   "ASSERT",
-      "ALTER_SOURCE",  "RUN_SCRIPT"};
+  static const char *names[] = {"CREATE_SOURCE", "CREATE_AS_SELECT",
+                                "INSERT_SELECT", "INSERT_VALUES",
+                                "SELECT",        "DROP",
+                                "TERMINATE",     "PAUSE",
+                                "RESUME",        "SHOW",
+                                "DESCRIBE",      "DESCRIBE_FUNCTION",
+                                "EXPLAIN",       "PRINT",
+                                "SET",           "UNSET",
+                                "DEFINE",        "UNDEFINE",
+                                "CREATE_TYPE",   "ASSERT",
+                                "ALTER_SOURCE",  "RUN_SCRIPT"};
   return (int)k >= 0 && (size_t)k < SL_ARRAY_LEN(names) ? names[k] : "?";
 }
 
 static void dump_stmt(sl_buf_t *out, const sl_stmt_t *st, int depth) {
   static const char *objs[] = {"STREAM", "TABLE", "TYPE"};
-  static const char *shows[] = {"STREAMS", "TABLES", "TOPICS", "ALL TOPICS", "QUERIES",
-                                "PROPERTIES", "FUNCTIONS", "TYPES", "VARIABLES", "CONNECTORS"};
+  static const char *shows[] = {"STREAMS",    "TABLES",    "TOPICS", "ALL TOPICS", "QUERIES",
+                                "PROPERTIES", "FUNCTIONS", "TYPES",  "VARIABLES",  "CONNECTORS"};
   static const char *asserts[] = {"TOPIC", "SCHEMA", "STREAM", "TABLE"};
   indent(out, depth);
   sl_buf_printf(out, "%s @%d-%d", stmt_kind_name(st->kind), st->offset, st->end_offset);
   switch (st->kind) {
-  case SL_ST_CREATE_SOURCE:
-  case SL_ST_CREATE_AS_SELECT:
-  case SL_ST_DROP:
-  case SL_ST_ALTER_SOURCE:
-  case SL_ST_CREATE_TYPE: sl_buf_printf(out, " %s", objs[st->obj]); break;
-  case SL_ST_SHOW: sl_buf_printf(out, " %s", shows[st->show]); break;
-  case SL_ST_DESCRIBE:
-    if (st->describe_all) sl_buf_printf(out, " ALL %sS", objs[st->obj]);
-    break;
-  case SL_ST_ASSERT: sl_buf_printf(out, " %s", asserts[st->assert_what]); break;
-  default: break;
+    case SL_ST_CREATE_SOURCE:
+    case SL_ST_CREATE_AS_SELECT:
+    case SL_ST_DROP:
+    case SL_ST_ALTER_SOURCE:
+    case SL_ST_CREATE_TYPE: sl_buf_printf(out, " %s", objs[st->obj]); break;
+    case SL_ST_SHOW: sl_buf_printf(out, " %s", shows[st->show]); break;
+    case SL_ST_DESCRIBE:
+      if (st->describe_all) sl_buf_printf(out, " ALL %sS", objs[st->obj]);
+      break;
+    case SL_ST_ASSERT: sl_buf_printf(out, " %s", asserts[st->assert_what]); break;
+    default: break;
   }
   if (st->name.name) {
     sl_buf_puts(out, " name=");
@@ -302,4 +312,6 @@ static void dump_stmt(sl_buf_t *out, const sl_stmt_t *st, int depth) {
   if (st->inner) dump_stmt(out, st->inner, depth + 1);
 }
 
-void sl_ast_dump(const sl_stmt_t *st, sl_buf_t *out) { dump_stmt(out, st, 0); }
+void sl_ast_dump(const sl_stmt_t *st, sl_buf_t *out) {
+  dump_stmt(out, st, 0);
+}

@@ -66,8 +66,10 @@ static void put_decimal(const char *text, sl_buf_t *out) {
   const char *dot = strchr(s, '.');
   size_t ilen = dot ? (size_t)(dot - s) : strlen(s);
   while (ilen > 1 && *s == '0') s++, ilen--;
-  if (ilen == 0) sl_buf_putc(out, '0');
-  else sl_buf_append(out, s, ilen);
+  if (ilen == 0)
+    sl_buf_putc(out, '0');
+  else
+    sl_buf_append(out, s, ilen);
   if (dot && dot[1]) {
     sl_buf_putc(out, '.');
     sl_buf_puts(out, dot + 1);
@@ -110,8 +112,10 @@ static void put_double(const char *text, sl_buf_t *out) {
     if (exp10 >= 0) {
       for (int i = 0; i <= exp10; i++) sl_buf_putc(out, i < nd ? digits[i] : '0');
       sl_buf_putc(out, '.');
-      if (nd > exp10 + 1) sl_buf_append(out, digits + exp10 + 1, (size_t)(nd - exp10 - 1));
-      else sl_buf_putc(out, '0');
+      if (nd > exp10 + 1)
+        sl_buf_append(out, digits + exp10 + 1, (size_t)(nd - exp10 - 1));
+      else
+        sl_buf_putc(out, '0');
     } else {
       sl_buf_puts(out, "0.");
       for (int i = 0; i < -exp10 - 1; i++) sl_buf_putc(out, '0');
@@ -120,32 +124,34 @@ static void put_double(const char *text, sl_buf_t *out) {
   } else {
     sl_buf_putc(out, digits[0]);
     sl_buf_putc(out, '.');
-    if (nd > 1) sl_buf_append(out, digits + 1, (size_t)(nd - 1));
-    else sl_buf_putc(out, '0');
+    if (nd > 1)
+      sl_buf_append(out, digits + 1, (size_t)(nd - 1));
+    else
+      sl_buf_putc(out, '0');
     sl_buf_printf(out, "E%d", exp10);
   }
 }
 
 static const char *op_text(sl_op_t op) {
   switch (op) {
-  case SL_OP_ADD: return "+";
-  case SL_OP_SUB: return "-";
-  case SL_OP_MUL: return "*";
-  case SL_OP_DIV: return "/";
-  case SL_OP_MOD: return "%";
-  case SL_OP_CONCAT: return "||";
-  case SL_OP_EQ: return "=";
-  case SL_OP_NE: return "<>";
-  case SL_OP_LT: return "<";
-  case SL_OP_LE: return "<=";
-  case SL_OP_GT: return ">";
-  case SL_OP_GE: return ">=";
-  case SL_OP_AND: return "AND";
-  case SL_OP_OR: return "OR";
-  case SL_OP_NOT: return "NOT";
-  case SL_OP_NEG: return "-";
-  case SL_OP_PLUS: return "+";
-  default: return "?";
+    case SL_OP_ADD: return "+";
+    case SL_OP_SUB: return "-";
+    case SL_OP_MUL: return "*";
+    case SL_OP_DIV: return "/";
+    case SL_OP_MOD: return "%";
+    case SL_OP_CONCAT: return "||";
+    case SL_OP_EQ: return "=";
+    case SL_OP_NE: return "<>";
+    case SL_OP_LT: return "<";
+    case SL_OP_LE: return "<=";
+    case SL_OP_GT: return ">";
+    case SL_OP_GE: return ">=";
+    case SL_OP_AND: return "AND";
+    case SL_OP_OR: return "OR";
+    case SL_OP_NOT: return "NOT";
+    case SL_OP_NEG: return "-";
+    case SL_OP_PLUS: return "+";
+    default: return "?";
   }
 }
 
@@ -164,224 +170,226 @@ static void put_list(const sl_list_t *l, sl_buf_t *out) {
 void sl_expr_to_sql(const sl_expr_t *e, sl_buf_t *out) {
   if (!e) return;
   switch (e->kind) {
-  case SL_EX_NULL: sl_buf_puts(out, "null"); break;
-  case SL_EX_BOOL: sl_buf_puts(out, e->ival ? "true" : "false"); break;
-  case SL_EX_INT: put_int(e->text, out); break;
-  case SL_EX_DECIMAL: put_decimal(e->text, out); break;
-  case SL_EX_DOUBLE: put_double(e->text, out); break;
-  case SL_EX_STRING: put_string(e->text, e->len, out); break;
-  case SL_EX_VARIABLE: sl_buf_printf(out, "${%s}", e->text); break;
-  case SL_EX_TIME_UNIT: sl_buf_puts(out, unit_text(e->unit)); break;
-  case SL_EX_INTERVAL: sl_buf_printf(out, "%lld %s", (long long)e->ival, unit_text(e->unit)); break;
-  case SL_EX_COLUMN:
-    if (e->qualifier) {
-      put_ident(e->qualifier, out);
-      sl_buf_putc(out, '.');
-    }
-    put_ident(e->name, out);
-    break;
-  case SL_EX_STAR:
-    if (e->left) {
+    case SL_EX_NULL: sl_buf_puts(out, "null"); break;
+    case SL_EX_BOOL: sl_buf_puts(out, e->ival ? "true" : "false"); break;
+    case SL_EX_INT: put_int(e->text, out); break;
+    case SL_EX_DECIMAL: put_decimal(e->text, out); break;
+    case SL_EX_DOUBLE: put_double(e->text, out); break;
+    case SL_EX_STRING: put_string(e->text, e->len, out); break;
+    case SL_EX_VARIABLE: sl_buf_printf(out, "${%s}", e->text); break;
+    case SL_EX_TIME_UNIT: sl_buf_puts(out, unit_text(e->unit)); break;
+    case SL_EX_INTERVAL:
+      sl_buf_printf(out, "%lld %s", (long long)e->ival, unit_text(e->unit));
+      break;
+    case SL_EX_COLUMN:
+      if (e->qualifier) {
+        put_ident(e->qualifier, out);
+        sl_buf_putc(out, '.');
+      }
+      put_ident(e->name, out);
+      break;
+    case SL_EX_STAR:
+      if (e->left) {
+        sl_expr_to_sql(e->left, out);
+        sl_buf_puts(out, "->*");
+      } else if (e->qualifier) {
+        put_ident(e->qualifier, out);
+        sl_buf_puts(out, ".*");
+      } else {
+        sl_buf_putc(out, '*');
+      }
+      break;
+    case SL_EX_DEREF:
       sl_expr_to_sql(e->left, out);
-      sl_buf_puts(out, "->*");
-    } else if (e->qualifier) {
-      put_ident(e->qualifier, out);
-      sl_buf_puts(out, ".*");
-    } else {
-      sl_buf_putc(out, '*');
-    }
-    break;
-  case SL_EX_DEREF:
-    sl_expr_to_sql(e->left, out);
-    sl_buf_puts(out, "->");
-    put_ident(e->name, out);
-    break;
-  case SL_EX_SUBSCRIPT:
-    sl_expr_to_sql(e->left, out);
-    sl_buf_putc(out, '[');
-    sl_expr_to_sql(e->right, out);
-    sl_buf_putc(out, ']');
-    break;
-  case SL_EX_UNARY:
-    if (e->op == SL_OP_NOT) {
-      sl_buf_puts(out, "(NOT ");
+      sl_buf_puts(out, "->");
+      put_ident(e->name, out);
+      break;
+    case SL_EX_SUBSCRIPT:
       sl_expr_to_sql(e->left, out);
-      sl_buf_putc(out, ')');
-    } else {
-      /* "- -1", never "--1", which would read back as a comment. */
-      sl_buf_t inner;
-      sl_buf_init(&inner);
-      sl_expr_to_sql(e->left, &inner);
-      sl_buf_puts(out, op_text(e->op));
-      if (inner.data && inner.data[0] == '-') sl_buf_putc(out, ' ');
-      if (inner.data) sl_buf_puts(out, inner.data);
-      sl_buf_free(&inner);
-    }
-    break;
-  case SL_EX_BINARY:
-    if (e->op == SL_OP_CONCAT) {
-      sl_buf_puts(out, "CONCAT(");
+      sl_buf_putc(out, '[');
+      sl_expr_to_sql(e->right, out);
+      sl_buf_putc(out, ']');
+      break;
+    case SL_EX_UNARY:
+      if (e->op == SL_OP_NOT) {
+        sl_buf_puts(out, "(NOT ");
+        sl_expr_to_sql(e->left, out);
+        sl_buf_putc(out, ')');
+      } else {
+        /* "- -1", never "--1", which would read back as a comment. */
+        sl_buf_t inner;
+        sl_buf_init(&inner);
+        sl_expr_to_sql(e->left, &inner);
+        sl_buf_puts(out, op_text(e->op));
+        if (inner.data && inner.data[0] == '-') sl_buf_putc(out, ' ');
+        if (inner.data) sl_buf_puts(out, inner.data);
+        sl_buf_free(&inner);
+      }
+      break;
+    case SL_EX_BINARY:
+      if (e->op == SL_OP_CONCAT) {
+        sl_buf_puts(out, "CONCAT(");
+        sl_expr_to_sql(e->left, out);
+        sl_buf_puts(out, ", ");
+        sl_expr_to_sql(e->right, out);
+        sl_buf_putc(out, ')');
+        break;
+      }
+      sl_buf_putc(out, '(');
       sl_expr_to_sql(e->left, out);
-      sl_buf_puts(out, ", ");
+      sl_buf_printf(out, " %s ", op_text(e->op));
       sl_expr_to_sql(e->right, out);
       sl_buf_putc(out, ')');
       break;
-    }
-    sl_buf_putc(out, '(');
-    sl_expr_to_sql(e->left, out);
-    sl_buf_printf(out, " %s ", op_text(e->op));
-    sl_expr_to_sql(e->right, out);
-    sl_buf_putc(out, ')');
-    break;
-  case SL_EX_IS_NULL:
-    sl_buf_putc(out, '(');
-    sl_expr_to_sql(e->left, out);
-    sl_buf_puts(out, e->negated ? " IS NOT NULL)" : " IS NULL)");
-    break;
-  case SL_EX_DISTINCT:
-    sl_buf_putc(out, '(');
-    sl_expr_to_sql(e->left, out);
-    sl_buf_puts(out, e->negated ? " IS NOT DISTINCT FROM " : " IS DISTINCT FROM ");
-    sl_expr_to_sql(e->right, out);
-    sl_buf_putc(out, ')');
-    break;
-  case SL_EX_BETWEEN:
-    sl_buf_putc(out, '(');
-    sl_expr_to_sql(e->left, out);
-    sl_buf_puts(out, e->negated ? " NOT BETWEEN " : " BETWEEN ");
-    sl_expr_to_sql(e->right, out);
-    sl_buf_puts(out, " AND ");
-    sl_expr_to_sql(e->third, out);
-    sl_buf_putc(out, ')');
-    break;
-  case SL_EX_LIKE:
-    sl_buf_putc(out, '(');
-    sl_expr_to_sql(e->left, out);
-    sl_buf_puts(out, e->negated ? " NOT LIKE " : " LIKE ");
-    sl_expr_to_sql(e->right, out);
-    if (e->third) {
-      sl_buf_puts(out, " ESCAPE ");
-      sl_expr_to_sql(e->third, out);
-    }
-    sl_buf_putc(out, ')');
-    break;
-  case SL_EX_IN:
-    sl_buf_putc(out, '(');
-    sl_expr_to_sql(e->left, out);
-    sl_buf_puts(out, e->negated ? " NOT IN (" : " IN (");
-    put_list(&e->args, out);
-    sl_buf_puts(out, "))");
-    break;
-  case SL_EX_CASE:
-    sl_buf_puts(out, "(CASE ");
-    if (e->left) {
+    case SL_EX_IS_NULL:
+      sl_buf_putc(out, '(');
       sl_expr_to_sql(e->left, out);
-      sl_buf_putc(out, ' ');
-    }
-    for (int i = 0; i < e->whens.len; i++) {
-      const sl_when_t *w = e->whens.items[i];
-      if (i) sl_buf_putc(out, ' ');
-      sl_buf_puts(out, "WHEN ");
-      sl_expr_to_sql(w->when, out);
-      sl_buf_puts(out, " THEN ");
-      sl_expr_to_sql(w->then, out);
-    }
-    if (e->third) {
-      sl_buf_puts(out, " ELSE ");
+      sl_buf_puts(out, e->negated ? " IS NOT NULL)" : " IS NULL)");
+      break;
+    case SL_EX_DISTINCT:
+      sl_buf_putc(out, '(');
+      sl_expr_to_sql(e->left, out);
+      sl_buf_puts(out, e->negated ? " IS NOT DISTINCT FROM " : " IS DISTINCT FROM ");
+      sl_expr_to_sql(e->right, out);
+      sl_buf_putc(out, ')');
+      break;
+    case SL_EX_BETWEEN:
+      sl_buf_putc(out, '(');
+      sl_expr_to_sql(e->left, out);
+      sl_buf_puts(out, e->negated ? " NOT BETWEEN " : " BETWEEN ");
+      sl_expr_to_sql(e->right, out);
+      sl_buf_puts(out, " AND ");
       sl_expr_to_sql(e->third, out);
-    }
-    sl_buf_puts(out, " END)");
-    break;
-  case SL_EX_CAST:
-    sl_buf_puts(out, "CAST(");
-    sl_expr_to_sql(e->left, out);
-    sl_buf_puts(out, " AS ");
-    sl_type_ast_to_sql(e->type, out);
-    sl_buf_putc(out, ')');
-    break;
-  case SL_EX_CALL:
-    put_ident(e->name, out);
-    sl_buf_putc(out, '(');
-    if (e->star) sl_buf_putc(out, '*');
-    if (e->distinct) sl_buf_puts(out, "DISTINCT ");
-    put_list(&e->args, out);
-    sl_buf_putc(out, ')');
-    break;
-  case SL_EX_LAMBDA:
-    sl_buf_putc(out, '(');
-    for (int i = 0; i < e->names.len; i++) {
-      if (i) sl_buf_puts(out, ", ");
-      put_ident(e->names.items[i], out);
-    }
-    sl_buf_puts(out, ") => ");
-    sl_expr_to_sql(e->left, out);
-    break;
-  case SL_EX_ARRAY:
-    sl_buf_puts(out, "ARRAY[");
-    put_list(&e->args, out);
-    sl_buf_putc(out, ']');
-    break;
-  case SL_EX_MAP:
-    sl_buf_puts(out, "MAP(");
-    for (int i = 0; i + 1 < e->args.len; i += 2) {
-      if (i) sl_buf_puts(out, ", ");
-      sl_expr_to_sql(e->args.items[i], out);
-      sl_buf_puts(out, ":=");
-      sl_expr_to_sql(e->args.items[i + 1], out);
-    }
-    sl_buf_putc(out, ')');
-    break;
-  case SL_EX_STRUCT:
-    sl_buf_puts(out, "STRUCT(");
-    for (int i = 0; i < e->args.len && i < e->names.len; i++) {
-      if (i) sl_buf_puts(out, ", ");
-      put_ident(e->names.items[i], out);
-      sl_buf_puts(out, ":=");
-      sl_expr_to_sql(e->args.items[i], out);
-    }
-    sl_buf_putc(out, ')');
-    break;
+      sl_buf_putc(out, ')');
+      break;
+    case SL_EX_LIKE:
+      sl_buf_putc(out, '(');
+      sl_expr_to_sql(e->left, out);
+      sl_buf_puts(out, e->negated ? " NOT LIKE " : " LIKE ");
+      sl_expr_to_sql(e->right, out);
+      if (e->third) {
+        sl_buf_puts(out, " ESCAPE ");
+        sl_expr_to_sql(e->third, out);
+      }
+      sl_buf_putc(out, ')');
+      break;
+    case SL_EX_IN:
+      sl_buf_putc(out, '(');
+      sl_expr_to_sql(e->left, out);
+      sl_buf_puts(out, e->negated ? " NOT IN (" : " IN (");
+      put_list(&e->args, out);
+      sl_buf_puts(out, "))");
+      break;
+    case SL_EX_CASE:
+      sl_buf_puts(out, "(CASE ");
+      if (e->left) {
+        sl_expr_to_sql(e->left, out);
+        sl_buf_putc(out, ' ');
+      }
+      for (int i = 0; i < e->whens.len; i++) {
+        const sl_when_t *w = e->whens.items[i];
+        if (i) sl_buf_putc(out, ' ');
+        sl_buf_puts(out, "WHEN ");
+        sl_expr_to_sql(w->when, out);
+        sl_buf_puts(out, " THEN ");
+        sl_expr_to_sql(w->then, out);
+      }
+      if (e->third) {
+        sl_buf_puts(out, " ELSE ");
+        sl_expr_to_sql(e->third, out);
+      }
+      sl_buf_puts(out, " END)");
+      break;
+    case SL_EX_CAST:
+      sl_buf_puts(out, "CAST(");
+      sl_expr_to_sql(e->left, out);
+      sl_buf_puts(out, " AS ");
+      sl_type_ast_to_sql(e->type, out);
+      sl_buf_putc(out, ')');
+      break;
+    case SL_EX_CALL:
+      put_ident(e->name, out);
+      sl_buf_putc(out, '(');
+      if (e->star) sl_buf_putc(out, '*');
+      if (e->distinct) sl_buf_puts(out, "DISTINCT ");
+      put_list(&e->args, out);
+      sl_buf_putc(out, ')');
+      break;
+    case SL_EX_LAMBDA:
+      sl_buf_putc(out, '(');
+      for (int i = 0; i < e->names.len; i++) {
+        if (i) sl_buf_puts(out, ", ");
+        put_ident(e->names.items[i], out);
+      }
+      sl_buf_puts(out, ") => ");
+      sl_expr_to_sql(e->left, out);
+      break;
+    case SL_EX_ARRAY:
+      sl_buf_puts(out, "ARRAY[");
+      put_list(&e->args, out);
+      sl_buf_putc(out, ']');
+      break;
+    case SL_EX_MAP:
+      sl_buf_puts(out, "MAP(");
+      for (int i = 0; i + 1 < e->args.len; i += 2) {
+        if (i) sl_buf_puts(out, ", ");
+        sl_expr_to_sql(e->args.items[i], out);
+        sl_buf_puts(out, ":=");
+        sl_expr_to_sql(e->args.items[i + 1], out);
+      }
+      sl_buf_putc(out, ')');
+      break;
+    case SL_EX_STRUCT:
+      sl_buf_puts(out, "STRUCT(");
+      for (int i = 0; i < e->args.len && i < e->names.len; i++) {
+        if (i) sl_buf_puts(out, ", ");
+        put_ident(e->names.items[i], out);
+        sl_buf_puts(out, ":=");
+        sl_expr_to_sql(e->args.items[i], out);
+      }
+      sl_buf_putc(out, ')');
+      break;
   }
 }
 
 void sl_type_ast_to_sql(const sl_type_ast_t *t, sl_buf_t *out) {
   if (!t) return;
   switch (t->kind) {
-  case SL_TA_BOOLEAN: sl_buf_puts(out, "BOOLEAN"); break;
-  case SL_TA_INT: sl_buf_puts(out, "INTEGER"); break;
-  case SL_TA_BIGINT: sl_buf_puts(out, "BIGINT"); break;
-  case SL_TA_DOUBLE: sl_buf_puts(out, "DOUBLE"); break;
-  case SL_TA_DECIMAL: sl_buf_printf(out, "DECIMAL(%d, %d)", t->precision, t->scale); break;
-  case SL_TA_STRING: sl_buf_puts(out, "STRING"); break;
-  case SL_TA_BYTES: sl_buf_puts(out, "BYTES"); break;
-  case SL_TA_DATE: sl_buf_puts(out, "DATE"); break;
-  case SL_TA_TIME: sl_buf_puts(out, "TIME"); break;
-  case SL_TA_TIMESTAMP: sl_buf_puts(out, "TIMESTAMP"); break;
-  case SL_TA_ARRAY:
-    sl_buf_puts(out, "ARRAY<");
-    sl_type_ast_to_sql(t->elem, out);
-    sl_buf_putc(out, '>');
-    break;
-  case SL_TA_MAP:
-    sl_buf_puts(out, "MAP<");
-    sl_type_ast_to_sql(t->key, out);
-    sl_buf_puts(out, ", ");
-    sl_type_ast_to_sql(t->elem, out);
-    sl_buf_putc(out, '>');
-    break;
-  case SL_TA_STRUCT:
-    /* ksqlDB always back-quotes struct field names in type text. */
-    sl_buf_puts(out, "STRUCT<");
-    for (int i = 0; i < t->fields.len; i++) {
-      const sl_struct_field_ast_t *f = t->fields.items[i];
-      if (i) sl_buf_puts(out, ", ");
-      sl_buf_putc(out, '`');
-      sl_buf_puts(out, f->name.name);
-      sl_buf_puts(out, "` ");
-      sl_type_ast_to_sql(f->type, out);
-    }
-    sl_buf_putc(out, '>');
-    break;
-  case SL_TA_NAMED: sl_buf_puts(out, t->name ? t->name : "?"); break;
+    case SL_TA_BOOLEAN: sl_buf_puts(out, "BOOLEAN"); break;
+    case SL_TA_INT: sl_buf_puts(out, "INTEGER"); break;
+    case SL_TA_BIGINT: sl_buf_puts(out, "BIGINT"); break;
+    case SL_TA_DOUBLE: sl_buf_puts(out, "DOUBLE"); break;
+    case SL_TA_DECIMAL: sl_buf_printf(out, "DECIMAL(%d, %d)", t->precision, t->scale); break;
+    case SL_TA_STRING: sl_buf_puts(out, "STRING"); break;
+    case SL_TA_BYTES: sl_buf_puts(out, "BYTES"); break;
+    case SL_TA_DATE: sl_buf_puts(out, "DATE"); break;
+    case SL_TA_TIME: sl_buf_puts(out, "TIME"); break;
+    case SL_TA_TIMESTAMP: sl_buf_puts(out, "TIMESTAMP"); break;
+    case SL_TA_ARRAY:
+      sl_buf_puts(out, "ARRAY<");
+      sl_type_ast_to_sql(t->elem, out);
+      sl_buf_putc(out, '>');
+      break;
+    case SL_TA_MAP:
+      sl_buf_puts(out, "MAP<");
+      sl_type_ast_to_sql(t->key, out);
+      sl_buf_puts(out, ", ");
+      sl_type_ast_to_sql(t->elem, out);
+      sl_buf_putc(out, '>');
+      break;
+    case SL_TA_STRUCT:
+      /* ksqlDB always back-quotes struct field names in type text. */
+      sl_buf_puts(out, "STRUCT<");
+      for (int i = 0; i < t->fields.len; i++) {
+        const sl_struct_field_ast_t *f = t->fields.items[i];
+        if (i) sl_buf_puts(out, ", ");
+        sl_buf_putc(out, '`');
+        sl_buf_puts(out, f->name.name);
+        sl_buf_puts(out, "` ");
+        sl_type_ast_to_sql(f->type, out);
+      }
+      sl_buf_putc(out, '>');
+      break;
+    case SL_TA_NAMED: sl_buf_puts(out, t->name ? t->name : "?"); break;
   }
 }

@@ -17,8 +17,12 @@
 #include "sql.h"
 #include "sql_int.h"
 
-static bool is_ident_start(int c) { return isalpha(c) || c == '_'; }
-static bool is_ident_char(int c) { return isalnum(c) || c == '_' || c == '@'; }
+static bool is_ident_start(int c) {
+  return isalpha(c) || c == '_';
+}
+static bool is_ident_char(int c) {
+  return isalnum(c) || c == '_' || c == '@';
+}
 
 /* Skips blanks and comments from pos; returns the new position. An
  * unterminated block comment runs to the end of the text. */
@@ -118,76 +122,91 @@ void sl_sql_next_token(const char *z, int len, int pos, sl_token_t *t) {
     return;
   }
   switch (c) {
-  case '\'': {
-    int n = quoted_len(z, len, pos, '\'');
-    set_tok(t, z, n < 0 ? TK_ILLEGAL : TK_SCONST, pos, n < 0 ? len - pos : n);
-    return;
-  }
-  case '`':
-  case '"': {
-    int n = quoted_len(z, len, pos, (char)c);
-    set_tok(t, z, n < 0 ? TK_ILLEGAL : TK_QIDENT, pos, n < 0 ? len - pos : n);
-    return;
-  }
-  case '$':
-    if (c1 == '{' && pos + 2 < len && is_ident_start((unsigned char)z[pos + 2])) {
-      int i = pos + 3;
-      while (i < len && is_ident_char((unsigned char)z[i])) i++;
-      if (i < len && z[i] == '}') {
-        set_tok(t, z, TK_VARIABLE, pos, i + 1 - pos);
-        return;
+    case '\'': {
+      int n = quoted_len(z, len, pos, '\'');
+      set_tok(t, z, n < 0 ? TK_ILLEGAL : TK_SCONST, pos, n < 0 ? len - pos : n);
+      return;
+    }
+    case '`':
+    case '"': {
+      int n = quoted_len(z, len, pos, (char)c);
+      set_tok(t, z, n < 0 ? TK_ILLEGAL : TK_QIDENT, pos, n < 0 ? len - pos : n);
+      return;
+    }
+    case '$':
+      if (c1 == '{' && pos + 2 < len && is_ident_start((unsigned char)z[pos + 2])) {
+        int i = pos + 3;
+        while (i < len && is_ident_char((unsigned char)z[i])) i++;
+        if (i < len && z[i] == '}') {
+          set_tok(t, z, TK_VARIABLE, pos, i + 1 - pos);
+          return;
+        }
       }
+      set_tok(t, z, TK_ILLEGAL, pos, 1);
+      return;
+    case ';': set_tok(t, z, TK_SEMI, pos, 1); return;
+    case '(': set_tok(t, z, TK_LP, pos, 1); return;
+    case ')': set_tok(t, z, TK_RP, pos, 1); return;
+    case ',': set_tok(t, z, TK_COMMA, pos, 1); return;
+    case '.': set_tok(t, z, TK_DOT, pos, 1); return;
+    case '[': set_tok(t, z, TK_LBRACKET, pos, 1); return;
+    case ']': set_tok(t, z, TK_RBRACKET, pos, 1); return;
+    case '+': set_tok(t, z, TK_PLUS, pos, 1); return;
+    case '*': set_tok(t, z, TK_STAR, pos, 1); return;
+    case '/': set_tok(t, z, TK_SLASH, pos, 1); return;
+    case '%': set_tok(t, z, TK_PERCENT, pos, 1); return;
+    case '-':
+      if (c1 == '>')
+        set_tok(t, z, TK_ARROW, pos, 2);
+      else
+        set_tok(t, z, TK_MINUS, pos, 1);
+      return;
+    case '=':
+      if (c1 == '>')
+        set_tok(t, z, TK_LAMBDA, pos, 2);
+      else
+        set_tok(t, z, TK_EQ, pos, 1);
+      return;
+    case '<':
+      if (c1 == '>')
+        set_tok(t, z, TK_NE, pos, 2);
+      else if (c1 == '=')
+        set_tok(t, z, TK_LE, pos, 2);
+      else
+        set_tok(t, z, TK_LT, pos, 1);
+      return;
+    case '>':
+      if (c1 == '=')
+        set_tok(t, z, TK_GE, pos, 2);
+      else
+        set_tok(t, z, TK_GT, pos, 1);
+      return;
+    case '!':
+      if (c1 == '=')
+        set_tok(t, z, TK_NE, pos, 2);
+      else
+        set_tok(t, z, TK_ILLEGAL, pos, 1);
+      return;
+    case '|':
+      if (c1 == '|')
+        set_tok(t, z, TK_CONCAT, pos, 2);
+      else
+        set_tok(t, z, TK_ILLEGAL, pos, 1);
+      return;
+    case ':':
+      if (c1 == '=')
+        set_tok(t, z, TK_ASSIGN, pos, 2);
+      else
+        set_tok(t, z, TK_COLON, pos, 1);
+      return;
+    default: {
+      /* One UTF-8 sequence, so the message shows a whole character. */
+      int n = 1;
+      if (c >= 0xC0) {
+        while (pos + n < len && ((unsigned char)z[pos + n] & 0xC0) == 0x80) n++;
+      }
+      set_tok(t, z, TK_ILLEGAL, pos, n);
+      return;
     }
-    set_tok(t, z, TK_ILLEGAL, pos, 1);
-    return;
-  case ';': set_tok(t, z, TK_SEMI, pos, 1); return;
-  case '(': set_tok(t, z, TK_LP, pos, 1); return;
-  case ')': set_tok(t, z, TK_RP, pos, 1); return;
-  case ',': set_tok(t, z, TK_COMMA, pos, 1); return;
-  case '.': set_tok(t, z, TK_DOT, pos, 1); return;
-  case '[': set_tok(t, z, TK_LBRACKET, pos, 1); return;
-  case ']': set_tok(t, z, TK_RBRACKET, pos, 1); return;
-  case '+': set_tok(t, z, TK_PLUS, pos, 1); return;
-  case '*': set_tok(t, z, TK_STAR, pos, 1); return;
-  case '/': set_tok(t, z, TK_SLASH, pos, 1); return;
-  case '%': set_tok(t, z, TK_PERCENT, pos, 1); return;
-  case '-':
-    if (c1 == '>') set_tok(t, z, TK_ARROW, pos, 2);
-    else set_tok(t, z, TK_MINUS, pos, 1);
-    return;
-  case '=':
-    if (c1 == '>') set_tok(t, z, TK_LAMBDA, pos, 2);
-    else set_tok(t, z, TK_EQ, pos, 1);
-    return;
-  case '<':
-    if (c1 == '>') set_tok(t, z, TK_NE, pos, 2);
-    else if (c1 == '=') set_tok(t, z, TK_LE, pos, 2);
-    else set_tok(t, z, TK_LT, pos, 1);
-    return;
-  case '>':
-    if (c1 == '=') set_tok(t, z, TK_GE, pos, 2);
-    else set_tok(t, z, TK_GT, pos, 1);
-    return;
-  case '!':
-    if (c1 == '=') set_tok(t, z, TK_NE, pos, 2);
-    else set_tok(t, z, TK_ILLEGAL, pos, 1);
-    return;
-  case '|':
-    if (c1 == '|') set_tok(t, z, TK_CONCAT, pos, 2);
-    else set_tok(t, z, TK_ILLEGAL, pos, 1);
-    return;
-  case ':':
-    if (c1 == '=') set_tok(t, z, TK_ASSIGN, pos, 2);
-    else set_tok(t, z, TK_COLON, pos, 1);
-    return;
-  default: {
-    /* One UTF-8 sequence, so the message shows a whole character. */
-    int n = 1;
-    if (c >= 0xC0) {
-      while (pos + n < len && ((unsigned char)z[pos + n] & 0xC0) == 0x80) n++;
-    }
-    set_tok(t, z, TK_ILLEGAL, pos, n);
-    return;
-  }
   }
 }

@@ -165,12 +165,16 @@ static int run(const char *text, sl_arena_t *a, sl_parse_mode_t mode, sl_pctx_t 
   if (!ctx->failed && mode == SL_PARSE_STMTS && fed && !last_semi) {
     /* The last statement may omit its ';'. */
     sl_token_t semi = {TK_SEMI, ctx->text_len, 0, text + ctx->text_len};
-    if (!slParseAccepts(p, TK_SEMI)) syntax_error(ctx, p, &t, 0);
-    else slParse(p, TK_SEMI, semi);
+    if (!slParseAccepts(p, TK_SEMI))
+      syntax_error(ctx, p, &t, 0);
+    else
+      slParse(p, TK_SEMI, semi);
   }
   if (!ctx->failed) {
-    if (!slParseAccepts(p, 0)) syntax_error(ctx, p, &t, 0);
-    else slParse(p, 0, t);
+    if (!slParseAccepts(p, 0))
+      syntax_error(ctx, p, &t, 0);
+    else
+      slParse(p, 0, t);
   }
   slParseFree(p, free);
   return ctx->failed ? (err && err->code ? err->code : SL_ESYNTAX) : 0;

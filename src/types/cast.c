@@ -23,27 +23,27 @@ bool sl_type_can_cast(const sl_type_t *from, const sl_type_t *to) {
   if (t == SL_T_STRING) return f != SL_T_BYTES;
   if (kind_is_num(f) && kind_is_num(t)) return true;
   switch (t) {
-  case SL_T_BOOLEAN:
-  case SL_T_INT:
-  case SL_T_BIGINT:
-  case SL_T_DOUBLE:
-  case SL_T_DECIMAL: return f == SL_T_STRING;
-  case SL_T_TIMESTAMP: return f == SL_T_STRING || f == SL_T_DATE;
-  case SL_T_DATE:
-  case SL_T_TIME: return f == SL_T_STRING || f == SL_T_TIMESTAMP;
-  case SL_T_ARRAY: return f == SL_T_ARRAY && sl_type_can_cast(from->elem, to->elem);
-  case SL_T_MAP:
-    return f == SL_T_MAP && sl_type_can_cast(from->key, to->key) &&
-           sl_type_can_cast(from->elem, to->elem);
-  case SL_T_STRUCT:
-    if (f != SL_T_STRUCT) return false;
-    for (int i = 0; i < to->nfields; i++)
-      for (int j = 0; j < from->nfields; j++)
-        if (strcmp(to->fields[i].name, from->fields[j].name) == 0 &&
-            !sl_type_can_cast(from->fields[j].type, to->fields[i].type))
-          return false;
-    return true;
-  default: return false;
+    case SL_T_BOOLEAN:
+    case SL_T_INT:
+    case SL_T_BIGINT:
+    case SL_T_DOUBLE:
+    case SL_T_DECIMAL: return f == SL_T_STRING;
+    case SL_T_TIMESTAMP: return f == SL_T_STRING || f == SL_T_DATE;
+    case SL_T_DATE:
+    case SL_T_TIME: return f == SL_T_STRING || f == SL_T_TIMESTAMP;
+    case SL_T_ARRAY: return f == SL_T_ARRAY && sl_type_can_cast(from->elem, to->elem);
+    case SL_T_MAP:
+      return f == SL_T_MAP && sl_type_can_cast(from->key, to->key) &&
+             sl_type_can_cast(from->elem, to->elem);
+    case SL_T_STRUCT:
+      if (f != SL_T_STRUCT) return false;
+      for (int i = 0; i < to->nfields; i++)
+        for (int j = 0; j < from->nfields; j++)
+          if (strcmp(to->fields[i].name, from->fields[j].name) == 0 &&
+              !sl_type_can_cast(from->fields[j].type, to->fields[i].type))
+            return false;
+      return true;
+    default: return false;
   }
 }
 
@@ -103,8 +103,7 @@ static int overflow_err(sl_error_t *err, int p, int s, const digits_t *x) {
   return SL_EEVAL;
 }
 
-static int digits_to_decimal(digits_t *x, int mc, int p, int s, sl_value_t *out,
-                             sl_error_t *err) {
+static int digits_to_decimal(digits_t *x, int mc, int p, int s, sl_value_t *out, sl_error_t *err) {
   if (mc > 0) digits_round(x, mc);
   if (x->n > 0 && x->pointpos > p - s) return overflow_err(err, p, s, x);
   digits_round(x, x->pointpos + s);
@@ -171,13 +170,11 @@ static void digits_from_double(double d, digits_t *x) {
 }
 
 static int bad_number(sl_error_t *err, const sl_value_t *v) {
-  return sl_error_set(err, SL_EEVAL, -1, "For input string: \"%.*s\"", (int)v->u.s.len,
-                      v->u.s.ptr);
+  return sl_error_set(err, SL_EEVAL, -1, "For input string: \"%.*s\"", (int)v->u.s.len, v->u.s.ptr);
 }
 
 int sl_decimal_from_double(double d, int p, int s, sl_value_t *out, sl_error_t *err) {
-  if (isnan(d) || isinf(d))
-    return sl_error_set(err, SL_EEVAL, -1, "Infinite or NaN");
+  if (isnan(d) || isinf(d)) return sl_error_set(err, SL_EEVAL, -1, "Infinite or NaN");
   digits_t x;
   digits_from_double(d, &x);
   return digits_to_decimal(&x, p, p, s, out, err);
@@ -277,166 +274,178 @@ int sl_value_cast(sl_arena_t *a, const sl_value_t *v, const sl_type_t *t, sl_val
   if (v->kind == SL_T_NULL) return 0;
   sl_type_kind_t from = (sl_type_kind_t)v->kind;
   switch (t->kind) {
-  case SL_T_STRING: return to_string(a, v, out);
-  case SL_T_BOOLEAN:
-    if (from == SL_T_BOOLEAN) *out = *v;
-    else if (from == SL_T_STRING) *out = sl_val_bool(parse_sql_boolean(v->u.s.ptr, v->u.s.len));
-    else goto unsupported;
-    return 0;
-  case SL_T_INT:
-  case SL_T_BIGINT: {
-    bool is_int = t->kind == SL_T_INT;
-    int64_t r;
-    switch (from) {
-    case SL_T_INT: r = v->u.i; break;
-    case SL_T_BIGINT: r = v->u.l; break;
-    case SL_T_DOUBLE:
-      r = is_int ? double_to_i64_java(v->u.d, INT32_MIN, INT32_MAX)
-                 : double_to_i64_java(v->u.d, INT64_MIN, INT64_MAX);
-      break;
-    case SL_T_DECIMAL: r = dec_to_i64_java(&v->u.dec); break;
-    case SL_T_STRING:
-      if (!parse_java_long(v->u.s.ptr, v->u.s.len, is_int ? INT32_MIN : INT64_MIN,
-                           is_int ? INT32_MAX : INT64_MAX, &r))
-        return bad_number(err, v);
-      break;
-    default: goto unsupported;
-    }
-    *out = is_int ? sl_val_int((int32_t)(uint32_t)(uint64_t)r) : sl_val_bigint(r);
-    return 0;
-  }
-  case SL_T_DOUBLE:
-    switch (from) {
-    case SL_T_INT: *out = sl_val_double(v->u.i); return 0;
-    case SL_T_BIGINT: *out = sl_val_double((double)v->u.l); return 0;
-    case SL_T_DOUBLE: *out = *v; return 0;
-    case SL_T_DECIMAL: *out = sl_val_double(sl_decimal_to_double(&v->u.dec)); return 0;
-    case SL_T_STRING: {
-      double d;
-      if (!parse_java_double(v->u.s.ptr, v->u.s.len, &d)) return bad_number(err, v);
-      *out = sl_val_double(d);
+    case SL_T_STRING: return to_string(a, v, out);
+    case SL_T_BOOLEAN:
+      if (from == SL_T_BOOLEAN)
+        *out = *v;
+      else if (from == SL_T_STRING)
+        *out = sl_val_bool(parse_sql_boolean(v->u.s.ptr, v->u.s.len));
+      else
+        goto unsupported;
       return 0;
-    }
-    default: goto unsupported;
-    }
-  case SL_T_DECIMAL: {
-    int p = t->precision, s = t->scale;
-    digits_t x;
-    switch (from) {
     case SL_T_INT:
     case SL_T_BIGINT: {
-      char buf[32];
-      int n = snprintf(buf, sizeof buf, "%lld", (long long)(from == SL_T_INT ? v->u.i : v->u.l));
-      digits_parse(buf, (size_t)n, &x);
-      return digits_to_decimal(&x, p, p, s, out, err);
-    }
-    case SL_T_DOUBLE: return sl_decimal_from_double(v->u.d, p, s, out, err);
-    case SL_T_DECIMAL: {
-      sl_buf_t b;
-      sl_buf_init(&b);
-      sl_decimal_format(&v->u.dec, &b);
-      digits_parse(b.data, b.len, &x);
-      sl_buf_free(&b);
-      return digits_to_decimal(&x, 0, p, s, out, err);
-    }
-    case SL_T_STRING:
-      if (!digits_parse(v->u.s.ptr, v->u.s.len, &x)) return bad_number(err, v);
-      return digits_to_decimal(&x, 0, p, s, out, err);
-    default: goto unsupported;
-    }
-  }
-  case SL_T_TIMESTAMP:
-    if (from == SL_T_TIMESTAMP) *out = *v;
-    else if (from == SL_T_DATE) *out = sl_val_timestamp((int64_t)v->u.i * 86400000);
-    else if (from == SL_T_STRING) {
-      int64_t ms;
-      if (sl_parse_timestamp(v->u.s.ptr, v->u.s.len, &ms))
-        return sl_error_set(err, SL_EEVAL, -1, "Failed to parse timestamp '%.*s'",
-                            (int)v->u.s.len, v->u.s.ptr);
-      *out = sl_val_timestamp(ms);
-    } else goto unsupported;
-    return 0;
-  case SL_T_DATE:
-    if (from == SL_T_DATE) *out = *v;
-    else if (from == SL_T_TIMESTAMP) {
-      int64_t ms = v->u.l, days = ms / 86400000;
-      if (ms % 86400000 < 0) days--;
-      *out = sl_val_date((int32_t)days);
-    } else if (from == SL_T_STRING) {
-      int32_t d;
-      if (sl_parse_date(v->u.s.ptr, v->u.s.len, &d))
-        return sl_error_set(err, SL_EEVAL, -1, "Failed to parse date '%.*s'", (int)v->u.s.len,
-                            v->u.s.ptr);
-      *out = sl_val_date(d);
-    } else goto unsupported;
-    return 0;
-  case SL_T_TIME:
-    if (from == SL_T_TIME) *out = *v;
-    else if (from == SL_T_TIMESTAMP) {
-      int64_t r = v->u.l % 86400000;
-      if (r < 0) r += 86400000;
-      *out = sl_val_time((int32_t)r);
-    } else if (from == SL_T_STRING) {
-      int32_t ms;
-      if (sl_parse_time(v->u.s.ptr, v->u.s.len, &ms))
-        return sl_error_set(err, SL_EEVAL, -1, "Failed to parse time '%.*s'", (int)v->u.s.len,
-                            v->u.s.ptr);
-      *out = sl_val_time(ms);
-    } else goto unsupported;
-    return 0;
-  case SL_T_BYTES:
-    if (from == SL_T_BYTES) {
-      *out = *v;
+      bool is_int = t->kind == SL_T_INT;
+      int64_t r;
+      switch (from) {
+        case SL_T_INT: r = v->u.i; break;
+        case SL_T_BIGINT: r = v->u.l; break;
+        case SL_T_DOUBLE:
+          r = is_int ? double_to_i64_java(v->u.d, INT32_MIN, INT32_MAX)
+                     : double_to_i64_java(v->u.d, INT64_MIN, INT64_MAX);
+          break;
+        case SL_T_DECIMAL: r = dec_to_i64_java(&v->u.dec); break;
+        case SL_T_STRING:
+          if (!parse_java_long(v->u.s.ptr, v->u.s.len, is_int ? INT32_MIN : INT64_MIN,
+                               is_int ? INT32_MAX : INT64_MAX, &r))
+            return bad_number(err, v);
+          break;
+        default: goto unsupported;
+      }
+      *out = is_int ? sl_val_int((int32_t)(uint32_t)(uint64_t)r) : sl_val_bigint(r);
       return 0;
     }
-    goto unsupported;
-  case SL_T_ARRAY: {
-    if (from != SL_T_ARRAY) goto unsupported;
-    uint32_t n = v->u.arr.n;
-    sl_value_t *items = n ? sl_arena_alloc(a, sizeof *items * n) : NULL;
-    for (uint32_t i = 0; i < n; i++) {
-      int rc = sl_value_cast(a, &v->u.arr.items[i], t->elem, &items[i], err);
-      if (rc) return rc;
-    }
-    *out = *v;
-    out->u.arr.items = items;
-    return 0;
-  }
-  case SL_T_MAP: {
-    if (from != SL_T_MAP) goto unsupported;
-    uint32_t n = v->u.arr.n;
-    sl_value_t *items = n ? sl_arena_alloc(a, sizeof *items * n * 2) : NULL;
-    for (uint32_t i = 0; i < n; i++) {
-      int rc = sl_value_cast(a, &v->u.arr.items[2 * i], t->key, &items[2 * i], err);
-      if (!rc) rc = sl_value_cast(a, &v->u.arr.items[2 * i + 1], t->elem, &items[2 * i + 1], err);
-      if (rc) return rc;
-    }
-    *out = *v;
-    out->u.arr.items = items;
-    return 0;
-  }
-  case SL_T_STRUCT: {
-    if (from != SL_T_STRUCT) goto unsupported;
-    const sl_type_t *ft = v->u.st.type;
-    sl_value_t *fields = t->nfields ? sl_arena_alloc(a, sizeof *fields * (size_t)t->nfields) : NULL;
-    for (int i = 0; i < t->nfields; i++) {
-      fields[i] = sl_null();
-      for (int j = 0; ft && j < ft->nfields; j++) {
-        if (strcmp(ft->fields[j].name, t->fields[i].name) == 0) {
-          int rc = sl_value_cast(a, &v->u.st.fields[j], t->fields[i].type, &fields[i], err);
-          if (rc) return rc;
-          break;
+    case SL_T_DOUBLE:
+      switch (from) {
+        case SL_T_INT: *out = sl_val_double(v->u.i); return 0;
+        case SL_T_BIGINT: *out = sl_val_double((double)v->u.l); return 0;
+        case SL_T_DOUBLE: *out = *v; return 0;
+        case SL_T_DECIMAL: *out = sl_val_double(sl_decimal_to_double(&v->u.dec)); return 0;
+        case SL_T_STRING: {
+          double d;
+          if (!parse_java_double(v->u.s.ptr, v->u.s.len, &d)) return bad_number(err, v);
+          *out = sl_val_double(d);
+          return 0;
         }
+        default: goto unsupported;
+      }
+    case SL_T_DECIMAL: {
+      int p = t->precision, s = t->scale;
+      digits_t x;
+      switch (from) {
+        case SL_T_INT:
+        case SL_T_BIGINT: {
+          char buf[32];
+          int n =
+              snprintf(buf, sizeof buf, "%lld", (long long)(from == SL_T_INT ? v->u.i : v->u.l));
+          digits_parse(buf, (size_t)n, &x);
+          return digits_to_decimal(&x, p, p, s, out, err);
+        }
+        case SL_T_DOUBLE: return sl_decimal_from_double(v->u.d, p, s, out, err);
+        case SL_T_DECIMAL: {
+          sl_buf_t b;
+          sl_buf_init(&b);
+          sl_decimal_format(&v->u.dec, &b);
+          digits_parse(b.data, b.len, &x);
+          sl_buf_free(&b);
+          return digits_to_decimal(&x, 0, p, s, out, err);
+        }
+        case SL_T_STRING:
+          if (!digits_parse(v->u.s.ptr, v->u.s.len, &x)) return bad_number(err, v);
+          return digits_to_decimal(&x, 0, p, s, out, err);
+        default: goto unsupported;
       }
     }
-    out->kind = SL_T_STRUCT;
-    out->u.st.fields = fields;
-    out->u.st.type = t;
-    return 0;
+    case SL_T_TIMESTAMP:
+      if (from == SL_T_TIMESTAMP)
+        *out = *v;
+      else if (from == SL_T_DATE)
+        *out = sl_val_timestamp((int64_t)v->u.i * 86400000);
+      else if (from == SL_T_STRING) {
+        int64_t ms;
+        if (sl_parse_timestamp(v->u.s.ptr, v->u.s.len, &ms))
+          return sl_error_set(err, SL_EEVAL, -1, "Failed to parse timestamp '%.*s'",
+                              (int)v->u.s.len, v->u.s.ptr);
+        *out = sl_val_timestamp(ms);
+      } else
+        goto unsupported;
+      return 0;
+    case SL_T_DATE:
+      if (from == SL_T_DATE)
+        *out = *v;
+      else if (from == SL_T_TIMESTAMP) {
+        int64_t ms = v->u.l, days = ms / 86400000;
+        if (ms % 86400000 < 0) days--;
+        *out = sl_val_date((int32_t)days);
+      } else if (from == SL_T_STRING) {
+        int32_t d;
+        if (sl_parse_date(v->u.s.ptr, v->u.s.len, &d))
+          return sl_error_set(err, SL_EEVAL, -1, "Failed to parse date '%.*s'", (int)v->u.s.len,
+                              v->u.s.ptr);
+        *out = sl_val_date(d);
+      } else
+        goto unsupported;
+      return 0;
+    case SL_T_TIME:
+      if (from == SL_T_TIME)
+        *out = *v;
+      else if (from == SL_T_TIMESTAMP) {
+        int64_t r = v->u.l % 86400000;
+        if (r < 0) r += 86400000;
+        *out = sl_val_time((int32_t)r);
+      } else if (from == SL_T_STRING) {
+        int32_t ms;
+        if (sl_parse_time(v->u.s.ptr, v->u.s.len, &ms))
+          return sl_error_set(err, SL_EEVAL, -1, "Failed to parse time '%.*s'", (int)v->u.s.len,
+                              v->u.s.ptr);
+        *out = sl_val_time(ms);
+      } else
+        goto unsupported;
+      return 0;
+    case SL_T_BYTES:
+      if (from == SL_T_BYTES) {
+        *out = *v;
+        return 0;
+      }
+      goto unsupported;
+    case SL_T_ARRAY: {
+      if (from != SL_T_ARRAY) goto unsupported;
+      uint32_t n = v->u.arr.n;
+      sl_value_t *items = n ? sl_arena_alloc(a, sizeof *items * n) : NULL;
+      for (uint32_t i = 0; i < n; i++) {
+        int rc = sl_value_cast(a, &v->u.arr.items[i], t->elem, &items[i], err);
+        if (rc) return rc;
+      }
+      *out = *v;
+      out->u.arr.items = items;
+      return 0;
+    }
+    case SL_T_MAP: {
+      if (from != SL_T_MAP) goto unsupported;
+      uint32_t n = v->u.arr.n;
+      sl_value_t *items = n ? sl_arena_alloc(a, sizeof *items * n * 2) : NULL;
+      for (uint32_t i = 0; i < n; i++) {
+        int rc = sl_value_cast(a, &v->u.arr.items[2 * i], t->key, &items[2 * i], err);
+        if (!rc) rc = sl_value_cast(a, &v->u.arr.items[2 * i + 1], t->elem, &items[2 * i + 1], err);
+        if (rc) return rc;
+      }
+      *out = *v;
+      out->u.arr.items = items;
+      return 0;
+    }
+    case SL_T_STRUCT: {
+      if (from != SL_T_STRUCT) goto unsupported;
+      const sl_type_t *ft = v->u.st.type;
+      sl_value_t *fields =
+          t->nfields ? sl_arena_alloc(a, sizeof *fields * (size_t)t->nfields) : NULL;
+      for (int i = 0; i < t->nfields; i++) {
+        fields[i] = sl_null();
+        for (int j = 0; ft && j < ft->nfields; j++) {
+          if (strcmp(ft->fields[j].name, t->fields[i].name) == 0) {
+            int rc = sl_value_cast(a, &v->u.st.fields[j], t->fields[i].type, &fields[i], err);
+            if (rc) return rc;
+            break;
+          }
+        }
+      }
+      out->kind = SL_T_STRUCT;
+      out->u.st.fields = fields;
+      out->u.st.type = t;
+      return 0;
+    }
+    default: break;
   }
-  default: break;
-  }
-unsupported: {
+unsupported : {
   sl_buf_t b;
   sl_buf_init(&b);
   sl_type_format(t, &b);

@@ -43,9 +43,12 @@ static int64_t floordiv(int64_t a, int64_t b) {
 
 static void put_year(int64_t y, sl_buf_t *out) {
   /* Java prints years beyond 9999 with a leading '+'. */
-  if (y > 9999) sl_buf_printf(out, "+%lld", (long long)y);
-  else if (y < 0) sl_buf_printf(out, "-%04lld", (long long)-y);
-  else sl_buf_printf(out, "%04lld", (long long)y);
+  if (y > 9999)
+    sl_buf_printf(out, "+%lld", (long long)y);
+  else if (y < 0)
+    sl_buf_printf(out, "-%04lld", (long long)-y);
+  else
+    sl_buf_printf(out, "%04lld", (long long)y);
 }
 
 void sl_format_date(int32_t days, sl_buf_t *out) {
@@ -107,8 +110,7 @@ static bool parse_date_part(const char *s, size_t n, size_t *i, int64_t *days) {
 }
 
 /* HH[:mm[:ss[.fff...]]]; at least hours and minutes when require_minutes. */
-static bool parse_time_part(const char *s, size_t n, size_t *i, bool require_minutes,
-                            int64_t *ms) {
+static bool parse_time_part(const char *s, size_t n, size_t *i, bool require_minutes, int64_t *ms) {
   int h, mi = 0, se = 0;
   int64_t frac = 0;
   if (!digits(s, n, i, 2, &h) || h > 23) return false;
@@ -229,8 +231,10 @@ void sl_format_double(double d, sl_buf_t *out) {
     if (exp >= 0) {
       for (int k = 0; k <= exp; k++) sl_buf_putc(out, k < nd ? dig[k] : '0');
       sl_buf_putc(out, '.');
-      if (nd > exp + 1) sl_buf_append(out, dig + exp + 1, (size_t)(nd - exp - 1));
-      else sl_buf_putc(out, '0');
+      if (nd > exp + 1)
+        sl_buf_append(out, dig + exp + 1, (size_t)(nd - exp - 1));
+      else
+        sl_buf_putc(out, '0');
     } else {
       sl_buf_puts(out, "0.");
       for (int k = 0; k < -exp - 1; k++) sl_buf_putc(out, '0');
@@ -239,8 +243,10 @@ void sl_format_double(double d, sl_buf_t *out) {
   } else {
     sl_buf_putc(out, dig[0]);
     sl_buf_putc(out, '.');
-    if (nd > 1) sl_buf_append(out, dig + 1, (size_t)(nd - 1));
-    else sl_buf_putc(out, '0');
+    if (nd > 1)
+      sl_buf_append(out, dig + 1, (size_t)(nd - 1));
+    else
+      sl_buf_putc(out, '0');
     sl_buf_printf(out, "E%d", exp);
   }
 }

@@ -21,7 +21,9 @@ __attribute__((constructor)) static void pow10_init(void) {
   }
 }
 
-__int128 sl_decimal_pow10(int n) { return n >= 0 && n <= 38 ? pow10_tab[n] : 0; }
+__int128 sl_decimal_pow10(int n) {
+  return n >= 0 && n <= 38 ? pow10_tab[n] : 0;
+}
 
 /* Number of decimal digits in |v| (0 has one digit, as BigDecimal's precision). */
 int sl_decimal_digits(__int128 v) {

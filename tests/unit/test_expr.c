@@ -97,8 +97,8 @@ static const char *run(const char *text, bool aggregates) {
     snprintf(g_out, sizeof g_out, "PARSE: %s", g_err.msg);
     return g_out;
   }
-  sl_compile_ctx_t cc = {.arena = &g_arena, .resolve = resolve, .nslots = g_ncols,
-                         .allow_aggregates = aggregates};
+  sl_compile_ctx_t cc = {
+      .arena = &g_arena, .resolve = resolve, .nslots = g_ncols, .allow_aggregates = aggregates};
   sl_cexpr_t *c;
   if (sl_expr_compile(e, &cc, &c, &g_err) != 0) {
     snprintf(g_out, sizeof g_out, "ERR: %s", g_err.msg);
@@ -106,8 +106,10 @@ static const char *run(const char *text, bool aggregates) {
   }
   sl_buf_t b;
   sl_buf_init(&b);
-  if (sl_cexpr_type(c)) sl_type_format(sl_cexpr_type(c), &b);
-  else sl_buf_puts(&b, "NULL");
+  if (sl_cexpr_type(c))
+    sl_type_format(sl_cexpr_type(c), &b);
+  else
+    sl_buf_puts(&b, "NULL");
   snprintf(g_type, sizeof g_type, "%s", b.data);
   sl_buf_reset(&b);
   sl_value_t slots[64];
@@ -124,9 +126,13 @@ static const char *run(const char *text, bool aggregates) {
   return g_out;
 }
 
-static const char *ev(const char *text) { return run(text, false); }
+static const char *ev(const char *text) {
+  return run(text, false);
+}
 
-static void teardown(void) { sl_arena_free(&g_arena); }
+static void teardown(void) {
+  sl_arena_free(&g_arena);
+}
 
 SL_TEST(expr_literals) {
   setup();
@@ -179,7 +185,11 @@ SL_TEST(expr_arithmetic) {
   CHECK_STR(g_type, "STRING");
   CHECK_STR(ev("S || '!'"), "hello!");
   CHECK_STR(ev("NS + 'x'"), "null");
-  CHECK(strncmp(ev("I + S"), "ERR: Error processing expression: (I + S). Unsupported arithmetic types. INTEGER STRING", 60) == 0);
+  CHECK(
+      strncmp(
+          ev("I + S"),
+          "ERR: Error processing expression: (I + S). Unsupported arithmetic types. INTEGER STRING",
+          60) == 0);
   CHECK_INT(g_err.offset, 0);
   CHECK(strstr(ev("1 + B * 2"), "Unsupported arithmetic types") != NULL);
   CHECK_INT(g_err.offset, 4);
@@ -358,7 +368,8 @@ SL_TEST(expr_calls_and_errors) {
   CHECK_STR(ev("SUBSTRING(S, 2, 3)"), "ell");
   CHECK_STR(ev("ucase(S)"), "HELLO");
   CHECK_STR(ev("WONT_FIND_ME(1)"), "ERR: Can't find any functions with the name 'WONT_FIND_ME'");
-  CHECK(strstr(ev("COALESCE()"), "ERR: Function 'COALESCE' does not accept parameters ()") == g_out);
+  CHECK(strstr(ev("COALESCE()"), "ERR: Function 'COALESCE' does not accept parameters ()") ==
+        g_out);
   CHECK(strstr(ev("SUBSTRING(S, 'x')"),
                "Function 'SUBSTRING' does not accept parameters (STRING, STRING).") != NULL);
   CHECK(strstr(ev("SUBSTRING(S, 'x')"), "Valid alternatives are:") != NULL);
@@ -386,7 +397,8 @@ SL_TEST(expr_lambdas) {
   CHECK_STR(ev("FILTER(M, (k, v) => v > 1)"), "{b=2}");
   CHECK_STR(ev("REDUCE(M, '', (s, k, v) => s + k)"), "ab");
   CHECK_STR(ev("TRANSFORM(NARR, x => x + 1)"), "null");
-  CHECK_STR(ev("TRANSFORM(ARR, x => TRANSFORM(ARR, y => x * y))"), "[[1, 2, 3], [2, 4, 6], [3, 6, 9]]");
+  CHECK_STR(ev("TRANSFORM(ARR, x => TRANSFORM(ARR, y => x * y))"),
+            "[[1, 2, 3], [2, 4, 6], [3, 6, 9]]");
   CHECK(strstr(ev("FILTER(ARR, x => x + 1)"), "ERR:") != NULL);
   teardown();
 }
@@ -410,8 +422,8 @@ SL_TEST(expr_resolver_claims_aggregates) {
   sl_error_t err;
   sl_error_clear(&err);
   CHECK_INT(sl_parse_expr("SUM(I) * 2", &g_arena, &e, &err), 0);
-  sl_compile_ctx_t cc = {.arena = &g_arena, .resolve = resolve_claims, .nslots = g_ncols,
-                         .allow_aggregates = true};
+  sl_compile_ctx_t cc = {
+      .arena = &g_arena, .resolve = resolve_claims, .nslots = g_ncols, .allow_aggregates = true};
   sl_cexpr_t *c;
   CHECK_INT(sl_expr_compile(e, &cc, &c, &err), 0);
   CHECK(!sl_cexpr_is_constant(c));

@@ -106,7 +106,9 @@ static const char *f(const char *text) {
   return fout;
 }
 
-static void fteardown(void) { sl_arena_free(&fa); }
+static void fteardown(void) {
+  sl_arena_free(&fa);
+}
 
 SL_TEST(fn_registry) {
   CHECK(sl_function_count() > 80);
@@ -364,7 +366,8 @@ SL_TEST(fn_collections) {
   CHECK_STR(f("GENERATE_SERIES(3, 1)"), "[3, 2, 1]");
   CHECK_STR(f("GENERATE_SERIES(1, 2, -1)"), "null");
   CHECK_STR(ferr.msg, "GENERATE_SERIES step has wrong sign");
-  CHECK_STR(f("GENERATE_SERIES(10000000000, 10000000002)"), "[10000000000, 10000000001, 10000000002]");
+  CHECK_STR(f("GENERATE_SERIES(10000000000, 10000000002)"),
+            "[10000000000, 10000000001, 10000000002]");
   CHECK(strstr(f("GENERATE_SERIES(1, 2, 10000000000)"), "does not accept") != NULL);
   CHECK_STR(f("GENERATE_SERIES(1, 2, 0)"), "null");
   CHECK_INT(ferr.code, SL_EEVAL);
@@ -389,14 +392,14 @@ SL_TEST(fn_time_pattern_api) {
   sl_buf_t b;
   sl_buf_init(&b);
   sl_error_clear(&err);
-  CHECK_INT(sl_time_format_pattern(1271678417000LL, "yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "+02:00", &b,
-                                   &err), 0);
+  CHECK_INT(
+      sl_time_format_pattern(1271678417000LL, "yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "+02:00", &b, &err),
+      0);
   CHECK_STR(b.data, "2010-04-19T14:00:17.000+02:00");
   sl_buf_reset(&b);
   CHECK_INT(sl_time_format_pattern(0, "yyyy", "Nowhere/City", &b, &err), SL_EEVAL);
   sl_buf_free(&b);
 }
-
 
 SL_TEST(fn_datetime_zones_and_units) {
   fsetup();
@@ -447,8 +450,9 @@ SL_TEST(fn_datetime_zones_and_units) {
 
 SL_TEST(fn_json) {
   fsetup();
-  const char *doc = "'{\"log\": {\"cloud\": \"gcp836Csd\", \"app\": \"ksProcessor\", "
-                    "\"instance\": 4, \"tags\": [\"a\", {\"b\": null}]}}'";
+  const char *doc =
+      "'{\"log\": {\"cloud\": \"gcp836Csd\", \"app\": \"ksProcessor\", "
+      "\"instance\": 4, \"tags\": [\"a\", {\"b\": null}]}}'";
   char q[512];
   snprintf(q, sizeof q, "EXTRACTJSONFIELD(%s, '$.log.cloud')", doc);
   CHECK_STR(f(q), "gcp836Csd");
@@ -513,7 +517,8 @@ SL_TEST(fn_json) {
   CHECK_STR(f("TO_JSON_STRING(BYT)"), "\"c29tZV9zdHJpbmc=\"");
   CHECK_STR(f("TO_JSON_STRING(ARR)"), "[3,1,2,1,null]");
   CHECK_STR(f("TO_JSON_STRING(M)"), "{\"b\":2,\"a\":1}");
-  CHECK_STR(f("TO_JSON_STRING(STRUCT(id := 1, name := 'A\"\n'))"), "{\"ID\":1,\"NAME\":\"A\\\"\\n\"}");
+  CHECK_STR(f("TO_JSON_STRING(STRUCT(id := 1, name := 'A\"\n'))"),
+            "{\"ID\":1,\"NAME\":\"A\\\"\\n\"}");
   fteardown();
 }
 
@@ -624,8 +629,7 @@ SL_TEST(fn_string_more) {
   CHECK_STR(f("FIELD('b', 'a', 'b', 'c')"), "2");
   CHECK_STR(f("FIELD('z', 'a', 'b')"), "0");
   CHECK_STR(f("FIELD(NS, 'a', NS)"), "0");
-  CHECK_STR(f("SPLIT_TO_MAP('apple:=green/cherry:=red', '/', ':=')"),
-            "{apple=green, cherry=red}");
+  CHECK_STR(f("SPLIT_TO_MAP('apple:=green/cherry:=red', '/', ':=')"), "{apple=green, cherry=red}");
   CHECK_STR(ftype, "MAP<STRING, STRING>");
   CHECK_STR(f("SPLIT_TO_MAP('a=1//b=2/c/a=3=4', '/', '=')"), "{a=3, b=2}");
   CHECK_STR(f("SPLIT_TO_MAP('a=1', '', '=')"), "null");
@@ -636,14 +640,12 @@ SL_TEST(fn_string_more) {
   CHECK_STR(f("INT_FROM_BYTES(TO_BYTES('e507', 'hex'))"), "null");
   CHECK_INT(ferr.code, SL_EEVAL);
   CHECK_STR(f("INT_FROM_BYTES(TO_BYTES('e5070000', 'hex'), 'MIDDLE_ENDIAN')"), "null");
-  CHECK_STR(f("BIGINT_FROM_BYTES(TO_BYTES('AAAAASoF8gA=', 'base64'), 'BIG_ENDIAN')"),
-            "5000000000");
+  CHECK_STR(f("BIGINT_FROM_BYTES(TO_BYTES('AAAAASoF8gA=', 'base64'), 'BIG_ENDIAN')"), "5000000000");
   CHECK_STR(f("DOUBLE_FROM_BYTES(TO_BYTES('QICm/ZvJ9YI=', 'base64'))"), "532.8738323");
   CHECK_STR(ftype, "DOUBLE");
   CHECK_STR(f("INT_FROM_BYTES(CAST(NULL AS BYTES))"), "null");
   CHECK_STR(f("ROUND(GEO_DISTANCE(37.4439, -122.1663, 51.5257, -0.1122), 5)"), "8634.6598");
-  CHECK_STR(f("ROUND(GEO_DISTANCE(37.4439, -122.1663, 51.5257, -0.1122, 'MI'), 5)"),
-            "5365.65973");
+  CHECK_STR(f("ROUND(GEO_DISTANCE(37.4439, -122.1663, 51.5257, -0.1122, 'MI'), 5)"), "5365.65973");
   CHECK_STR(f("GEO_DISTANCE(91, 0, 0, 0)"), "null");
   CHECK_INT(ferr.code, SL_EEVAL);
   CHECK_STR(f("GEO_DISTANCE(1, 0, 0, 0, 'parsecs')"), "null");

@@ -50,8 +50,9 @@ static char *expr_sql(sl_arena_t *a, const char *text) {
 SL_TEST(parser_multi_statement_offsets_and_text) {
   sl_arena_t a;
   sl_arena_init(&a, 4096);
-  const char *text = "  SET 'a'='b';\n-- comment\nCREATE STREAM S (ID INT KEY) WITH (kafka_topic='t');\n"
-                     "SELECT x FROM s";
+  const char *text =
+      "  SET 'a'='b';\n-- comment\nCREATE STREAM S (ID INT KEY) WITH (kafka_topic='t');\n"
+      "SELECT x FROM s";
   sl_list_t l = parse_ok(&a, text);
   CHECK_INT(l.len, 3);
   if (l.len == 3) {
@@ -90,7 +91,7 @@ SL_TEST(parser_expression_offsets) {
     CHECK_INT(e->kind, SL_EX_BINARY);
     CHECK_INT(e->offset, 7);
     CHECK_INT(e->end_offset, 26);
-    CHECK_INT(e->left->offset, 7);  /* the parenthesis */
+    CHECK_INT(e->left->offset, 7); /* the parenthesis */
     CHECK_INT(e->right->kind, SL_EX_CALL);
     CHECK_INT(e->right->offset, 17);
     CHECK_STR(it->alias->name, "Z");
@@ -158,8 +159,9 @@ SL_TEST(parser_error_messages) {
   CHECK_STR(parse_err(&a, "CREATE STREAM INPUT (K STRING (KEY)) WITH (kafka_topic='input');", &off),
             "Syntax Error\nExpecting {'STRING', INTEGER_VALUE}");
   CHECK_INT(off, 31);
-  CHECK_STR(parse_err(&a, "CREATE STREAM INPUT (K VARCHAR(STRING) (KEY)) WITH (kafka_topic='i');", &off),
-            "Syntax Error\nExpecting {',', ')'}");
+  CHECK_STR(
+      parse_err(&a, "CREATE STREAM INPUT (K VARCHAR(STRING) (KEY)) WITH (kafka_topic='i');", &off),
+      "Syntax Error\nExpecting {',', ')'}");
   CHECK_INT(off, 39);
   CHECK_STR(parse_err(&a, "CREATE TABLE INPUT (ID INT KEY) WITH (kafka_topic='i');", &off),
             "Column `ID` is a 'KEY' column: please use 'PRIMARY KEY' for tables.");
@@ -185,7 +187,9 @@ SL_TEST(parser_types_and_exprs) {
   sl_arena_init(&a, 4096);
   sl_type_ast_t *t;
   sl_error_t err;
-  CHECK_INT(sl_parse_type("STRUCT<A INT, b ARRAY<STRING>, C MAP<VARCHAR, DECIMAL(4,2)>>", &a, &t, &err), 0);
+  CHECK_INT(
+      sl_parse_type("STRUCT<A INT, b ARRAY<STRING>, C MAP<VARCHAR, DECIMAL(4,2)>>", &a, &t, &err),
+      0);
   sl_buf_t b;
   sl_buf_init(&b);
   sl_type_ast_to_sql(t, &b);
@@ -227,8 +231,8 @@ SL_TEST(parser_split_and_substitute) {
   sl_arena_init(&a, 4096);
   sl_list_t l = {0};
   sl_error_t err;
-  CHECK_INT(sl_split_statements("SELECT ';' FROM t; -- a;b\n/* c; */ SHOW STREAMS ;; DESCRIBE x", &a,
-                                &l, &err),
+  CHECK_INT(sl_split_statements("SELECT ';' FROM t; -- a;b\n/* c; */ SHOW STREAMS ;; DESCRIBE x",
+                                &a, &l, &err),
             0);
   CHECK_INT(l.len, 3);
   if (l.len == 3) {
@@ -399,8 +403,10 @@ static const char *with_format(sl_arena_t *a, const char *stmt, const char *fmt)
 SL_TEST(parser_qtt_corpus_smoke) {
   char dir[1024];
   const char *env = getenv("SLUICE_QTT");
-  if (env && *env) snprintf(dir, sizeof dir, "%s", env);
-  else snprintf(dir, sizeof dir, "%s/../shared/conformance/qtt", source_dir());
+  if (env && *env)
+    snprintf(dir, sizeof dir, "%s", env);
+  else
+    snprintf(dir, sizeof dir, "%s/../shared/conformance/qtt", source_dir());
   DIR *d = opendir(dir);
   if (!d) {
     snprintf(dir, sizeof dir, "/work/shared/conformance/qtt");
@@ -433,8 +439,8 @@ SL_TEST(parser_qtt_corpus_smoke) {
     size_t i;
     json_t *t;
     json_array_foreach(tests, i, t) {
-      const char *etype = json_string_value(
-          json_object_get(json_object_get(t, "expectedException"), "type"));
+      const char *etype =
+          json_string_value(json_object_get(json_object_get(t, "expectedException"), "type"));
       bool parse_fail_ok = etype && strstr(etype, "ParseFailedException");
       json_t *fmts = json_object_get(t, "format");
       const char *fmt = json_string_value(json_array_get(fmts, 0));

@@ -58,7 +58,8 @@ static const char *enc(fx_t *f) {
 }
 
 static bool str_is(const sl_value_t *v, const char *s) {
-  return v->kind == SL_T_STRING && v->u.s.len == strlen(s) && memcmp(v->u.s.ptr, s, v->u.s.len) == 0;
+  return v->kind == SL_T_STRING && v->u.s.len == strlen(s) &&
+         memcmp(v->u.s.ptr, s, v->u.s.len) == 0;
 }
 
 static const char *value_json(fx_t *f, const sl_value_t *v, const sl_type_t *t) {
@@ -111,8 +112,9 @@ SL_TEST(serde_kafka_validate_messages) {
             "KEY]");
   sl_column_t vals[] = {col("V0", &sl_type_int), col("V1", &sl_type_string)};
   CHECK_INT(mk(&f, "KAFKA", vals, 2, false, true, false, 0), SL_ESEMANTIC);
-  CHECK(strstr(f.err.msg, "The 'KAFKA' format only supports a single field. Got: [`V0` INTEGER, "
-                          "`V1` STRING]") != NULL);
+  CHECK(strstr(f.err.msg,
+               "The 'KAFKA' format only supports a single field. Got: [`V0` INTEGER, "
+               "`V1` STRING]") != NULL);
   CHECK(strncmp(f.err.msg, "Value format does not support schema.", 37) == 0);
   sl_column_t k = col("K", sl_type_decimal(&f.a, 21, 19));
   CHECK_INT(mk(&f, "KAFKA", &k, 1, true, false, false, 0), SL_ESEMANTIC);
@@ -143,9 +145,10 @@ SL_TEST(serde_delimited_validate_messages) {
   sl_type_field_t fld = {.name = "F", .type = &sl_type_double};
   sl_column_t st = col("K", sl_type_struct(&f.a, 1, &fld));
   CHECK_INT(mk(&f, "DELIMITED", &st, 1, true, false, false, 0), SL_ESEMANTIC);
-  CHECK(strstr(f.err.msg, "schema: Persistence{columns=[`K` STRUCT<`F` DOUBLE> KEY], "
-                          "features=[]}\nreason: The 'DELIMITED' format does not support type "
-                          "'STRUCT', column: `K`") != NULL);
+  CHECK(strstr(f.err.msg,
+               "schema: Persistence{columns=[`K` STRUCT<`F` DOUBLE> KEY], "
+               "features=[]}\nreason: The 'DELIMITED' format does not support type "
+               "'STRUCT', column: `K`") != NULL);
   sl_column_t m = col("FOO", sl_type_map(&f.a, &sl_type_int, &sl_type_double));
   CHECK_INT(mk(&f, "DELIMITED", &m, 1, false, true, false, 0), SL_ESEMANTIC);
   CHECK(strstr(f.err.msg, "The 'DELIMITED' format does not support type 'MAP'") != NULL);
@@ -157,15 +160,17 @@ SL_TEST(serde_map_keys_rejected) {
   fx_init(&f);
   sl_column_t k = col("K", sl_type_map(&f.a, &sl_type_int, &sl_type_double));
   CHECK_INT(mk(&f, "KAFKA", &k, 1, true, false, false, 0), SL_ESEMANTIC);
-  CHECK_STR(f.err.msg, "Map keys, including types that contain maps, are not supported as they "
-                       "may lead to unexpected behavior due to inconsistent serialization. Key "
-                       "column name: `K`. Column type: MAP<INTEGER, DOUBLE>. See "
-                       "https://github.com/confluentinc/ksql/issues/6621 for more.");
+  CHECK_STR(f.err.msg,
+            "Map keys, including types that contain maps, are not supported as they "
+            "may lead to unexpected behavior due to inconsistent serialization. Key "
+            "column name: `K`. Column type: MAP<INTEGER, DOUBLE>. See "
+            "https://github.com/confluentinc/ksql/issues/6621 for more.");
   sl_type_field_t fld = {.name = "F1", .type = sl_type_map(&f.a, &sl_type_string, &sl_type_int)};
   sl_column_t nested = col("VAL", sl_type_struct(&f.a, 1, &fld));
   CHECK_INT(mk(&f, "JSON", &nested, 1, true, false, false, 0), SL_ESEMANTIC);
-  CHECK(strstr(f.err.msg, "Key column name: `VAL`. Column type: STRUCT<`F1` MAP<STRING, "
-                          "INTEGER>>.") != NULL);
+  CHECK(strstr(f.err.msg,
+               "Key column name: `VAL`. Column type: STRUCT<`F1` MAP<STRING, "
+               "INTEGER>>.") != NULL);
   /* Values may hold maps. */
   CHECK_INT(mk(&f, "JSON", &nested, 1, false, true, false, 0), 0);
   fx_free(&f);
@@ -180,8 +185,9 @@ SL_TEST(serde_none_format) {
   CHECK(sl_serde_encodes_null(f.s, f.v));
   sl_column_t c = col("K", &sl_type_int);
   CHECK_INT(mk(&f, "NONE", &c, 1, true, false, false, 0), SL_ESEMANTIC);
-  CHECK(strstr(f.err.msg, "The 'NONE' format can only be used when no columns are defined. Got: "
-                          "[`K` INTEGER KEY]") != NULL);
+  CHECK(strstr(f.err.msg,
+               "The 'NONE' format can only be used when no columns are defined. Got: "
+               "[`K` INTEGER KEY]") != NULL);
   fx_free(&f);
 }
 
@@ -194,8 +200,9 @@ SL_TEST(serde_json_decode_columns) {
                         col("AMT", &sl_type_double), col("OK", &sl_type_boolean),
                         col("GONE", &sl_type_int)};
   CHECK_INT(mk(&f, "JSON", cols, 5, false, true, false, 0), 0);
-  CHECK_INT(dec(&f, " {\"extra\": [1, {\"a\": \"}\"}], \"id\": 10000000000, \"Name\": \"x\\ty\","
-                    " \"AMT\": 1.5, \"ok\": true, \"gone\": null} trailing"),
+  CHECK_INT(dec(&f,
+                " {\"extra\": [1, {\"a\": \"}\"}], \"id\": 10000000000, \"Name\": \"x\\ty\","
+                " \"AMT\": 1.5, \"ok\": true, \"gone\": null} trailing"),
             0);
   CHECK_INT(f.v[0].kind, SL_T_BIGINT);
   CHECK_INT(f.v[0].u.l, 10000000000LL);
@@ -256,11 +263,13 @@ SL_TEST(serde_json_numeric_coercions) {
   CHECK_INT(dec(&f, "{\"V\": \"abc\"}"), SL_ESERDE);
   CHECK_STR(f.err.msg, "Can't coerce string to type. targetType: INTEGER, path: $.V");
   CHECK_INT(dec(&f, "{\"V\": true}"), SL_ESERDE);
-  CHECK_STR(f.err.msg, "Can't convert type. sourceType: BooleanNode, requiredType: INTEGER, "
-                       "path: $.V");
+  CHECK_STR(f.err.msg,
+            "Can't convert type. sourceType: BooleanNode, requiredType: INTEGER, "
+            "path: $.V");
   CHECK_INT(dec(&f, "{\"V\": [1]}"), SL_ESERDE);
-  CHECK_STR(f.err.msg, "Can't convert type. sourceType: ArrayNode, requiredType: INTEGER, "
-                       "path: $.V");
+  CHECK_STR(f.err.msg,
+            "Can't convert type. sourceType: ArrayNode, requiredType: INTEGER, "
+            "path: $.V");
 
   sl_column_t d = col("D", &sl_type_double);
   CHECK_INT(mk(&f, "JSON", &d, 1, false, true, false, 0), 0);
@@ -279,8 +288,9 @@ SL_TEST(serde_json_numeric_coercions) {
   CHECK_INT(f.v[0].kind, SL_T_BOOLEAN);
   CHECK(!f.v[0].u.b);
   CHECK_INT(dec(&f, "{\"B\": \"true\"}"), SL_ESERDE);
-  CHECK_STR(f.err.msg, "Can't convert type. sourceType: TextNode, requiredType: BOOLEAN, "
-                       "path: $.B");
+  CHECK_STR(f.err.msg,
+            "Can't convert type. sourceType: TextNode, requiredType: BOOLEAN, "
+            "path: $.B");
   CHECK_INT(dec(&f, "{\"B\": 10000000000}"), SL_ESERDE);
   CHECK(strstr(f.err.msg, "sourceType: LongNode") != NULL);
   fx_free(&f);
@@ -332,13 +342,16 @@ SL_TEST(serde_json_decimal_keeps_scale) {
   CHECK_INT(dec(&f, "{\"D\": 1.2300000}"), 0); /* only zeros are dropped */
   CHECK_INT((long long)f.v[0].u.dec.unscaled, 123);
   CHECK_INT(dec(&f, "{\"D\": 1.234}"), SL_ESERDE);
-  CHECK_STR(f.err.msg, "Cannot fit decimal '1.234' into DECIMAL(4, 2) without rounding., path: $.D");
+  CHECK_STR(f.err.msg,
+            "Cannot fit decimal '1.234' into DECIMAL(4, 2) without rounding., path: $.D");
   CHECK_INT(dec(&f, "{\"D\": 100}"), SL_ESERDE);
-  CHECK_STR(f.err.msg, "Numeric field overflow: A field with precision 4 and scale 2 must round to "
-                       "an absolute value less than 10^2. Got 100, path: $.D");
+  CHECK_STR(f.err.msg,
+            "Numeric field overflow: A field with precision 4 and scale 2 must round to "
+            "an absolute value less than 10^2. Got 100, path: $.D");
   CHECK_INT(dec(&f, "{\"D\": true}"), SL_ESERDE);
-  CHECK_STR(f.err.msg, "Can't convert type. sourceType: BooleanNode, requiredType: DECIMAL(4, 2), "
-                       "path: $.D");
+  CHECK_STR(f.err.msg,
+            "Can't convert type. sourceType: BooleanNode, requiredType: DECIMAL(4, 2), "
+            "path: $.D");
   /* Full precision survives (more than a double holds). */
   sl_column_t big = col("D", sl_type_decimal(&f.a, 33, 16));
   CHECK_INT(mk(&f, "JSON", &big, 1, false, true, false, 0), 0);
@@ -358,7 +371,8 @@ SL_TEST(serde_json_bytes_and_time_types) {
   sl_column_t cols[] = {col("B", &sl_type_bytes), col("TS", &sl_type_timestamp),
                         col("D", &sl_type_date), col("T", &sl_type_time)};
   CHECK_INT(mk(&f, "JSON", cols, 4, false, true, false, 0), 0);
-  CHECK_INT(dec(&f, "{\"B\": \"AQID\", \"TS\": 1589234313000, \"D\": \"18000\", \"T\": 3600000}"), 0);
+  CHECK_INT(dec(&f, "{\"B\": \"AQID\", \"TS\": 1589234313000, \"D\": \"18000\", \"T\": 3600000}"),
+            0);
   CHECK_INT(f.v[0].kind, SL_T_BYTES);
   CHECK_INT(f.v[0].u.s.len, 3);
   CHECK(memcmp(f.v[0].u.s.ptr, "\1\2\3", 3) == 0);
@@ -381,9 +395,9 @@ SL_TEST(serde_json_bytes_and_time_types) {
 SL_TEST(serde_json_nested_types) {
   fx_t f;
   fx_init(&f);
-  sl_type_field_t fields[] = {{.name = "A", .type = &sl_type_int},
-                              {.name = "M", .type = sl_type_map(&f.a, &sl_type_string,
-                                                                &sl_type_double)}};
+  sl_type_field_t fields[] = {
+      {.name = "A", .type = &sl_type_int},
+      {.name = "M", .type = sl_type_map(&f.a, &sl_type_string, &sl_type_double)}};
   const sl_type_t *st = sl_type_struct(&f.a, 2, fields);
   sl_column_t c = col("ARR", sl_type_array(&f.a, st));
   CHECK_INT(mk(&f, "JSON", &c, 1, false, true, false, 0), 0);
@@ -401,19 +415,22 @@ SL_TEST(serde_json_nested_types) {
   CHECK(sl_is_null(&m->u.arr.items[3]));
   CHECK(sl_is_null(&f.v[0].u.arr.items[1]));
   CHECK(sl_is_null(&f.v[0].u.arr.items[2].u.st.fields[0]));
-  CHECK_STR(enc(&f), "{\"ARR\":[{\"A\":1,\"M\":{\"x\":1.5,\"y\":null}},null,{\"A\":null,\"M\":null}]}");
+  CHECK_STR(enc(&f),
+            "{\"ARR\":[{\"A\":1,\"M\":{\"x\":1.5,\"y\":null}},null,{\"A\":null,\"M\":null}]}");
   CHECK_INT(dec(&f, "{\"ARR\": [{\"A\": 1}, {\"A\": \"x\"}]}"), SL_ESERDE);
   CHECK_STR(f.err.msg, "Can't coerce string to type. targetType: INTEGER, path: $.ARR[1].A");
   CHECK_INT(dec(&f, "{\"ARR\": [{\"M\": {\"k\": true}}]}"), SL_ESERDE);
-  CHECK_STR(f.err.msg, "Can't convert type. sourceType: BooleanNode, requiredType: DOUBLE, "
-                       "path: $.ARR[0].M.k.value");
+  CHECK_STR(f.err.msg,
+            "Can't convert type. sourceType: BooleanNode, requiredType: DOUBLE, "
+            "path: $.ARR[0].M.k.value");
   CHECK_INT(dec(&f, "{\"ARR\": ["), SL_ESERDE); /* truncated documents */
   CHECK_INT(dec(&f, "{\"ARR\": [{"), SL_ESERDE);
   CHECK_INT(dec(&f, "{\"ARR\": [{\"M\": {"), SL_ESERDE);
   CHECK_INT(dec(&f, "{"), SL_ESERDE);
   CHECK_INT(dec(&f, "{\"ARR\": {}}"), SL_ESERDE);
-  CHECK_STR(f.err.msg, "Can't convert type. sourceType: ObjectNode, requiredType: "
-                       "ARRAY<STRUCT<`A` INTEGER, `M` MAP<STRING, DOUBLE>>>, path: $.ARR");
+  CHECK_STR(f.err.msg,
+            "Can't convert type. sourceType: ObjectNode, requiredType: "
+            "ARRAY<STRUCT<`A` INTEGER, `M` MAP<STRING, DOUBLE>>>, path: $.ARR");
   /* Map keys are text converted to the key type. */
   sl_column_t mi = col("M", sl_type_map(&f.a, &sl_type_int, &sl_type_string));
   CHECK_INT(mk(&f, "JSON", &mi, 1, false, true, false, 0), 0);
@@ -435,8 +452,9 @@ SL_TEST(serde_json_wrapping) {
   CHECK_INT(f.v[0].u.i, 5);
   CHECK_STR(enc(&f), "{\"FOO\":5}");
   CHECK_INT(dec(&f, "5"), SL_ESERDE);
-  CHECK_STR(f.err.msg, "Can't convert type. sourceType: IntNode, requiredType: STRUCT<`FOO` "
-                       "INTEGER>, path: $");
+  CHECK_STR(f.err.msg,
+            "Can't convert type. sourceType: IntNode, requiredType: STRUCT<`FOO` "
+            "INTEGER>, path: $");
   CHECK_INT(dec(&f, ""), SL_ESERDE);
   CHECK(strstr(f.err.msg, "sourceType: MissingNode") != NULL);
   CHECK(sl_serde_is_null_payload(f.s, " null ", 6));
@@ -476,11 +494,13 @@ SL_TEST(serde_json_malformed) {
   fx_init(&f);
   sl_column_t c[] = {col("A", &sl_type_int), col("B", &sl_type_string)};
   CHECK_INT(mk(&f, "JSON", c, 2, false, true, false, 0), 0);
-  const char *bad[] = {"{\"A\":",       "{\"A\":1,}",     "{\"A\":01}",       "{\"A\" 1}",
-                       "{\"B\":\"x}",   "{\"B\":\"\\x\"}", "{\"Z\":[1,2}",     "{\"Z\":tru}",
-                       "{\"B\":\"a\nb\"}", "{\"A\":-}",    "{\"A\":1.}",       "{\"Z\":{\"q\":1 2}}",
-                       "[1,2]",         "{,}",            "{\"A\":1}x",       "{\"Z\":nulll}",
-                       "{",             "{\"ARR\":[",      "{\"M\":{",        "{\"A\":1"};
+  const char *bad[] = {"{\"A\":",       "{\"A\":1,}",  "{\"A\":01}",
+                       "{\"A\" 1}",     "{\"B\":\"x}", "{\"B\":\"\\x\"}",
+                       "{\"Z\":[1,2}",  "{\"Z\":tru}", "{\"B\":\"a\nb\"}",
+                       "{\"A\":-}",     "{\"A\":1.}",  "{\"Z\":{\"q\":1 2}}",
+                       "[1,2]",         "{,}",         "{\"A\":1}x",
+                       "{\"Z\":nulll}", "{",           "{\"ARR\":[",
+                       "{\"M\":{",      "{\"A\":1"};
   for (size_t i = 0; i < SL_ARRAY_LEN(bad); i++) {
     int rc = dec(&f, bad[i]);
     /* "{...}x" is fine: ksqlDB ignores what follows the document. */
@@ -608,8 +628,9 @@ SL_TEST(serde_delimited_decode) {
   CHECK_INT(dec(&f, "1, b ,2"), 0);
   CHECK(str_is(&f.v[1], " b ")); /* spaces are kept */
   CHECK_INT(dec(&f, "1,2"), SL_ESERDE);
-  CHECK_STR(f.err.msg, "Error deserializing delimited: Column count mismatch on deserialization. "
-                       "expected: 3, got: 2");
+  CHECK_STR(f.err.msg,
+            "Error deserializing delimited: Column count mismatch on deserialization. "
+            "expected: 3, got: 2");
   CHECK_INT(dec(&f, "1,2,3,4"), SL_ESERDE);
   CHECK(strstr(f.err.msg, "expected: 3, got: 4") != NULL);
   CHECK_INT(dec(&f, ""), SL_ESERDE);
@@ -626,9 +647,12 @@ SL_TEST(serde_delimited_decode) {
 SL_TEST(serde_delimited_types) {
   fx_t f;
   fx_init(&f);
-  sl_column_t cols[] = {col("B", &sl_type_boolean), col("I", &sl_type_int),
-                        col("D", sl_type_decimal(&f.a, 33, 16)), col("Y", &sl_type_bytes),
-                        col("TS", &sl_type_timestamp), col("DT", &sl_type_date),
+  sl_column_t cols[] = {col("B", &sl_type_boolean),
+                        col("I", &sl_type_int),
+                        col("D", sl_type_decimal(&f.a, 33, 16)),
+                        col("Y", &sl_type_bytes),
+                        col("TS", &sl_type_timestamp),
+                        col("DT", &sl_type_date),
                         col("T", &sl_type_time)};
   CHECK_INT(mk(&f, "DELIMITED", cols, 7, false, true, false, 0), 0);
   CHECK_INT(dec(&f, "TRUE,-7,.12,AQID,1000,19000,5"), 0);
@@ -657,8 +681,9 @@ SL_TEST(serde_delimited_encode_quoting) {
   f.v[1] = sl_val_cstring(" \t WITH WHITE SPACE \t");
   f.v[2] = sl_val_cstring("with white space");
   f.v[3] = sl_val_cstring("\t wit");
-  CHECK_STR(enc(&f), "\" \t with white space \t\",\" \t WITH WHITE SPACE \t\",with white "
-                     "space,\"\t wit\"");
+  CHECK_STR(enc(&f),
+            "\" \t with white space \t\",\" \t WITH WHITE SPACE \t\",with white "
+            "space,\"\t wit\"");
   f.v[0] = sl_val_cstring("s");
   f.v[1] = sl_val_cstring("S");
   f.v[2] = sl_val_cstring("s");
@@ -681,8 +706,7 @@ SL_TEST(serde_delimited_encode_quoting) {
   free(text);
 
   /* The first field is quoted unless it starts with a letter or digit. */
-  sl_column_t k3[] = {col("F3", &sl_type_int), col("F2", &sl_type_string),
-                      col("F1", &sl_type_int)};
+  sl_column_t k3[] = {col("F3", &sl_type_int), col("F2", &sl_type_string), col("F1", &sl_type_int)};
   CHECK_INT(mk(&f, "DELIMITED", k3, 3, true, false, false, 0), 0);
   f.v[0] = sl_val_int(-1);
   f.v[1] = sl_val_cstring("a");
@@ -699,10 +723,12 @@ SL_TEST(serde_delimited_encode_quoting) {
   CHECK(!sl_serde_encodes_null(f.s, f.v));
   sl_column_t x = col("X", &sl_type_string);
   CHECK_INT(mk(&f, "DELIMITED", &x, 1, false, true, false, 0), 0);
-  f.v[0] = sl_val_cstring("\" + new java.util.function.Supplier<String>(){public String get() "
-                          "{return \"boom\";}}.get() + \"");
-  CHECK_STR(enc(&f), "\"\"\" + new java.util.function.Supplier<String>(){public String get() "
-                     "{return \"\"boom\"\";}}.get() + \"\"\"");
+  f.v[0] = sl_val_cstring(
+      "\" + new java.util.function.Supplier<String>(){public String get() "
+      "{return \"boom\";}}.get() + \"");
+  CHECK_STR(enc(&f),
+            "\"\"\" + new java.util.function.Supplier<String>(){public String get() "
+            "{return \"\"boom\"\";}}.get() + \"\"\"");
   fx_free(&f);
 }
 
@@ -773,8 +799,13 @@ SL_TEST(serde_kafka_primitives) {
   CHECK_INT(dec(&f, "bar"), 0);
   CHECK(str_is(&f.v[0], "bar"));
   CHECK_STR(enc(&f), "bar");
-  CHECK_INT(dec(&f, "a\xff" "b\xe2\x82"), 0); /* malformed UTF-8 is replaced, as Java does */
-  CHECK(str_is(&f.v[0], "a\xef\xbf\xbd" "b\xef\xbf\xbd"));
+  CHECK_INT(dec(&f,
+                "a\xff"
+                "b\xe2\x82"),
+            0); /* malformed UTF-8 is replaced, as Java does */
+  CHECK(str_is(&f.v[0],
+               "a\xef\xbf\xbd"
+               "b\xef\xbf\xbd"));
   f.v[0] = sl_null();
   CHECK(sl_serde_encodes_null(f.s, f.v));
   CHECK_STR(enc(&f), "");
@@ -887,9 +918,11 @@ SL_TEST(serde_java_number_text) {
 
   struct {
     const char *in, *str;
-  } bd[] = {{"1.50", "1.50"},   {"-0.0", "0.0"},       {"1e2", "1E+2"},   {"1.0e2", "1.0E+2"},
-            {"0.000001", "0.000001"}, {"0.0000001", "1E-7"}, {"123.4e-10", "1.234E-8"},
-            {"+7", "7"},         {"00012.3", "12.3"}};
+  } bd[] = {{"1.50", "1.50"},          {"-0.0", "0.0"},
+            {"1e2", "1E+2"},           {"1.0e2", "1.0E+2"},
+            {"0.000001", "0.000001"},  {"0.0000001", "1E-7"},
+            {"123.4e-10", "1.234E-8"}, {"+7", "7"},
+            {"00012.3", "12.3"}};
   for (size_t k = 0; k < SL_ARRAY_LEN(bd); k++) {
     sl_bigdec_t b;
     CHECK(sl_bigdec_parse(bd[k].in, strlen(bd[k].in), &b));
@@ -920,8 +953,8 @@ SL_TEST(serde_double_text_matches_types) {
   sl_buf_t a, b;
   sl_buf_init(&a);
   sl_buf_init(&b);
-  double fixed[] = {1.0,   1.5e10,  0.001, 1e-4,   1e7,     9999999.0, 0.1 + 0.2, 100.0,
-                    -2.5,  1e21,    1e-300, 5e-324, 123456.789, 3.452, 2.0 / 3, 1e16};
+  double fixed[] = {1.0,  1.5e10, 0.001,  1e-4,   1e7,        9999999.0, 0.1 + 0.2, 100.0,
+                    -2.5, 1e21,   1e-300, 5e-324, 123456.789, 3.452,     2.0 / 3,   1e16};
   for (int i = 0; i < 20000; i++) {
     double d;
     if (i < (int)SL_ARRAY_LEN(fixed)) {
@@ -953,14 +986,15 @@ SL_TEST(serde_double_text_matches_types) {
 SL_TEST(serde_truncated_and_corrupted_input) {
   fx_t f;
   fx_init(&f);
-  sl_type_field_t fields[] = {{.name = "A", .type = &sl_type_int},
-                              {.name = "M", .type = sl_type_map(&f.a, &sl_type_string,
-                                                                sl_type_decimal(&f.a, 6, 2))}};
+  sl_type_field_t fields[] = {
+      {.name = "A", .type = &sl_type_int},
+      {.name = "M", .type = sl_type_map(&f.a, &sl_type_string, sl_type_decimal(&f.a, 6, 2))}};
   sl_column_t cols[] = {col("S", &sl_type_string), col("L", sl_type_array(&f.a, &sl_type_double)),
                         col("ST", sl_type_struct(&f.a, 2, fields)), col("B", &sl_type_bytes),
                         col("T", &sl_type_boolean)};
-  const char *doc = "{\"s\": \"a\\u00e9\\\"\\n\", \"l\": [1.5, -2e3, null], \"st\": {\"a\": 7, "
-                    "\"m\": {\"k\": 1.25}}, \"b\": \"AQID\", \"t\": true, \"x\": [{}, \"}\"]}";
+  const char *doc =
+      "{\"s\": \"a\\u00e9\\\"\\n\", \"l\": [1.5, -2e3, null], \"st\": {\"a\": 7, "
+      "\"m\": {\"k\": 1.25}}, \"b\": \"AQID\", \"t\": true, \"x\": [{}, \"}\"]}";
   CHECK_INT(mk(&f, "JSON", cols, 5, false, true, false, 0), 0);
   size_t n = strlen(doc);
   CHECK_INT(sl_serde_decode(f.s, doc, n, &f.a, f.v, &f.err), 0);
@@ -1036,7 +1070,11 @@ SL_TEST(serde_protobuf_wire_layout) {
   /* Unknown fields are skipped; malformed input is an error. */
   CHECK_INT(sl_serde_decode(f.s, "\x08\x05\x78\x01\x82\x01\x01z", 8, &f.a, f.v, &f.err), 0);
   CHECK_INT(f.v[0].u.l, 5);
-  CHECK_INT(sl_serde_decode(f.s, "\x12\x05" "ab", 4, &f.a, f.v, &f.err), SL_ESERDE);
+  CHECK_INT(sl_serde_decode(f.s,
+                            "\x12\x05"
+                            "ab",
+                            4, &f.a, f.v, &f.err),
+            SL_ESERDE);
   sl_error_clear(&f.err);
   CHECK_INT(sl_serde_decode(f.s, "\x08\x80", 2, &f.a, f.v, &f.err), SL_ESERDE);
   /* Single columns are always wrapped in a message. */
@@ -1046,7 +1084,8 @@ SL_TEST(serde_protobuf_wire_layout) {
   enc(&f);
   CHECK(bytes_are(&f, "\x08\x2a", 2));
   CHECK_INT(mk(&f, "PROTOBUF_NOSR", &one, 1, false, false, true, 0), SL_ESEMANTIC);
-  CHECK_STR(f.err.msg, "Format 'PROTOBUF_NOSR' does not support 'WRAP_SINGLE_VALUE' set to 'false'.");
+  CHECK_STR(f.err.msg,
+            "Format 'PROTOBUF_NOSR' does not support 'WRAP_SINGLE_VALUE' set to 'false'.");
   fx_free(&f);
 }
 
@@ -1056,17 +1095,22 @@ SL_TEST(serde_protobuf_all_types_round_trip) {
   sl_type_field_t sf[] = {{.name = "A", .type = &sl_type_string},
                           {.name = "B", .type = &sl_type_double}};
   const sl_type_t *st = sl_type_struct(&f.a, 2, sf);
-  sl_column_t cols[] = {col("D", sl_type_decimal(&f.a, 4, 2)), col("DT", &sl_type_date),
-                        col("T", &sl_type_time), col("TS", &sl_type_timestamp),
+  sl_column_t cols[] = {col("D", sl_type_decimal(&f.a, 4, 2)),
+                        col("DT", &sl_type_date),
+                        col("T", &sl_type_time),
+                        col("TS", &sl_type_timestamp),
                         col("L", sl_type_array(&f.a, &sl_type_int)),
                         col("SL", sl_type_array(&f.a, &sl_type_string)),
                         col("M", sl_type_map(&f.a, &sl_type_string, &sl_type_bigint)),
-                        col("S", st), col("B", &sl_type_boolean), col("Y", &sl_type_bytes),
+                        col("S", st),
+                        col("B", &sl_type_boolean),
+                        col("Y", &sl_type_bytes),
                         col("N", st)};
   CHECK_INT(mk(&f, "PROTOBUF_NOSR", cols, 11, false, true, false, 0), 0);
   sl_value_t ints[3] = {sl_val_int(1), sl_val_int(-2), sl_val_int(300)};
   sl_value_t strs[2] = {sl_val_cstring("x"), sl_val_cstring("")};
-  sl_value_t kv[4] = {sl_val_cstring("k1"), sl_val_bigint(7), sl_val_cstring("k2"), sl_val_bigint(0)};
+  sl_value_t kv[4] = {sl_val_cstring("k1"), sl_val_bigint(7), sl_val_cstring("k2"),
+                      sl_val_bigint(0)};
   sl_value_t sv[2] = {sl_val_cstring("in"), sl_val_double(-0.5)};
   f.v[0] = sl_val_decimal(150, 2);
   f.v[1] = sl_val_date(18000);
@@ -1083,7 +1127,8 @@ SL_TEST(serde_protobuf_all_types_round_trip) {
   /* The decimal is confluent.type.Decimal {value 0x0096, precision 3, scale 2}. */
   CHECK(f.out.len > 10 && memcmp(f.out.data, "\x0a\x08\x0a\x02\x00\x96\x10\x03\x18\x02", 10) == 0);
   /* The int array is packed: field 5, wire type 2, 1 + 10 + 2 bytes. */
-  CHECK(memmem(f.out.data, f.out.len, "\x2a\x0d\x01\xfe\xff\xff\xff\xff\xff\xff\xff\xff\x01\xac\x02", 15) != NULL);
+  CHECK(memmem(f.out.data, f.out.len,
+               "\x2a\x0d\x01\xfe\xff\xff\xff\xff\xff\xff\xff\xff\x01\xac\x02", 15) != NULL);
   sl_buf_t copy;
   sl_buf_init(&copy);
   sl_buf_append(&copy, f.out.data, f.out.len);
