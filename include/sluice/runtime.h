@@ -114,6 +114,19 @@ int sl_task_process(sl_task_t *t, const sl_record_t *rec);
  * time moves on with the wall clock, so windows close and outer joins report
  * unmatched rows although traffic stopped (off by default, as ksqlDB). */
 int sl_task_punctuate(sl_task_t *t, int64_t now_ms);
+/* Record cache (ksqlDB's cache.max.bytes.buffering): with max_bytes > 0 an
+ * aggregation keeps the groups a record updated and writes each one's latest
+ * result (sink and changelog) only when the task is flushed, so a group
+ * updated many times between flushes is written once. 0 (the default) writes
+ * every update at once, which is what ksqlDB does with the cache disabled and
+ * what the conformance tests expect. The task writes held results by itself
+ * when they pass max_bytes or before a window closes; otherwise only
+ * sl_task_flush writes them. */
+void sl_task_set_cache(sl_task_t *t, int64_t max_bytes);
+/* Writes every result the record cache holds. Drivers call it every commit
+ * interval, and before committing consumed offsets or a transaction: an
+ * offset must not be committed while results of its record are held. */
+int sl_task_flush(sl_task_t *t);
 /* Why the task failed (after sl_task_process returned non-zero), or NULL. */
 const char *sl_task_failure(const sl_task_t *t);
 void sl_task_free(sl_task_t *t);

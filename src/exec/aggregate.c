@@ -3,7 +3,9 @@
  * window), each holding an accumulator per aggregate call. Rows add to their
  * group, retraction rows (table sources) subtract; after each change the
  * group's current result goes downstream, so a table of results is kept up to
- * date as ksqlDB does with caching disabled. Windows: tumbling and hopping
+ * date as ksqlDB does with caching disabled; with the task's record cache on
+ * (sl_task_set_cache) changed groups are written once per flush instead,
+ * as ksqlDB does by default. Windows: tumbling and hopping
  * assign each row to every window containing its time; session windows merge
  * the sessions a row bridges and retract the merged ones. Rows later than the
  * grace period after stream time has passed their window are dropped. EMIT
@@ -54,6 +56,7 @@ typedef struct group {
   bool windowed;
   bool emitted_final; /* EMIT FINAL: result already sent */
   bool dirty;         /* EMIT FINAL: changed since created */
+  bool pending;       /* record cache: updated since its result was last written */
   _Alignas(16) acc_t acc[];
 } group_t;
 
@@ -69,7 +72,9 @@ typedef struct agg_state {
   int64_t next_deadline; /* earliest time a windowed group needs attention */
   int64_t dropped_late;
   sl_buf_t kb;
-  sl_buf_t cl, cltmp; /* changelog text, reused */
+  sl_buf_t cl, cltmp;   /* changelog text, reused */
+  sl_ptrvec_t cached;   /* record cache: pending groups in the order they were first updated */
+  int64_t cached_bytes; /* their estimated size, against the task's cache_max */
 } agg_state_t;
 
 static bool fn_is(const sl_agg_call_t *c, const char *name) {
@@ -779,6 +784,8 @@ static int64_t group_deadline(const sl_pnode_t *n, const group_t *g) {
   return expire;
 }
 
+static int cache_flush(sl_operator_t *op, bool between_records);
+
 static int update(sl_operator_t *op, const char *skey, const sl_row_t *row, int64_t ws, int64_t we,
                   bool windowed) {
   const sl_pnode_t *n = op->node;
@@ -800,6 +807,18 @@ static int update(sl_operator_t *op, const char *skey, const sl_row_t *row, int6
   apply(n, g, row);
   g->ts = row->ts;
   g->dirty = true;
+  int64_t budget = op->task->cache_max;
+  if (budget > 0) {
+    /* Record cache: the group's result is written at the next flush, once
+     * however often it changes until then. */
+    if (!g->pending) {
+      g->pending = true;
+      sl_ptrvec_push(&st->cached, g);
+      st->cached_bytes += (int64_t)(sizeof(group_t) + sizeof(acc_t) * (size_t)n->nagg +
+                                    sizeof(sl_value_t) * (size_t)n->ngroup + g->klen * 2 + 64);
+    }
+    return st->cached_bytes > budget ? cache_flush(op, false) : 0;
+  }
   changelog_group(op, skey, g);
   if (n->window.emit_final || row->quiet) return 0;
   return emit_group(op, g, row, false);
@@ -871,7 +890,9 @@ static int emit_closed(sl_operator_t *op, const sl_row_t *in) {
   const sl_pnode_t *n = op->node;
   agg_state_t *st = op->state;
   if (st->stream_time < st->next_deadline) return 0;
-  int rc = 0;
+  /* Held results first, in the order they would have been written without
+   * the cache; a group must not expire with its last update unwritten. */
+  int rc = st->cached.len ? cache_flush(op, false) : 0;
   sl_ptrvec_t dead = {0};
   int64_t keep = keep_ms(n);
   int64_t next = INT64_MAX;
@@ -961,6 +982,32 @@ static int aggregate_push(sl_operator_t *op, sl_row_t *row) {
   return rc;
 }
 
+/* Writes each pending group's changelog value and (EMIT CHANGES) its result.
+ * Between records the per-record arena can be reset after each group, so a
+ * large flush does not pile up rows. */
+static int cache_flush(sl_operator_t *op, bool between_records) {
+  const sl_pnode_t *n = op->node;
+  agg_state_t *st = op->state;
+  int rc = 0;
+  sl_row_t r = {0};
+  for (int i = 0; i < st->cached.len; i++) {
+    group_t *g = st->cached.items[i];
+    if (!g || !g->pending) continue; /* NULL: removed since */
+    g->pending = false;
+    changelog_group(op, group_skey(n, g), g);
+    if (!n->window.emit_final && rc == 0) rc = emit_group(op, g, &r, false);
+    if (between_records) sl_arena_reset(&op->task->batch);
+  }
+  st->cached.len = 0;
+  st->cached_bytes = 0;
+  return rc;
+}
+
+int sl_exec_aggregate_flush(sl_operator_t *op) {
+  agg_state_t *st = op->state;
+  return st->cached.len ? cache_flush(op, true) : 0;
+}
+
 int sl_exec_aggregate_punctuate(sl_operator_t *op, int64_t now_ms) {
   agg_state_t *st = op->state;
   if (now_ms > st->stream_time) st->stream_time = now_ms;
@@ -974,6 +1021,9 @@ static int aggregate_restore(sl_operator_t *op, const sl_record_t *rec) {
   if (!rec->key) return 0;
   char *k = sl_arena_strndup(&op->task->batch, rec->key, rec->key_len);
   group_t *old = gt_remove(n, &st->groups, k);
+  if (old && old->pending)
+    for (int i = 0; i < st->cached.len; i++)
+      if (st->cached.items[i] == old) st->cached.items[i] = NULL;
   if (old) group_free(n, old);
   if (!rec->value) return 0;
   json_t *o = json_loadb(rec->value, rec->value_len, 0, NULL);
@@ -1010,6 +1060,7 @@ static void aggregate_end(sl_operator_t *op) {
   group_t *g;
   while ((g = gt_next(&st->groups, &it))) group_free(op->node, g);
   free(st->groups.slots);
+  sl_ptrvec_free(&st->cached);
   sl_buf_free(&st->kb);
   sl_buf_free(&st->cl);
   sl_buf_free(&st->cltmp);

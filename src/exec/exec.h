@@ -38,6 +38,7 @@ struct sl_task {
   int64_t idle_ms;             /* sluice.stream.time.idle.ms, 0 = off */
   sl_query_offset_t *last_off; /* the query's offset entry this task updated last */
   bool quiet;                  /* loading a global topic: fill stores, emit nothing */
+  int64_t cache_max;           /* record cache budget in bytes per operator, 0 = off */
 };
 
 /* Reports a processing-log entry about the current input record. */
@@ -61,6 +62,8 @@ int sl_exec_join_punctuate(sl_operator_t *op, int64_t now_ms);
 void sl_exec_aggregate_init(sl_operator_t *op);
 /* Emits results that wall-clock or stream-time progress made due (EMIT FINAL). */
 int sl_exec_aggregate_punctuate(sl_operator_t *op, int64_t now_ms);
+/* Writes the results the operator's record cache holds. */
+int sl_exec_aggregate_flush(sl_operator_t *op);
 
 /* Writes a store change (value NULL: the key was removed) to the operator's
  * changelog topic, in the task's partition. */

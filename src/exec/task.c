@@ -133,6 +133,20 @@ int sl_task_punctuate(sl_task_t *t, int64_t now_ms) {
   return rc;
 }
 
+void sl_task_set_cache(sl_task_t *t, int64_t max_bytes) {
+  t->cache_max = max_bytes > 0 ? max_bytes : 0;
+}
+
+int sl_task_flush(sl_task_t *t) {
+  int rc = 0;
+  for (int i = 0; i < t->ops.len && rc == 0; i++) {
+    sl_operator_t *op = t->ops.items[i];
+    if (op->node->kind == SL_PN_AGGREGATE) rc = sl_exec_aggregate_flush(op);
+  }
+  sl_arena_reset(&t->batch);
+  return rc;
+}
+
 void sl_task_free(sl_task_t *t) {
   if (!t) return;
   for (int i = 0; i < t->ops.len; i++) {

@@ -38,7 +38,9 @@
  * no offset of theirs to hold back, and a restart reloads the whole table.
  *
  * Punctuation: every commit interval each task is punctuated with the wall
- * clock, records or not, so idle stream time can close windows.
+ * clock, records or not, so idle stream time can close windows, and its
+ * record cache is flushed (cache.max.bytes.buffering; see kpart_t for how
+ * at-least-once offsets wait for cached results).
  *
  * Backpressure: when the producer holds too many unacknowledged records the
  * query stops draining its consumer queue; librdkafka then stops fetching
@@ -80,6 +82,13 @@ typedef struct kpart {
   bool eof;               /* the consumer reported the end since the last record */
   bool fpaused;           /* fetching paused because the buffer is full */
   int64_t empty_since_ms; /* when the buffer last became empty */
+  /* Record cache (at-least-once): a span placed before the first record
+   * processed since the last flush and held until that flush, so no offset
+   * is committed past a record whose results the task still holds. Every
+   * span of this partition opened meanwhile is chained to it (`also`), so
+   * results written before the flush (cache full, a window closing) hold it
+   * too until they are acknowledged. */
+  sl_kafka_span_t *barrier;
 } kpart_t;
 
 typedef struct ktask {
@@ -126,6 +135,7 @@ struct sl_kquery {
   bool in_txn;       /* a transaction has begun and is not committed yet */
   int rewinds;       /* aborted transactions since the last successful commit */
   int commit_interval_ms;
+  int64_t cache_bytes;          /* record cache per task (cache.max.bytes.buffering), 0 = off */
   int64_t max_idle_ms;          /* max.task.idle.ms */
   uv_timer_t idle;              /* wakes a task that waits for a partition */
   sl_krestore_stats_t restored; /* totals over every restore of this query */
@@ -191,6 +201,7 @@ static ktask_t *find_task(sl_kquery_t *kq, int32_t partition) {
 static int kq_emit(void *ctx, const sl_record_t *rec);
 static int global_load(sl_kquery_t *kq);
 static void close_span(sl_kquery_t *kq);
+static void flush_tasks(sl_kquery_t *kq);
 
 /* ---------------- time order ----------------
  *
@@ -385,6 +396,7 @@ static int ensure_task(sl_kquery_t *kq, int32_t partition, bool *created) {
     kq_fail(kq, "cannot start task for partition %d: %s", partition, err.msg);
     return rc;
   }
+  sl_task_set_cache(t->task, kq->cache_bytes);
   kq->tasks[partition] = t;
   *created = true;
   return 0;
@@ -725,6 +737,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     /* Revoked (or a rebalance error): hand the partitions back with every
      * acknowledged offset committed (or the transaction committed), as
      * Kafka Streams does. */
+    flush_tasks(kq);
     if (kq->eos) {
       commit_txn(kq, false);
     } else {
@@ -795,8 +808,12 @@ static void process_global(sl_kquery_t *kq, rd_kafka_message_t *m) {
   sl_record_t rec;
   fill_record(kq, m, topic, &rec);
   for (int i = 0; i < kq->ntasks && !kq->failed; i++) {
-    if (!kq->tasks[i]) continue;
-    int rc = sl_task_process(kq->tasks[i]->task, &rec);
+    ktask_t *t = kq->tasks[i];
+    if (!t) continue;
+    /* Results the task held for its own records may be written now. */
+    kq->cur = t->ninputs == 1 ? t->inputs[0]->barrier : NULL;
+    int rc = sl_task_process(t->task, &rec);
+    kq->cur = NULL; /* borrowed, not closed */
     if (rc && !kq->failed)
       kq_fail(kq, "processing %s[%d]@%lld failed: %s", topic, (int)m->partition,
               (long long)m->offset, sl_strerror(rc));
@@ -975,12 +992,22 @@ static void process_message(sl_kquery_t *kq, rd_kafka_message_t *m) {
     close_span(kq);
     p = find_part(kq, topic, m->partition);
     if (!p) return; /* no longer ours */
-    kq->cur_part = p;
-    /* Exactly-once commits offsets with the transaction: no ledger. */
-    if (!kq->eos) kq->cur = sl_kafka_ledger_open(&p->ledger, m->offset + 1);
   }
   ktask_t *t = find_task(kq, m->partition);
   if (!t) return;
+  /* Exactly-once commits offsets with the transaction: no ledger. */
+  if (!kq->eos && kq->cache_bytes > 0 && !p->barrier) {
+    close_span(kq);
+    p->barrier = sl_kafka_ledger_open(&p->ledger, m->offset);
+  }
+  if (!kq->eos && !kq->cur) {
+    kq->cur = sl_kafka_ledger_open(&p->ledger, m->offset + 1);
+    if (p->barrier) {
+      kq->cur->also = p->barrier;
+      sl_kafka_span_hold(p->barrier); /* dropped when kq->cur is closed */
+    }
+  }
+  kq->cur_part = p;
   if (kq->cur) kq->cur->end = m->offset + 1;
   if (p->start < 0) p->start = m->offset;
   p->next = m->offset + 1;
@@ -1059,6 +1086,29 @@ static void on_producer_readable(uv_poll_t *h, int status, int events) {
   rd_kafka_poll(kq->producer, 0);
 }
 
+/* Ends p's barrier (after the flush that wrote what it guarded). */
+static void release_barrier(kpart_t *p) {
+  if (!p || !p->barrier) return;
+  sl_kafka_span_close(p->barrier);
+  p->barrier = NULL;
+}
+
+/* Writes what every task's record cache holds (before a commit that does
+ * not come from the tick: revoke, stop). */
+static void flush_tasks(sl_kquery_t *kq) {
+  close_span(kq);
+  for (int i = 0; i < kq->ntasks && !kq->failed; i++) {
+    ktask_t *t = kq->tasks[i];
+    if (!t) continue;
+    kpart_t *cp = t->ninputs == 1 ? t->inputs[0] : NULL;
+    kq->cur = cp ? cp->barrier : NULL;
+    int rc = sl_task_flush(t->task);
+    kq->cur = NULL; /* borrowed, not closed */
+    release_barrier(cp);
+    if (rc && !kq->failed) kq_fail(kq, "writing cached results failed: %s", sl_strerror(rc));
+  }
+}
+
 /* Punctuation (wall-clock work in tasks) and periodic commits. Output from
  * punctuation counts against every partition the task reads. */
 static void on_tick(uv_timer_t *h) {
@@ -1076,10 +1126,20 @@ static void on_tick(uv_timer_t *h) {
       s->also = chain;
       chain = s;
     }
+    /* A task with a record cache reads one partition (see start): its
+     * barrier joins the chain, since what punctuation and the flush write
+     * comes from the records the barrier guards. */
+    kpart_t *cp = t->ninputs == 1 ? t->inputs[0] : NULL;
+    if (chain && !chain->also && cp && cp->barrier) {
+      chain->also = cp->barrier;
+      sl_kafka_span_hold(cp->barrier);
+    }
     kq->cur = chain;
     int rc = sl_task_punctuate(t->task, now);
+    if (!rc) rc = sl_task_flush(t->task);
     kq->cur = NULL;
     if (chain) sl_kafka_span_close(chain);
+    release_barrier(cp);
     if (rc && !kq->failed) kq_fail(kq, "punctuation failed: %s", sl_strerror(rc));
   }
   commit(kq, true);
@@ -1171,6 +1231,7 @@ static void stop_on_worker(void *arg) {
   uv_timer_stop(&kq->tick);
   uv_timer_stop(&kq->idle);
   uv_idle_stop(&kq->resume);
+  flush_tasks(kq);
   if (kq->eos) {
     commit_txn(kq, false);
     if (kq->in_txn) {
@@ -1241,6 +1302,33 @@ static int query_commit_interval(sl_kdriver_t *d, sl_query_t *q) {
   return d->commit_interval_ms;
 }
 
+/* The record cache of each task: cache.max.bytes.buffering (or Kafka
+ * Streams' newer statestore.cache.max.bytes), 10,000,000 by default as in
+ * ksqlDB. Under at-least-once only for tasks that read one partition: the
+ * offsets of every input the cache holds results of must stay uncommitted
+ * until they are written, which the barrier span does for one partition
+ * (see kpart_t). */
+static int64_t query_cache_bytes(sl_kdriver_t *d, sl_query_t *q) {
+  const char *v = query_prop(d, q, "cache.max.bytes.buffering");
+  if (!v) v = query_prop(d, q, "statestore.cache.max.bytes");
+  long long n = 10000000;
+  if (v) {
+    char *end;
+    n = strtoll(v, &end, 10);
+    if (*end || n < 0) {
+      SL_WARN("query %s: ignoring cache.max.bytes.buffering=%s", sl_query_id(q), v);
+      n = 10000000;
+    }
+  }
+  if (n > 0 && !is_exactly_once(d, q)) {
+    int local = 0;
+    for (int i = 0; i < sl_query_source_topic_count(q); i++)
+      if (!sl_query_source_is_global(q, i)) local++;
+    if (local > 1) n = 0;
+  }
+  return n;
+}
+
 static int64_t query_max_idle(sl_kdriver_t *d, sl_query_t *q) {
   const char *v = query_prop(d, q, "max.task.idle.ms");
   if (v) {
@@ -1281,6 +1369,7 @@ int sl_kquery_start(sl_kdriver_t *d, sl_query_t *q, bool from_beginning, sl_kque
   kq->eos = is_exactly_once(d, q);
   kq->commit_interval_ms = query_commit_interval(d, q);
   kq->max_idle_ms = query_max_idle(d, q);
+  kq->cache_bytes = query_cache_bytes(d, q);
   char client_id[600], errstr[512];
   int rc = make_pipe(kq->cpipe, err);
   if (!rc) rc = make_pipe(kq->ppipe, err);

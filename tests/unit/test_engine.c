@@ -649,3 +649,107 @@ SL_TEST(engine_explain_statement_and_query) {
   CHECK_INT(sl_engine_query_count(e), 1); /* EXPLAIN ran nothing */
   ENGINE_TEARDOWN();
 }
+
+typedef struct cache_outs {
+  int sink, changelog;
+  char last[8][64]; /* latest sink value per key 0..7 */
+} cache_outs_t;
+
+static int cache_emit(void *ctx, const sl_record_t *rec) {
+  cache_outs_t *o = ctx;
+  if (strstr(rec->topic, "changelog")) {
+    o->changelog++;
+    return 0;
+  }
+  o->sink++;
+  int k = rec->key_len >= 4 ? ((const unsigned char *)rec->key)[3] & 7 : 0;
+  snprintf(o->last[k], sizeof o->last[k], "%.*s", (int)rec->value_len, (const char *)rec->value);
+  return 0;
+}
+
+static int cache_feed(sl_task_t *t, int key, int v, int64_t ts) {
+  char val[32];
+  snprintf(val, sizeof val, "{\"V\":%d}", v);
+  char k[4] = {0, 0, 0, (char)key};
+  sl_record_t rec = {.topic = "s",
+                     .partition = 0,
+                     .offset = ts,
+                     .timestamp = ts,
+                     .key = k,
+                     .key_len = 4,
+                     .value = val,
+                     .value_len = strlen(val)};
+  return sl_task_process(t, &rec);
+}
+
+SL_TEST(engine_record_cache_writes_each_group_once_per_flush) {
+  ENGINE_FIXTURE();
+  CHECK_INT(exec(e, &s,
+                 "CREATE STREAM S (ID INT KEY, V INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', "
+                 "PARTITIONS=1); CREATE TABLE T AS SELECT ID, COUNT(*) AS N, SUM(V) AS TOTAL "
+                 "FROM S GROUP BY ID;"),
+            0);
+  sl_query_t *q = sl_engine_query_at(e, 0);
+  cache_outs_t o = {0};
+  sl_task_io_t io = {.emit = cache_emit, .emit_ctx = &o};
+  sl_task_t *t;
+  CHECK_INT(sl_task_new(q, 0, &io, &t, &err), 0);
+  sl_task_set_cache(t, 1 << 20);
+  for (int i = 0; i < 10; i++) CHECK_INT(cache_feed(t, 1 + i % 2, i, 1000 + i), 0);
+  /* Held back until the flush ... */
+  CHECK_INT(o.sink, 0);
+  CHECK_INT(o.changelog, 0);
+  CHECK_INT(sl_task_flush(t), 0);
+  /* ... then one result and one changelog value per group, the latest. */
+  CHECK_INT(o.sink, 2);
+  CHECK_INT(o.changelog, 2);
+  CHECK_STR(o.last[1], "{\"N\":5,\"TOTAL\":20}");
+  CHECK_STR(o.last[2], "{\"N\":5,\"TOTAL\":25}");
+  /* Nothing is left to write; a group updated again is written again. */
+  CHECK_INT(sl_task_flush(t), 0);
+  CHECK_INT(o.sink, 2);
+  CHECK_INT(cache_feed(t, 1, 100, 2000), 0);
+  CHECK_INT(sl_task_flush(t), 0);
+  CHECK_INT(o.sink, 3);
+  CHECK_STR(o.last[1], "{\"N\":6,\"TOTAL\":120}");
+  /* A budget too small for one group writes every update at once. */
+  sl_task_set_cache(t, 1);
+  CHECK_INT(cache_feed(t, 2, 1, 3000), 0);
+  CHECK_INT(cache_feed(t, 2, 1, 3001), 0);
+  CHECK_INT(o.sink, 5);
+  CHECK_INT(o.changelog, 5);
+  CHECK_STR(o.last[2], "{\"N\":7,\"TOTAL\":27}");
+  sl_task_free(t);
+  ENGINE_TEARDOWN();
+}
+
+SL_TEST(engine_record_cache_writes_held_results_before_a_window_expires) {
+  ENGINE_FIXTURE();
+  CHECK_INT(exec(e, &s,
+                 "CREATE STREAM S (ID INT KEY, V INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', "
+                 "PARTITIONS=1); CREATE TABLE W AS SELECT ID, COUNT(*) AS N FROM S WINDOW "
+                 "TUMBLING (SIZE 1 SECOND, RETENTION 2 SECONDS, GRACE PERIOD 0 SECONDS) "
+                 "GROUP BY ID;"),
+            0);
+  sl_query_t *q = sl_engine_query_at(e, 0);
+  cache_outs_t o = {0};
+  sl_task_io_t io = {.emit = cache_emit, .emit_ctx = &o};
+  sl_task_t *t;
+  CHECK_INT(sl_task_new(q, 0, &io, &t, &err), 0);
+  sl_task_set_cache(t, 1 << 20);
+  CHECK_INT(cache_feed(t, 3, 1, 100), 0);
+  CHECK_INT(cache_feed(t, 3, 1, 200), 0);
+  CHECK_INT(o.sink, 0);
+  /* Stream time jumps past the window's retention: the held results come
+   * out (in the order of their first update) before the window is dropped,
+   * then its changelog entry is deleted. */
+  CHECK_INT(cache_feed(t, 4, 1, 10000), 0);
+  CHECK_INT(o.sink, 2);
+  CHECK_STR(o.last[3], "{\"N\":2}");
+  CHECK_STR(o.last[4], "{\"N\":1}");
+  CHECK_INT(o.changelog, 3);
+  CHECK_INT(sl_task_flush(t), 0);
+  CHECK_INT(o.sink, 2);
+  sl_task_free(t);
+  ENGINE_TEARDOWN();
+}
