@@ -44,6 +44,11 @@ int sl_expr_compile(const sl_expr_t *e, sl_compile_ctx_t *cc, sl_cexpr_t **out, 
 const sl_type_t *sl_cexpr_type(const sl_cexpr_t *c);
 /* True if the compiled expression is a constant (no column, no non-deterministic call). */
 bool sl_cexpr_is_constant(const sl_cexpr_t *c);
+/* Calls fn for every row slot c reads (lambda parameters too: they sit at or
+ * above the row's width). The planner uses it to find unread columns. */
+void sl_cexpr_visit_slots(const sl_cexpr_t *c, void (*fn)(void *ctx, int slot), void *ctx);
+/* The slot of a bare column reference (which cannot fail), else -1. */
+int sl_cexpr_slot(const sl_cexpr_t *c);
 
 typedef struct sl_eval_ctx {
   sl_value_t *slots; /* row values indexed by slot (lambda parameters above nslots) */

@@ -82,6 +82,7 @@ struct sl_pnode {
   int64_t window_size_ms;       /* time windows: end = start + size */
   sl_ts_extract_t ts;
   int slot_rowtime, slot_rowpartition, slot_rowoffset, slot_wstart, slot_wend;
+  bool *value_used; /* per value column: read downstream; NULL = all (sl_plan_mark_used) */
 
   /* SL_PN_FILTER */
   sl_cexpr_t *predicate;
@@ -152,6 +153,12 @@ typedef struct sl_plan {
 } sl_plan_t;
 
 void sl_plan_free(sl_plan_t *p);
+/* Projection pushdown: works out, for every source node of a finished plan,
+ * which value columns some operator reads (expressions, join keys, grouping,
+ * the timestamp column, what an internal topic's reader needs) and sets its
+ * value_used. Sources decode the others only far enough to check them, so
+ * bad records still go to the processing log; they hold NULL. */
+void sl_plan_mark_used(sl_plan_t *p);
 void sl_plan_explain(const sl_plan_t *p, sl_buf_t *out);
 
 struct sl_row;

@@ -41,6 +41,12 @@ const sl_serde_vt_t *sl_serde_format(const sl_serde_t *s);
  * Returns SL_ESERDE with a reason on malformed input. */
 int sl_serde_decode(sl_serde_t *s, const void *data, size_t len, sl_arena_t *a, sl_value_t *out,
                     sl_error_t *err);
+/* As sl_serde_decode, but only columns with want[i] set get a value; the
+ * others hold NULL. A record that sl_serde_decode refuses is still refused
+ * with the same message (unwanted columns are checked, just not built):
+ * formats that cannot skip cheaply decode everything. want NULL = all. */
+int sl_serde_decode_some(sl_serde_t *s, const void *data, size_t len, const bool *want,
+                         sl_arena_t *a, sl_value_t *out, sl_error_t *err);
 /* Encodes vals[0..ncols) and appends the bytes to out. If every value column
  * is NULL the caller decides (ksqlDB still writes the record). */
 int sl_serde_encode(sl_serde_t *s, const sl_value_t *vals, sl_buf_t *out, sl_error_t *err);

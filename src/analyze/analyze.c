@@ -716,7 +716,11 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
                           "windowed aggregations",
                           wb->name->name);
   }
-  if (sel->joins.len > 0) return an_join(stmt, target, ax, spec, plan_out, err);
+  if (sel->joins.len > 0) {
+    int jrc = an_join(stmt, target, ax, spec, plan_out, err);
+    if (jrc == 0) sl_plan_mark_used(*plan_out);
+    return jrc;
+  }
 
   const sl_source_t *src = ax->find_source(ax->ctx, sel->from->name.name);
   if (!src)
@@ -769,6 +773,7 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
       goto fail;
     }
     if ((rc = an_aggregate(stmt, target, src, &sc, top, ax, plan, spec, err))) goto fail;
+    sl_plan_mark_used(plan);
     *plan_out = plan;
     return 0;
   }
@@ -900,6 +905,7 @@ int sl_analyze_persistent(const sl_stmt_t *stmt, const sl_source_t *target,
     goto fail;
   plan->root = sk;
   plan->sink_name = sl_arena_strdup(a, sk->sink_name);
+  sl_plan_mark_used(plan);
   *plan_out = plan;
   return 0;
 fail:

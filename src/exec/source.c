@@ -6,6 +6,8 @@
  * goes on. A null value becomes a tombstone row (key columns set, value
  * columns NULL): tables treat it as a delete; on streams it passes through
  * projections as a null value and is dropped by filters, as in ksqlDB.
+ * Value columns no operator of the query reads (node->value_used, see
+ * sl_plan_mark_used) are checked by the serde but not built: they hold NULL.
  */
 #include <string.h>
 
@@ -99,7 +101,8 @@ int sl_exec_source_record(sl_operator_t *op, const sl_record_t *rec) {
     tombstone = true;
   } else if (n->nvalue > 0 || rec->value_len > 0) {
     sl_error_clear(&err);
-    if (sl_serde_decode(n->value_serde, rec->value, rec->value_len, a, kv, &err) != 0) {
+    if (sl_serde_decode_some(n->value_serde, rec->value, rec->value_len, n->value_used, a, kv,
+                             &err) != 0) {
       sl_exec_plog(t, "DESERIALIZATION_ERROR", "Failed to deserialize value from topic: %s. %s",
                    n->topic, err.msg);
       return 0;

@@ -200,8 +200,11 @@ static int parse_field(const field_t *f, const sl_type_t *t, sl_arena_t *a, sl_v
   }
 }
 
-static int delimited_decode(sl_serde_t *s, const char *data, size_t len, sl_arena_t *a,
-                            sl_value_t *out, sl_error_t *err) {
+/* Decodes the wanted columns (want NULL: all). The others are parsed only
+ * where parsing can fail, so a bad record is refused as before; STRING and
+ * BOOLEAN fields always parse and are not touched. */
+static int delimited_decode_some(sl_serde_t *s, const char *data, size_t len, const bool *want,
+                                 sl_arena_t *a, sl_value_t *out, sl_error_t *err) {
   if (s->ncols == 0) return 0;
   field_t small[32];
   field_t *f = s->ncols <= 32 ? small : sl_arena_alloc(a, (size_t)s->ncols * sizeof *f);
@@ -214,11 +217,24 @@ static int delimited_decode(sl_serde_t *s, const char *data, size_t len, sl_aren
                       "Error deserializing delimited: Column count mismatch on deserialization. "
                       "expected: %d, got: %d",
                       s->ncols, count);
-  for (int i = 0; rc == 0 && i < s->ncols; i++)
-    rc = parse_field(&f[i], s->cols[i].type, a, &out[i], err);
+  for (int i = 0; rc == 0 && i < s->ncols; i++) {
+    if (!want || want[i]) {
+      rc = parse_field(&f[i], s->cols[i].type, a, &out[i], err);
+      continue;
+    }
+    sl_type_kind_t k = s->cols[i].type->kind;
+    if (k != SL_T_STRING && k != SL_T_BOOLEAN)
+      rc = parse_field(&f[i], s->cols[i].type, a, &out[i], err);
+    out[i] = sl_null();
+  }
   if (rc)
     for (int i = 0; i < s->ncols; i++) out[i] = sl_null();
   return rc;
+}
+
+static int delimited_decode(sl_serde_t *s, const char *data, size_t len, sl_arena_t *a,
+                            sl_value_t *out, sl_error_t *err) {
+  return delimited_decode_some(s, data, len, NULL, a, out, err);
 }
 
 /* ---------------- writing ---------------- */
@@ -304,4 +320,5 @@ const sl_serde_impl_t sl_serde_delimited_impl = {
            .validate = delimited_validate},
     .decode = delimited_decode,
     .encode = delimited_encode,
+    .decode_some = delimited_decode_some,
 };

@@ -23,6 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "serde_int.h"
 
@@ -135,12 +138,55 @@ static int hexval(char c) {
   return -1;
 }
 
+/* Eight bytes at a time: non-zero when any byte is a quote, a backslash or
+ * a control character (the bytes that end a plain run of string text). Each
+ * test is the classic "some byte is zero / below n" word trick, exact as a
+ * yes/no answer; bytes >= 0x80 never trigger it. */
+static inline uint64_t str_stop8(uint64_t w) {
+  const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+  uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+  return (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & high;
+}
+
 /* At '"': validates the literal and leaves the cursor after the closing quote. */
 static bool scan_string(jp_t *jp, jstr_t *s) {
   const char *p = ++jp->p, *end = jp->end;
   s->raw = p;
   s->esc = s->high = false;
   for (;;) {
+    /* Skip plain text a block at a time, then find the stop byte singly. */
+    uint64_t hi = 0;
+    bool found = false;
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                  ctl = _mm_set1_epi8(0x1f);
+    while (end - p >= 16) {
+      __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+      __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+                                  _mm_cmpeq_epi8(_mm_min_epu8(x, ctl), x)); /* x <= 0x1f */
+      unsigned m = (unsigned)_mm_movemask_epi8(stop);
+      unsigned h = (unsigned)_mm_movemask_epi8(x); /* bytes >= 0x80 */
+      if (m) {
+        unsigned k = (unsigned)__builtin_ctz(m);
+        hi |= h & ((1u << k) - 1);
+        p += k;
+        found = true;
+        break;
+      }
+      hi |= h;
+      p += 16;
+    }
+    if (hi) s->high = true;
+    hi = 0;
+#endif
+    while (!found && end - p >= 8) {
+      uint64_t w;
+      memcpy(&w, p, 8);
+      if (str_stop8(w)) break;
+      hi |= w;
+      p += 8;
+    }
+    if (hi & 0x8080808080808080ULL) s->high = true;
     while (p < end) {
       unsigned char c = (unsigned char)*p;
       if (c == '"' || c == '\\' || c < 0x20) break;
@@ -711,11 +757,60 @@ static bool field_value(jp_t *jp, const sl_type_field_t *f, sl_value_t *val) {
   return false;
 }
 
+/* Checks the value under the cursor as jdec would read it as t, failing
+ * where and as jdec fails, but building nothing for the common cases: a
+ * column the query does not read must still refuse a bad record, since
+ * ksqlDB converts the whole row. */
+static bool jcheck(jp_t *jp, const sl_type_t *t) {
+  ws(jp);
+  if (jp->p >= jp->end) return unexpected(jp, VALUE_EXPECTED);
+  char c = *jp->p;
+  jnum_t num;
+  switch (t->kind) {
+    case SL_T_STRING: return skip_value(jp); /* any JSON value reads as a string */
+    case SL_T_BOOLEAN:
+      if (c == 't') return literal(jp, "true", 4);
+      if (c == 'f') return literal(jp, "false", 5);
+      break;
+    case SL_T_INT:
+    case SL_T_BIGINT:
+    case SL_T_DATE:
+    case SL_T_TIMESTAMP:
+    case SL_T_DOUBLE:
+      /* Any number fits (integers wrap as Jackson's do); TIME is range-checked. */
+      if (c == '-' || (c >= '0' && c <= '9')) return scan_number(jp, &num);
+      break;
+    default: break;
+  }
+  if (c == 'n') return literal(jp, "null", 4);
+  sl_value_t scratch;
+  return jdec(jp, t, &scratch);
+}
+
+/* field_value for a column nobody reads: checked, not built. */
+static bool field_check(jp_t *jp, const sl_type_field_t *f) {
+  if (jcheck(jp, f->type)) return true;
+  char seg[260];
+  int n = snprintf(seg, sizeof seg, ".%s", f->name);
+  path_prepend(jp, seg, (size_t)(n < (int)sizeof seg ? n : (int)sizeof seg - 1));
+  return false;
+}
+
+static bool key_len_is(const char *k, size_t kn, const sl_type_field_t *f, const uint32_t *lens,
+                       int i, bool upper) {
+  size_t nn = lens ? lens[i] : strlen(f[i].name);
+  return upper ? key_upper_is(k, kn, f[i].name, nn) : key_is(k, kn, f[i].name, nn);
+}
+
 /* At '{': fills vals[0..n) from the object's members. A member feeds the
  * field of exactly its name; failing that, the field named as its upper-cased
- * name (ksqlDB's case-insensitive lookup, last duplicate wins). */
+ * name (ksqlDB's case-insensitive lookup, last duplicate wins). Fields with
+ * want[i] false are checked but left NULL (want NULL: all are built).
+ * upper_names says no field name has a lower-case letter: then a key with
+ * one can only match upper-cased and a key without one only exactly, and
+ * since names are distinct at most one field matches either way. */
 static bool jdec_fields(jp_t *jp, const sl_type_field_t *fields, const uint32_t *lens, int n,
-                        sl_value_t *vals) {
+                        const bool *want, bool upper_names, sl_value_t *vals) {
   uint8_t small[64];
   uint8_t *prio = n <= 64 ? small : sl_arena_alloc(jp->a, (size_t)n);
   memset(prio, 0, (size_t)n);
@@ -738,39 +833,64 @@ static bool jdec_fields(jp_t *jp, const sl_type_field_t *fields, const uint32_t 
       kn = unescape(&key, d);
       k = d;
     }
-    int exact = -1;
-    if (hint < n && key_is(k, kn, fields[hint].name, lens ? lens[hint] : strlen(fields[hint].name)))
-      exact = hint;
-    else
-      for (int i = 0; i < n; i++)
-        if (key_is(k, kn, fields[i].name, lens ? lens[i] : strlen(fields[i].name))) {
-          exact = i;
-          break;
-        }
     const char *start = jp->p;
     bool matched = false;
-    if (exact >= 0) {
-      prio[exact] = 2;
-      hint = exact + 1;
-      if (!field_value(jp, &fields[exact], &vals[exact])) return false;
-      matched = true;
-    }
-    /* A key that is not all upper case can also feed a differently-cased field. */
-    if (exact < 0 || has_lower(k, kn)) {
-      for (int i = 0; i < n; i++) {
-        if (i == exact || prio[i] == 2) continue;
-        if (!key_upper_is(k, kn, fields[i].name, lens ? lens[i] : strlen(fields[i].name))) continue;
-        jp->p = start;
-        prio[i] = 1;
-        if (!field_value(jp, &fields[i], &vals[i])) return false;
+    if (upper_names) {
+      bool up = has_lower(k, kn);
+      int f = -1;
+      if (hint < n && (!up || prio[hint] != 2) && key_len_is(k, kn, fields, lens, hint, up))
+        f = hint;
+      else
+        for (int i = 0; i < n; i++)
+          if ((!up || prio[i] != 2) && key_len_is(k, kn, fields, lens, i, up)) {
+            f = i;
+            break;
+          }
+      if (f >= 0) {
+        prio[f] = up ? 1 : 2;
+        hint = f + 1;
+        bool ok =
+            !want || want[f] ? field_value(jp, &fields[f], &vals[f]) : field_check(jp, &fields[f]);
+        if (!ok) return false;
         matched = true;
+      }
+    } else {
+      int exact = -1;
+      if (hint < n && key_len_is(k, kn, fields, lens, hint, false))
+        exact = hint;
+      else
+        for (int i = 0; i < n; i++)
+          if (key_len_is(k, kn, fields, lens, i, false)) {
+            exact = i;
+            break;
+          }
+      if (exact >= 0) {
+        prio[exact] = 2;
+        hint = exact + 1;
+        bool ok = !want || want[exact] ? field_value(jp, &fields[exact], &vals[exact])
+                                       : field_check(jp, &fields[exact]);
+        if (!ok) return false;
+        matched = true;
+      }
+      /* A key that is not all upper case can also feed a differently-cased field. */
+      if (exact < 0 || has_lower(k, kn)) {
+        for (int i = 0; i < n; i++) {
+          if (i == exact || prio[i] == 2) continue;
+          if (!key_len_is(k, kn, fields, lens, i, true)) continue;
+          jp->p = start;
+          prio[i] = 1;
+          bool ok = !want || want[i] ? field_value(jp, &fields[i], &vals[i])
+                                     : field_check(jp, &fields[i]);
+          if (!ok) return false;
+          matched = true;
+        }
       }
     }
     if (!matched && !skip_value(jp)) return false;
     if (!next_or_close(jp, '}', &more)) return false;
   }
   for (int i = 0; i < n; i++)
-    if (!prio[i]) vals[i] = sl_null();
+    if (!prio[i] || (want && !want[i])) vals[i] = sl_null();
   return true;
 }
 
@@ -965,7 +1085,7 @@ static bool jdec(jp_t *jp, const sl_type_t *t, sl_value_t *out) {
     case SL_T_STRUCT: {
       if (c != '{') return mismatch(jp, t);
       sl_value_t *fv = sl_arena_alloc(jp->a, (size_t)(t->nfields ? t->nfields : 1) * sizeof *fv);
-      if (!jdec_fields(jp, t->fields, NULL, t->nfields, fv)) return false;
+      if (!jdec_fields(jp, t->fields, NULL, t->nfields, NULL, false, fv)) return false;
       *out = sl_null();
       out->kind = SL_T_STRUCT;
       out->u.st.fields = fv;
@@ -1017,6 +1137,9 @@ static int json_init(sl_serde_t *s, sl_arena_t *a, sl_error_t *err) {
   SL_UNUSED(err);
   s->json_keys = sl_arena_alloc(a, (size_t)(s->ncols ? s->ncols : 1) * sizeof *s->json_keys);
   s->json_key_lens = sl_arena_alloc(a, (size_t)(s->ncols ? s->ncols : 1) * sizeof(uint32_t));
+  s->json_upper_names = true;
+  for (int i = 0; i < s->ncols; i++)
+    if (has_lower(s->cols[i].name, s->name_lens[i])) s->json_upper_names = false;
   for (int i = 0; i < s->ncols; i++) {
     sl_buf_t b;
     sl_buf_init(&b);
@@ -1030,18 +1153,19 @@ static int json_init(sl_serde_t *s, sl_arena_t *a, sl_error_t *err) {
   return 0;
 }
 
-static int json_decode(sl_serde_t *s, const char *data, size_t len, sl_arena_t *a, sl_value_t *out,
-                       sl_error_t *err) {
+static int json_decode_some(sl_serde_t *s, const char *data, size_t len, const bool *want,
+                            sl_arena_t *a, sl_value_t *out, sl_error_t *err) {
   if (s->ncols == 0) return 0;
   jp_t jp;
   jp_init(&jp, data, len, a);
   bool ok;
   if (s->unwrapped) {
     ok = jdec_top(&jp, s->cols[0].type, &out[0]);
+    if (ok && want && !want[0]) out[0] = sl_null();
   } else {
     ws(&jp);
     if (jp.p < jp.end && *jp.p == '{') {
-      ok = jdec_fields(&jp, s->row_fields, s->name_lens, s->ncols, out);
+      ok = jdec_fields(&jp, s->row_fields, s->name_lens, s->ncols, want, s->json_upper_names, out);
     } else if (jp.p < jp.end && *jp.p == 'n') {
       /* A null document is a null row (sl_serde_is_null_payload tells callers). */
       ok = literal(&jp, "null", 4);
@@ -1055,6 +1179,11 @@ static int json_decode(sl_serde_t *s, const char *data, size_t len, sl_arena_t *
     return jp_fail(&jp, err);
   }
   return 0;
+}
+
+static int json_decode(sl_serde_t *s, const char *data, size_t len, sl_arena_t *a, sl_value_t *out,
+                       sl_error_t *err) {
+  return json_decode_some(s, data, len, NULL, a, out, err);
 }
 
 static int json_encode(sl_serde_t *s, const sl_value_t *vals, sl_buf_t *out, sl_error_t *err) {
@@ -1089,6 +1218,7 @@ const sl_serde_impl_t sl_serde_json_impl = {
     .init = json_init,
     .decode = json_decode,
     .encode = json_encode,
+    .decode_some = json_decode_some,
 };
 
 /* ---------------- writer ---------------- */

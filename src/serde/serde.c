@@ -154,6 +154,18 @@ int sl_serde_decode(sl_serde_t *s, const void *data, size_t len, sl_arena_t *a, 
   return s->impl->decode(s, data, len, a, out, err);
 }
 
+int sl_serde_decode_some(sl_serde_t *s, const void *data, size_t len, const bool *want,
+                         sl_arena_t *a, sl_value_t *out, sl_error_t *err) {
+  if (!want || !data || !s->impl->decode_some) {
+    int rc = sl_serde_decode(s, data, len, a, out, err);
+    if (rc == 0 && want)
+      for (int i = 0; i < s->ncols; i++)
+        if (!want[i]) out[i] = sl_null();
+    return rc;
+  }
+  return s->impl->decode_some(s, data, len, want, a, out, err);
+}
+
 int sl_serde_encode(sl_serde_t *s, const sl_value_t *vals, sl_buf_t *out, sl_error_t *err) {
   return s->impl->encode(s, vals, out, err);
 }

@@ -20,6 +20,9 @@ typedef struct sl_serde_impl {
   int (*decode)(sl_serde_t *s, const char *data, size_t len, sl_arena_t *a, sl_value_t *out,
                 sl_error_t *err);
   int (*encode)(sl_serde_t *s, const sl_value_t *vals, sl_buf_t *out, sl_error_t *err);
+  /* Optional: decode that builds only the wanted columns (sl_serde_decode_some). */
+  int (*decode_some)(sl_serde_t *s, const char *data, size_t len, const bool *want, sl_arena_t *a,
+                     sl_value_t *out, sl_error_t *err);
 } sl_serde_impl_t;
 
 struct sl_serde {
@@ -34,6 +37,7 @@ struct sl_serde {
   sl_type_field_t *row_fields;
   const char **json_keys; /* JSON: "\"NAME\":" per column, pre-escaped */
   uint32_t *json_key_lens;
+  bool json_upper_names; /* JSON: no column name has a lower-case letter */
 };
 
 extern const sl_serde_impl_t sl_serde_json_impl, sl_serde_delimited_impl, sl_serde_kafka_impl,
