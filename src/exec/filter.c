@@ -38,7 +38,10 @@ static int filter_push(sl_operator_t *op, sl_row_t *row) {
   filter_state_t *st = op->state;
   bool pass = false;
   if (!row->tombstone) {
-    sl_eval_ctx_t ec = {.slots = row->v, .arena = &op->task->batch};
+    /* Not an initializer: that would zero the error's message buffers per row. */
+    sl_eval_ctx_t ec;
+    ec.slots = row->v;
+    ec.arena = &op->task->batch;
     sl_error_clear(&ec.err);
     sl_value_t r;
     sl_cexpr_eval(n->predicate, &ec, &r);

@@ -691,7 +691,10 @@ static int emit_unmatched(sl_operator_t *op, int p, jrow_t *j, const sl_row_t *t
   sl_value_t *vals = jrow_values(op, j);
   jrow_changelog(op, p, j->u.b ? j->u.b->key : "", j, vals, false);
   sl_value_t key;
-  sl_eval_ctx_t ec = {.slots = vals, .arena = &op->task->batch};
+  /* Not an initializer: that would zero the error's message buffers per row. */
+  sl_eval_ctx_t ec;
+  ec.slots = vals;
+  ec.arena = &op->task->batch;
   sl_error_clear(&ec.err);
   sl_cexpr_eval(p == 0 ? n->left_key : n->right_key, &ec, &key);
   return emit(op, p == 0 ? vals : NULL, p == 1 ? vals : NULL, &key, j->ts, false, tmpl);
@@ -973,7 +976,10 @@ static int join_push(sl_operator_t *op, sl_row_t *row) {
   join_state_t *st = op->state;
   int p = row->port;
   if (row->tombstone && n->join_shape == SL_JOIN_SS) return 0;
-  sl_eval_ctx_t ec = {.slots = row->v, .arena = &op->task->batch};
+  /* Not an initializer: that would zero the error's message buffers per row. */
+  sl_eval_ctx_t ec;
+  ec.slots = row->v;
+  ec.arena = &op->task->batch;
   sl_error_clear(&ec.err);
   sl_value_t key;
   sl_cexpr_eval(p == 0 ? n->left_key : n->right_key, &ec, &key);

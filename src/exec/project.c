@@ -10,7 +10,10 @@ static int project_push(sl_operator_t *op, sl_row_t *row) {
   const sl_pnode_t *n = op->node;
   sl_task_t *t = op->task;
   sl_value_t *out = sl_arena_alloc(&t->batch, sizeof(sl_value_t) * (size_t)(n->nout + 1));
-  sl_eval_ctx_t ec = {.slots = row->v, .arena = &t->batch};
+  /* Not an initializer: that would zero the error's message buffers per row. */
+  sl_eval_ctx_t ec;
+  ec.slots = row->v;
+  ec.arena = &t->batch;
   int nkey = sl_schema_key_count(n->out_schema);
   for (int i = 0; i < n->nout; i++) {
     if (row->tombstone && (i >= nkey || (n->key_only && !n->key_only[i]))) {
