@@ -202,11 +202,15 @@ static void jrow_free(jrow_t *j) {
 /* ---- stream-stream stores: buckets by key, and rows in time order ---- */
 
 /* The rows of one join key, sorted by (time, arrival); live rows are
- * rows[head .. head + len): expiry takes rows from the front. */
+ * rows[head .. head + len): expiry takes rows from the front. A key holds
+ * few rows at a time, so the first JBUCKET_INLINE live in the bucket itself
+ * (one memory access less per probe, insert and expiry). */
+#define JBUCKET_INLINE 3
 typedef struct jbucket {
   uint64_t hash;
-  jrow_t **rows;
+  jrow_t **rows; /* inl, or a heap array once more rows are held */
   int head, len, cap;
+  jrow_t *inl[JBUCKET_INLINE];
   char key[]; /* the key text (changelog "k") */
 } jbucket_t;
 
@@ -246,6 +250,8 @@ static jbucket_t *tab_add(jtab_t *t, const char *k, uint64_t h) {
   jbucket_t *b = sl_xcalloc(1, sizeof(jbucket_t) + klen + 1);
   memcpy(b->key, k, klen + 1);
   b->hash = h;
+  b->rows = b->inl;
+  b->cap = JBUCKET_INLINE;
   tab_place(t, b);
   t->count++;
   return b;
@@ -266,7 +272,7 @@ static void tab_del(jtab_t *t, jbucket_t *b) {
       i = j;
     }
   }
-  free(b->rows);
+  if (b->rows != b->inl) free(b->rows);
   free(b);
 }
 
@@ -282,8 +288,13 @@ static void bucket_insert(jbucket_t *b, jrow_t *r) {
       b->head = 0;
     }
     if (b->len == b->cap) {
-      b->cap = b->cap ? b->cap * 2 : 2;
-      b->rows = sl_xrealloc(b->rows, sizeof(jrow_t *) * (size_t)b->cap);
+      b->cap *= 2;
+      if (b->rows == b->inl) {
+        b->rows = sl_xmalloc(sizeof(jrow_t *) * (size_t)b->cap);
+        memcpy(b->rows, b->inl, sizeof b->inl);
+      } else {
+        b->rows = sl_xrealloc(b->rows, sizeof(jrow_t *) * (size_t)b->cap);
+      }
     }
   }
   int pos = b->head + b->len;
@@ -1155,7 +1166,7 @@ static void join_end(sl_operator_t *op) {
     for (size_t i = 0; i < st->tab[p].cap; i++) {
       jbucket_t *b = st->tab[p].slot[i];
       if (!b) continue;
-      free(b->rows);
+      if (b->rows != b->inl) free(b->rows);
       free(b);
     }
     free(st->tab[p].slot);
