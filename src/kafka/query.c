@@ -39,7 +39,7 @@
  *
  * Punctuation: every commit interval each task is punctuated with the wall
  * clock, records or not, so idle stream time can close windows, and its
- * record cache is flushed (cache.max.bytes.buffering; see kpart_t for how
+ * record cache is flushed (cache.max.bytes.buffering; see ktask_t for how
  * at-least-once offsets wait for cached results).
  *
  * Backpressure: when the producer holds too many unacknowledged records the
@@ -82,13 +82,6 @@ typedef struct kpart {
   bool eof;               /* the consumer reported the end since the last record */
   bool fpaused;           /* fetching paused because the buffer is full */
   int64_t empty_since_ms; /* when the buffer last became empty */
-  /* Record cache (at-least-once): a span placed before the first record
-   * processed since the last flush and held until that flush, so no offset
-   * is committed past a record whose results the task still holds. Every
-   * span of this partition opened meanwhile is chained to it (`also`), so
-   * results written before the flush (cache full, a window closing) hold it
-   * too until they are acknowledged. */
-  sl_kafka_span_t *barrier;
 } kpart_t;
 
 typedef struct ktask {
@@ -97,6 +90,14 @@ typedef struct ktask {
   sl_task_t *task;
   kpart_t **inputs; /* the assigned partitions it reads; more than one: time order */
   int ninputs;
+  /* Record cache (at-least-once): one span in the ledger of each input,
+   * placed before the first record processed since the last flush and held
+   * until that flush, so no offset is committed past a record whose results
+   * the task still holds. The spans are chained (`also`) once, when made;
+   * every span of the task's inputs opened meanwhile is chained to the
+   * first, so results written before the flush (cache full, a window
+   * closing) hold the barrier too until Kafka acknowledged them. */
+  sl_kafka_span_t *barrier;
 } ktask_t;
 
 struct sl_kquery {
@@ -811,7 +812,7 @@ static void process_global(sl_kquery_t *kq, rd_kafka_message_t *m) {
     ktask_t *t = kq->tasks[i];
     if (!t) continue;
     /* Results the task held for its own records may be written now. */
-    kq->cur = t->ninputs == 1 ? t->inputs[0]->barrier : NULL;
+    kq->cur = t->barrier;
     int rc = sl_task_process(t->task, &rec);
     kq->cur = NULL; /* borrowed, not closed */
     if (rc && !kq->failed)
@@ -976,6 +977,20 @@ static int global_load(sl_kquery_t *kq) {
   return 0;
 }
 
+/* Places t's barrier: in p's ledger before the record at offset `at`, in
+ * its other inputs' ledgers at the next record to process. */
+static void open_barrier(ktask_t *t, kpart_t *p, int64_t at) {
+  sl_kafka_span_t *head = NULL;
+  for (int i = t->ninputs - 1; i >= 0; i--) {
+    kpart_t *in = t->inputs[i];
+    sl_kafka_span_t *s = sl_kafka_ledger_open(&in->ledger, in == p ? at : in->next);
+    s->also = head;
+    head = s;
+  }
+  if (!head) head = sl_kafka_ledger_open(&p->ledger, at); /* inputs not linked yet */
+  t->barrier = head;
+}
+
 static void process_message(sl_kquery_t *kq, rd_kafka_message_t *m) {
   if (m->err) {
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
@@ -996,15 +1011,15 @@ static void process_message(sl_kquery_t *kq, rd_kafka_message_t *m) {
   ktask_t *t = find_task(kq, m->partition);
   if (!t) return;
   /* Exactly-once commits offsets with the transaction: no ledger. */
-  if (!kq->eos && kq->cache_bytes > 0 && !p->barrier) {
+  if (!kq->eos && kq->cache_bytes > 0 && !t->barrier) {
     close_span(kq);
-    p->barrier = sl_kafka_ledger_open(&p->ledger, m->offset);
+    open_barrier(t, p, m->offset);
   }
   if (!kq->eos && !kq->cur) {
     kq->cur = sl_kafka_ledger_open(&p->ledger, m->offset + 1);
-    if (p->barrier) {
-      kq->cur->also = p->barrier;
-      sl_kafka_span_hold(p->barrier); /* dropped when kq->cur is closed */
+    if (t->barrier) {
+      kq->cur->also = t->barrier;
+      sl_kafka_span_hold(t->barrier); /* dropped when kq->cur is closed */
     }
   }
   kq->cur_part = p;
@@ -1086,11 +1101,11 @@ static void on_producer_readable(uv_poll_t *h, int status, int events) {
   rd_kafka_poll(kq->producer, 0);
 }
 
-/* Ends p's barrier (after the flush that wrote what it guarded). */
-static void release_barrier(kpart_t *p) {
-  if (!p || !p->barrier) return;
-  sl_kafka_span_close(p->barrier);
-  p->barrier = NULL;
+/* Ends t's barrier (after the flush that wrote what it guarded). */
+static void release_barrier(ktask_t *t) {
+  if (!t->barrier) return;
+  sl_kafka_span_close(t->barrier);
+  t->barrier = NULL;
 }
 
 /* Writes what every task's record cache holds (before a commit that does
@@ -1100,11 +1115,10 @@ static void flush_tasks(sl_kquery_t *kq) {
   for (int i = 0; i < kq->ntasks && !kq->failed; i++) {
     ktask_t *t = kq->tasks[i];
     if (!t) continue;
-    kpart_t *cp = t->ninputs == 1 ? t->inputs[0] : NULL;
-    kq->cur = cp ? cp->barrier : NULL;
+    kq->cur = t->barrier;
     int rc = sl_task_flush(t->task);
     kq->cur = NULL; /* borrowed, not closed */
-    release_barrier(cp);
+    release_barrier(t);
     if (rc && !kq->failed) kq_fail(kq, "writing cached results failed: %s", sl_strerror(rc));
   }
 }
@@ -1126,20 +1140,20 @@ static void on_tick(uv_timer_t *h) {
       s->also = chain;
       chain = s;
     }
-    /* A task with a record cache reads one partition (see start): its
-     * barrier joins the chain, since what punctuation and the flush write
-     * comes from the records the barrier guards. */
-    kpart_t *cp = t->ninputs == 1 ? t->inputs[0] : NULL;
-    if (chain && !chain->also && cp && cp->barrier) {
-      chain->also = cp->barrier;
-      sl_kafka_span_hold(cp->barrier);
+    /* The barrier joins the chain: what punctuation and the flush write
+     * comes from the records it guards. */
+    if (chain && t->barrier) {
+      sl_kafka_span_t *last = chain;
+      while (last->also) last = last->also;
+      last->also = t->barrier;
+      sl_kafka_span_hold(t->barrier);
     }
     kq->cur = chain;
     int rc = sl_task_punctuate(t->task, now);
     if (!rc) rc = sl_task_flush(t->task);
     kq->cur = NULL;
     if (chain) sl_kafka_span_close(chain);
-    release_barrier(cp);
+    release_barrier(t);
     if (rc && !kq->failed) kq_fail(kq, "punctuation failed: %s", sl_strerror(rc));
   }
   commit(kq, true);
@@ -1304,10 +1318,7 @@ static int query_commit_interval(sl_kdriver_t *d, sl_query_t *q) {
 
 /* The record cache of each task: cache.max.bytes.buffering (or Kafka
  * Streams' newer statestore.cache.max.bytes), 10,000,000 by default as in
- * ksqlDB. Under at-least-once only for tasks that read one partition: the
- * offsets of every input the cache holds results of must stay uncommitted
- * until they are written, which the barrier span does for one partition
- * (see kpart_t). */
+ * ksqlDB. */
 static int64_t query_cache_bytes(sl_kdriver_t *d, sl_query_t *q) {
   const char *v = query_prop(d, q, "cache.max.bytes.buffering");
   if (!v) v = query_prop(d, q, "statestore.cache.max.bytes");
@@ -1319,12 +1330,6 @@ static int64_t query_cache_bytes(sl_kdriver_t *d, sl_query_t *q) {
       SL_WARN("query %s: ignoring cache.max.bytes.buffering=%s", sl_query_id(q), v);
       n = 10000000;
     }
-  }
-  if (n > 0 && !is_exactly_once(d, q)) {
-    int local = 0;
-    for (int i = 0; i < sl_query_source_topic_count(q); i++)
-      if (!sl_query_source_is_global(q, i)) local++;
-    if (local > 1) n = 0;
   }
   return n;
 }
