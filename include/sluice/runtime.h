@@ -67,6 +67,14 @@ int sl_query_partition_count(const sl_query_t *q);
  * partition. Global topics are not part of the query's consumer group and
  * their offsets are not committed. */
 bool sl_query_source_is_global(const sl_query_t *q, int i);
+/* Which sub-topology reads source topic i: 0 for the query's main one,
+ * k > 0 for the k-th that ends in a repartition topic (Kafka Streams' sub-
+ * topologies). A task orders the records of the partitions it reads by
+ * timestamp only among sources of the same sub-topology (a join's two
+ * sides); records of different sub-topologies are independent, like Kafka
+ * Streams' separate tasks: a source must not wait for the repartition
+ * topic it feeds. */
+int sl_query_source_lane(const sl_query_t *q, int i);
 
 /* Calls fn for each source topic partition the query has read, with the
  * offset of the next record to read (the consumer position). */

@@ -224,6 +224,19 @@ bool sl_query_source_is_global(const sl_query_t *q, int i) {
   return q->plan->sources[i]->global;
 }
 
+static bool tree_has(const sl_pnode_t *n, const sl_pnode_t *want) {
+  if (!n) return false;
+  if (n == want) return true;
+  return tree_has(n->input, want) || (n->kind == SL_PN_JOIN && tree_has(n->input2, want));
+}
+
+int sl_query_source_lane(const sl_query_t *q, int i) {
+  const sl_pnode_t *src = q->plan->sources[i];
+  for (int k = 0; k < q->plan->npre; k++)
+    if (tree_has(q->plan->pre_roots[k], src)) return k + 1;
+  return 0;
+}
+
 int sl_query_changelog_count(const sl_query_t *q) {
   return q->plan->nchangelog;
 }

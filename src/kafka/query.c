@@ -82,14 +82,17 @@ typedef struct kpart {
   bool eof;               /* the consumer reported the end since the last record */
   bool fpaused;           /* fetching paused because the buffer is full */
   int64_t empty_since_ms; /* when the buffer last became empty */
+  int lane;               /* sub-topology reading the topic (sl_query_source_lane) */
+  bool ordered;           /* its task reads another partition of the same lane */
 } kpart_t;
 
 typedef struct ktask {
   sl_kquery_t *kq;
   int partition;
   sl_task_t *task;
-  kpart_t **inputs; /* the assigned partitions it reads; more than one: time order */
+  kpart_t **inputs; /* the assigned partitions it reads; more than one in a lane: time order */
   int ninputs;
+  bool ordered; /* some of its inputs are read in time order */
   /* Record cache (at-least-once): one span in the ledger of each input,
    * placed before the first record processed since the last flush and held
    * until that flush, so no offset is committed past a record whose results
@@ -218,7 +221,11 @@ static void flush_tasks(sl_kquery_t *kq);
  * high watermark has been polled) and has been empty for max.task.idle.ms
  * (0: at once); one that is not caught up is waited for up to STALL_MAX_MS
  * (or max.task.idle.ms if longer), so a stuck partition cannot stall the
- * task for ever. Tasks with a single input skip all this. Offsets are only
+ * task for ever. Only partitions of the same sub-topology are ordered so
+ * (sl_query_source_lane): a source topic and the repartition topic it
+ * feeds are independent, as Kafka Streams runs them in separate tasks;
+ * ordering them made the source wait for its own output to come back.
+ * Tasks with a single input per lane skip all this. Offsets are only
  * marked processed (ledger, next) when a record goes through the task, so
  * commits never pass buffered records. */
 
@@ -276,12 +283,22 @@ static void link_inputs(sl_kquery_t *kq) {
     ktask_t *t = kq->tasks[i];
     if (!t) continue;
     t->ninputs = 0;
+    t->ordered = false;
     for (int j = 0; j < kq->parts.len; j++) {
       kpart_t *p = kq->parts.items[j];
       if (p->partition != t->partition) continue;
+      p->lane = 0;
+      for (int k = 0; k < sl_query_source_topic_count(kq->q); k++)
+        if (!strcmp(sl_query_source_topic(kq->q, k), p->topic))
+          p->lane = sl_query_source_lane(kq->q, k);
+      p->ordered = false;
       t->inputs = sl_xrealloc(t->inputs, sizeof(*t->inputs) * (size_t)(t->ninputs + 1));
       t->inputs[t->ninputs++] = p;
     }
+    for (int a = 0; a < t->ninputs; a++)
+      for (int b = 0; b < t->ninputs; b++)
+        if (a != b && t->inputs[a]->lane == t->inputs[b]->lane) t->inputs[a]->ordered = true;
+    for (int a = 0; a < t->ninputs; a++) t->ordered |= t->inputs[a]->ordered;
   }
 }
 
@@ -297,15 +314,17 @@ static bool caught_up(sl_kquery_t *kq, kpart_t *p) {
 static void process_message(sl_kquery_t *kq, rd_kafka_message_t *m);
 static void on_idle_wait(uv_timer_t *h);
 
-/* Processes t's buffered records in timestamp order for as long as that
- * order is known (see above); arms the idle timer when it must wait. */
-static void pump_task(sl_kquery_t *kq, ktask_t *t) {
+/* Processes the buffered records of t's inputs in `lane` in timestamp
+ * order for as long as that order is known (see above); arms the idle timer
+ * when it must wait. */
+static void pump_lane(sl_kquery_t *kq, ktask_t *t, int lane) {
   int64_t now = mono_ms();
   while (!kq->failed && !kq->stopping) {
     kpart_t *best = NULL;
     int64_t best_ts = 0, wake = -1;
     for (int i = 0; i < t->ninputs; i++) {
       kpart_t *p = t->inputs[i];
+      if (!p->ordered || p->lane != lane) continue;
       if (p->flen > 0) {
         int64_t ts = rd_kafka_message_timestamp(p->fifo[p->fhead], NULL);
         if (!best || ts < best_ts) {
@@ -340,9 +359,19 @@ static void pump_task(sl_kquery_t *kq, ktask_t *t) {
   }
 }
 
+static void pump_task(sl_kquery_t *kq, ktask_t *t) {
+  for (int i = 0; i < t->ninputs; i++) {
+    kpart_t *p = t->inputs[i];
+    bool first = true; /* each lane once */
+    for (int j = 0; j < i && first; j++)
+      if (t->inputs[j]->ordered && t->inputs[j]->lane == p->lane) first = false;
+    if (p->ordered && first) pump_lane(kq, t, p->lane);
+  }
+}
+
 static void pump_all(sl_kquery_t *kq) {
   for (int i = 0; i < kq->ntasks && !kq->failed; i++)
-    if (kq->tasks[i] && kq->tasks[i]->ninputs > 1) pump_task(kq, kq->tasks[i]);
+    if (kq->tasks[i] && kq->tasks[i]->ordered) pump_task(kq, kq->tasks[i]);
 }
 
 static void on_idle_wait(uv_timer_t *h) {
@@ -358,19 +387,19 @@ static void on_idle_wait(uv_timer_t *h) {
 static bool buffer_message(sl_kquery_t *kq, rd_kafka_message_t *m) {
   if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) return false;
   ktask_t *t = find_task(kq, m->partition);
-  if (!t || t->ninputs < 2 || !m->rkt) return false;
+  if (!t || !t->ordered || !m->rkt) return false;
   kpart_t *p = find_part(kq, rd_kafka_topic_name(m->rkt), m->partition);
-  if (!p) return false;
+  if (!p || !p->ordered) return false;
   if (m->err) { /* the end: the task need not wait for this partition now */
     if (p->received < 0 || m->offset >= p->received) p->eof = true;
-    pump_task(kq, t);
+    pump_lane(kq, t, p->lane);
     return false;
   }
   p->eof = false;
   p->received = m->offset + 1;
   fifo_push(p, m);
   if (p->flen >= FIFO_PAUSE) set_paused(kq, p, true);
-  pump_task(kq, t);
+  pump_lane(kq, t, p->lane);
   return true;
 }
 

@@ -753,3 +753,40 @@ SL_TEST(engine_record_cache_writes_held_results_before_a_window_expires) {
   sl_task_free(t);
   ENGINE_TEARDOWN();
 }
+
+SL_TEST(engine_source_lanes_separate_a_source_from_its_repartition_topic) {
+  ENGINE_FIXTURE();
+  CHECK_INT(exec(e, &s,
+                 "CREATE STREAM S (ID INT KEY, V INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', "
+                 "PARTITIONS=1); CREATE STREAM R (ID INT KEY, W INT) WITH (KAFKA_TOPIC='r', "
+                 "VALUE_FORMAT='JSON', PARTITIONS=1); CREATE TABLE T AS SELECT V, COUNT(*) AS N "
+                 "FROM S GROUP BY V; CREATE STREAM J AS SELECT S.ID, V, W FROM S JOIN R WITHIN 1 "
+                 "SECOND ON S.V = R.ID;"),
+            0);
+  /* The aggregation: the source feeds the repartition topic's writer, the
+   * aggregation reads the repartition topic: two lanes. */
+  sl_query_t *q = sl_engine_query_at(e, 0);
+  CHECK_INT(sl_query_source_topic_count(q), 2);
+  int lane_s = -1, lane_rep = -1;
+  for (int i = 0; i < sl_query_source_topic_count(q); i++) {
+    if (!strcmp(sl_query_source_topic(q, i), "s"))
+      lane_s = sl_query_source_lane(q, i);
+    else
+      lane_rep = sl_query_source_lane(q, i);
+  }
+  CHECK(lane_s > 0);
+  CHECK_INT(lane_rep, 0);
+  /* The join: R is read as it is and S through a repartition topic; R and
+   * the repartition topic meet in the join (one lane, read in time order),
+   * S alone in its own. */
+  q = sl_engine_query_at(e, 1);
+  CHECK_INT(sl_query_source_topic_count(q), 3);
+  for (int i = 0; i < sl_query_source_topic_count(q); i++) {
+    const char *tp = sl_query_source_topic(q, i);
+    if (!strcmp(tp, "s"))
+      CHECK(sl_query_source_lane(q, i) > 0);
+    else
+      CHECK_INT(sl_query_source_lane(q, i), 0);
+  }
+  ENGINE_TEARDOWN();
+}
