@@ -62,7 +62,8 @@ typedef struct group {
 
 /* Open-addressing table of groups keyed by their store key. */
 typedef struct gtable {
-  group_t **slots; /* NULL empty, GT_DEAD removed */
+  group_t **slots;  /* NULL empty, GT_DEAD removed */
+  uint64_t *hashes; /* hash of each slot's group: probes compare it without touching the group */
   size_t cap, used, live;
 } gtable_t;
 
@@ -72,6 +73,7 @@ typedef struct agg_state {
   int64_t next_deadline; /* earliest time a windowed group needs attention */
   int64_t dropped_late;
   sl_buf_t kb;
+  sl_buf_t base;        /* the current record's grouping key, reused */
   sl_buf_t cl, cltmp;   /* changelog text, reused */
   sl_ptrvec_t cached;   /* record cache: pending groups in the order they were first updated */
   int64_t cached_bytes; /* their estimated size, against the task's cache_max */
@@ -525,7 +527,8 @@ static group_t **gt_find(const sl_pnode_t *n, gtable_t *t, const char *k, size_t
       if (!dead) dead = &t->slots[i];
       continue;
     }
-    if (g->hash == h && g->klen == klen && !memcmp(group_skey(n, g), k, klen)) return &t->slots[i];
+    if (t->hashes[i] == h && g->klen == klen && !memcmp(group_skey(n, g), k, klen))
+      return &t->slots[i];
   }
   return dead;
 }
@@ -539,8 +542,10 @@ static group_t *gt_get(const sl_pnode_t *n, gtable_t *t, const char *k) {
 static void gt_grow(const sl_pnode_t *n, gtable_t *t) {
   size_t old = t->cap;
   group_t **os = t->slots;
+  free(t->hashes);
   t->cap = old ? old * 2 : 64;
   t->slots = sl_xcalloc(t->cap, sizeof(group_t *));
+  t->hashes = sl_xmalloc(t->cap * sizeof(uint64_t));
   t->used = t->live;
   for (size_t i = 0; i < old; i++) {
     group_t *g = os[i];
@@ -548,6 +553,7 @@ static void gt_grow(const sl_pnode_t *n, gtable_t *t) {
     size_t j = g->hash & (t->cap - 1);
     while (t->slots[j]) j = (j + 1) & (t->cap - 1);
     t->slots[j] = g;
+    t->hashes[j] = g->hash;
   }
   free(os);
   (void)n;
@@ -558,6 +564,7 @@ static void gt_put(const sl_pnode_t *n, gtable_t *t, group_t *g) {
   group_t **s = gt_find(n, t, group_skey(n, g), g->klen, g->hash, true);
   if (!*s) t->used++;
   *s = g;
+  t->hashes[s - t->slots] = g->hash;
   t->live++;
 }
 
@@ -609,6 +616,21 @@ static void put_val(sl_buf_t *b, sl_buf_t *tmp, const sl_value_t *v, const sl_ty
   put_jstr(b, tmp->data ? tmp->data : "null", tmp->len ? tmp->len : 4);
 }
 
+/* Writes v in decimal at p (at most 20 characters); returns the length. */
+static int fmt_int(char *p, int64_t v) {
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  int n = 0;
+  if (v < 0) p[n++] = '-';
+  char dig[24];
+  int nd = 0;
+  do {
+    dig[nd++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  while (nd) p[n++] = dig[--nd];
+  return n;
+}
+
 /* Changelog values are written on every update, so the fields are written
  * without printf and zero fields are left out (acc_load and the restore read
  * a missing number as 0). */
@@ -621,15 +643,7 @@ static void put_int(sl_buf_t *b, const char *name, int64_t v) {
   for (const char *p = name; *p; p++) tmp[n++] = *p;
   tmp[n++] = '"';
   tmp[n++] = ':';
-  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-  if (v < 0) tmp[n++] = '-';
-  char dig[24];
-  int nd = 0;
-  do {
-    dig[nd++] = (char)('0' + u % 10);
-    u /= 10;
-  } while (u);
-  while (nd) tmp[n++] = dig[--nd];
+  n += fmt_int(tmp + n, v);
   sl_buf_append(b, tmp, (size_t)n);
 }
 
@@ -757,10 +771,17 @@ static void store_key(agg_state_t *st, const char *base, int64_t ws, int64_t we,
   sl_buf_reset(&st->kb);
   sl_buf_puts(&st->kb, base);
   if (windowed) {
-    if (session)
-      sl_buf_printf(&st->kb, "\x01%lld,%lld", (long long)ws, (long long)we);
-    else
-      sl_buf_printf(&st->kb, "\x01%lld", (long long)ws);
+    /* "\x01<start>[,<end>]" without printf: this runs for every window of
+     * every record. */
+    char tmp[48];
+    int n = 0;
+    tmp[n++] = '\x01';
+    n += fmt_int(tmp + n, ws);
+    if (session) {
+      tmp[n++] = ',';
+      n += fmt_int(tmp + n, we);
+    }
+    sl_buf_append(&st->kb, tmp, (size_t)n);
   }
 }
 
@@ -932,20 +953,17 @@ static int aggregate_push(sl_operator_t *op, sl_row_t *row) {
   agg_state_t *st = op->state;
   sl_error_t err;
   sl_error_clear(&err);
-  sl_buf_t kb;
-  sl_buf_init(&kb);
-  if (sl_serde_encode(n->group_serde, row->v, &kb, &err) != 0) {
+  sl_buf_t *kb = &st->base; /* reused: the grouping key of every record */
+  sl_buf_reset(kb);
+  if (sl_serde_encode(n->group_serde, row->v, kb, &err) != 0) {
     sl_exec_plog(op->task, "RECORD_PROCESSING_ERROR", "Cannot encode grouping key: %s", err.msg);
-    sl_buf_free(&kb);
     return 0;
   }
-  const char *base = kb.data ? kb.data : "";
+  const char *base = kb->data ? kb->data : "";
   int rc = 0;
   const sl_window_spec_t *w = &n->window;
   if (w->kind == SL_WIN_NONE) {
-    rc = update(op, base, row, 0, 0, false);
-    sl_buf_free(&kb);
-    return rc;
+    return update(op, base, row, 0, 0, false);
   }
   if (row->ts > st->stream_time) st->stream_time = row->ts;
   int64_t close_time = st->stream_time - w->grace_ms;
@@ -972,13 +990,10 @@ static int aggregate_push(sl_operator_t *op, sl_row_t *row) {
         continue;
       }
       store_key(st, base, ws, we, true, false);
-      char *sk = sl_strdup(st->kb.data);
-      rc = update(op, sk, row, ws, we, true);
-      free(sk);
+      rc = update(op, st->kb.data, row, ws, we, true); /* update never writes st->kb */
     }
   }
   if (rc == 0) rc = emit_closed(op, row);
-  sl_buf_free(&kb);
   return rc;
 }
 
@@ -1060,8 +1075,10 @@ static void aggregate_end(sl_operator_t *op) {
   group_t *g;
   while ((g = gt_next(&st->groups, &it))) group_free(op->node, g);
   free(st->groups.slots);
+  free(st->groups.hashes);
   sl_ptrvec_free(&st->cached);
   sl_buf_free(&st->kb);
+  sl_buf_free(&st->base);
   sl_buf_free(&st->cl);
   sl_buf_free(&st->cltmp);
   free(st);
