@@ -63,7 +63,8 @@ typedef struct group {
 /* Open-addressing table of groups keyed by their store key. */
 typedef struct gtable {
   group_t **slots;  /* NULL empty, GT_DEAD removed */
-  uint64_t *hashes; /* hash of each slot's group: probes compare it without touching the group */
+  uint32_t *hashes; /* low bits of each slot's group hash: probes compare them without
+                     * touching the group (32 bits keep a 1 M-key table small) */
   size_t cap, used, live;
 } gtable_t;
 
@@ -527,7 +528,7 @@ static group_t **gt_find(const sl_pnode_t *n, gtable_t *t, const char *k, size_t
       if (!dead) dead = &t->slots[i];
       continue;
     }
-    if (t->hashes[i] == h && g->klen == klen && !memcmp(group_skey(n, g), k, klen))
+    if (t->hashes[i] == (uint32_t)h && g->klen == klen && !memcmp(group_skey(n, g), k, klen))
       return &t->slots[i];
   }
   return dead;
@@ -545,7 +546,7 @@ static void gt_grow(const sl_pnode_t *n, gtable_t *t) {
   free(t->hashes);
   t->cap = old ? old * 2 : 64;
   t->slots = sl_xcalloc(t->cap, sizeof(group_t *));
-  t->hashes = sl_xmalloc(t->cap * sizeof(uint64_t));
+  t->hashes = sl_xmalloc(t->cap * sizeof(uint32_t));
   t->used = t->live;
   for (size_t i = 0; i < old; i++) {
     group_t *g = os[i];
@@ -553,7 +554,7 @@ static void gt_grow(const sl_pnode_t *n, gtable_t *t) {
     size_t j = g->hash & (t->cap - 1);
     while (t->slots[j]) j = (j + 1) & (t->cap - 1);
     t->slots[j] = g;
-    t->hashes[j] = g->hash;
+    t->hashes[j] = (uint32_t)g->hash;
   }
   free(os);
   (void)n;
@@ -564,7 +565,7 @@ static void gt_put(const sl_pnode_t *n, gtable_t *t, group_t *g) {
   group_t **s = gt_find(n, t, group_skey(n, g), g->klen, g->hash, true);
   if (!*s) t->used++;
   *s = g;
-  t->hashes[s - t->slots] = g->hash;
+  t->hashes[s - t->slots] = (uint32_t)g->hash;
   t->live++;
 }
 

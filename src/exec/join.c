@@ -218,6 +218,8 @@ typedef struct jbucket {
  * store whose keys come and go keeps no tombstones. */
 typedef struct jtab {
   jbucket_t **slot;
+  uint32_t *hs;      /* low bits of each slot's hash: probes compare them without touching
+                      * the bucket, which is a cache miss in a store of millions of keys */
   size_t cap, count; /* cap is a power of two (or 0) */
 } jtab_t;
 
@@ -227,7 +229,7 @@ static jbucket_t *tab_find(const jtab_t *t, const char *k, uint64_t h) {
   for (size_t i = h & mask;; i = (i + 1) & mask) {
     jbucket_t *b = t->slot[i];
     if (!b) return NULL;
-    if (b->hash == h && strcmp(b->key, k) == 0) return b;
+    if (t->hs[i] == (uint32_t)h && b->hash == h && strcmp(b->key, k) == 0) return b;
   }
 }
 
@@ -235,6 +237,7 @@ static void tab_place(jtab_t *t, jbucket_t *b) {
   size_t mask = t->cap - 1, i = b->hash & mask;
   while (t->slot[i]) i = (i + 1) & mask;
   t->slot[i] = b;
+  t->hs[i] = (uint32_t)b->hash;
 }
 
 static jbucket_t *tab_add(jtab_t *t, const char *k, uint64_t h) {
@@ -242,9 +245,11 @@ static jbucket_t *tab_add(jtab_t *t, const char *k, uint64_t h) {
     jtab_t old = *t;
     t->cap = old.cap ? old.cap * 2 : 64;
     t->slot = sl_xcalloc(t->cap, sizeof(jbucket_t *));
+    t->hs = sl_xmalloc(t->cap * sizeof(uint32_t));
     for (size_t i = 0; i < old.cap; i++)
       if (old.slot[i]) tab_place(t, old.slot[i]);
     free(old.slot);
+    free(old.hs);
   }
   size_t klen = strlen(k);
   jbucket_t *b = sl_xcalloc(1, sizeof(jbucket_t) + klen + 1);
@@ -264,10 +269,11 @@ static void tab_del(jtab_t *t, jbucket_t *b) {
   t->count--;
   /* Shift later members of the probe run back so lookups find them. */
   for (size_t j = (i + 1) & mask; t->slot[j]; j = (j + 1) & mask) {
-    size_t home = t->slot[j]->hash & mask;
+    size_t home = t->hs[j] & mask;
     bool movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
     if (movable) {
       t->slot[i] = t->slot[j];
+      t->hs[i] = t->hs[j];
       t->slot[j] = NULL;
       i = j;
     }
@@ -1170,6 +1176,7 @@ static void join_end(sl_operator_t *op) {
       free(b);
     }
     free(st->tab[p].slot);
+    free(st->tab[p].hs);
     int it = 0;
     void *v;
     while (sl_map_next(st->store[p], &it, NULL, &v)) jrow_free(v);
