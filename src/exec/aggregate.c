@@ -32,20 +32,30 @@ typedef struct acc {
       double d, d2;  /* double sum, sum of squares */
     };
     struct {
-      int64_t corr_n_;              /* shares count's place */
-      double cx, cy, cxx, cyy, cxy; /* CORRELATION */
+      int64_t corr_n_;      /* shares count's place */
+      struct corr_sums *cr; /* CORRELATION, on the heap: the rare wide arm would
+                             * otherwise widen every COUNT group by 16 bytes */
     };
-    __int128 dec; /* decimal sum (unscaled) */
-    sl_value_t v; /* MIN/MAX/EARLIEST/LATEST */
+    __int128 dec;   /* decimal sum (unscaled) */
+    sl_value_t *pv; /* MIN/MAX/EARLIEST/LATEST: the value (heap), NULL until one is seen;
+                     * a pointer, as a 48-byte value would widen every group */
     struct {
       sl_ptrvec_t list; /* COLLECT_*, TOPK*, *_BY_OFFSET with n: heap sl_value_t* */
       sl_map_t *counts; /* HISTOGRAM, COUNT_DISTINCT: key text -> count */
     };
   };
-  bool seen;
 } acc_t;
 
+struct corr_sums {
+  double cx, cy, cxx, cyy, cxy;
+};
+
 enum { ACC_NUM, ACC_DEC, ACC_CORR, ACC_VAL, ACC_LIST };
+
+static struct corr_sums *corr_of(acc_t *a) {
+  if (!a->cr) a->cr = sl_xcalloc(1, sizeof *a->cr);
+  return a->cr;
+}
 
 /* A group: header, accumulators, grouping key values, then the store key. */
 typedef struct group {
@@ -104,6 +114,17 @@ static sl_value_t *heap_val(const sl_value_t *v) {
   return p;
 }
 
+static sl_value_t *heap_val(const sl_value_t *v);
+
+/* Replaces an ACC_VAL accumulator's value with a heap copy of x. */
+static void set_val(acc_t *a, const sl_value_t *x) {
+  if (a->pv) {
+    sl_value_heap_free(a->pv);
+    free(a->pv);
+  }
+  a->pv = heap_val(x);
+}
+
 static void list_free(sl_ptrvec_t *l) {
   for (int i = 0; i < l->len; i++) {
     sl_value_heap_free(l->items[i]);
@@ -114,7 +135,11 @@ static void list_free(sl_ptrvec_t *l) {
 
 static void acc_free(acc_t *a, const sl_agg_call_t *c) {
   switch (acc_kind(c)) {
-    case ACC_VAL: sl_value_heap_free(&a->v); break;
+    case ACC_VAL:
+      if (a->pv) sl_value_heap_free(a->pv);
+      free(a->pv);
+      break;
+    case ACC_CORR: free(a->cr); break;
     case ACC_LIST:
       list_free(&a->list);
       if (a->counts) sl_map_free(a->counts);
@@ -215,21 +240,18 @@ static void acc_add(acc_t *a, const sl_agg_call_t *c, const sl_value_t *args, in
     if (!x || sl_is_null(x) || c->nargs < 2 || sl_is_null(&args[1])) return;
     double u = num_d(x), w = num_d(&args[1]);
     a->count += sign;
-    a->cx += sign * u;
-    a->cy += sign * w;
-    a->cxx += sign * u * u;
-    a->cyy += sign * w * w;
-    a->cxy += sign * u * w;
+    struct corr_sums *c2 = corr_of(a);
+    c2->cx += sign * u;
+    c2->cy += sign * w;
+    c2->cxx += sign * u * u;
+    c2->cyy += sign * w * w;
+    c2->cxy += sign * u * w;
     return;
   }
   if (fn_is(c, "MIN") || fn_is(c, "MAX")) {
     if (!x || sl_is_null(x)) return;
-    int cmp = a->seen ? sl_value_compare(x, &a->v) : 0;
-    if (!a->seen || (fn_is(c, "MIN") ? cmp < 0 : cmp > 0)) {
-      sl_value_heap_free(&a->v);
-      a->v = sl_value_heap_copy(x);
-      a->seen = true;
-    }
+    int cmp = a->pv ? sl_value_compare(x, a->pv) : 0;
+    if (!a->pv || (fn_is(c, "MIN") ? cmp < 0 : cmp > 0)) set_val(a, x);
     return;
   }
   if (fn_is(c, "EARLIEST_BY_OFFSET") || fn_is(c, "LATEST_BY_OFFSET")) {
@@ -251,11 +273,7 @@ static void acc_add(acc_t *a, const sl_agg_call_t *c, const sl_value_t *args, in
       }
       return;
     }
-    if (latest || !a->seen) {
-      sl_value_heap_free(&a->v);
-      a->v = sl_value_heap_copy(x);
-      a->seen = true;
-    }
+    if (latest || !a->pv) set_val(a, x);
     return;
   }
   if (fn_is(c, "COLLECT_LIST")) {
@@ -357,16 +375,17 @@ static void acc_result(const acc_t *a, const sl_agg_call_t *c, sl_arena_t *ar, s
     }
   } else if (fn_is(c, "CORRELATION")) {
     double n = (double)a->count;
-    double num = n * a->cxy - a->cx * a->cy;
-    double den = sqrt(n * a->cxx - a->cx * a->cx) * sqrt(n * a->cyy - a->cy * a->cy);
+    struct corr_sums z = {0}, *cs = a->cr ? a->cr : &z;
+    double num = n * cs->cxy - cs->cx * cs->cy;
+    double den = sqrt(n * cs->cxx - cs->cx * cs->cx) * sqrt(n * cs->cyy - cs->cy * cs->cy);
     *out = sl_val_double(a->count > 0 && den != 0 ? num / den : NAN);
   } else if (fn_is(c, "MIN") || fn_is(c, "MAX")) {
-    if (a->seen) *out = a->v;
+    if (a->pv) *out = *a->pv;
   } else if (fn_is(c, "EARLIEST_BY_OFFSET") || fn_is(c, "LATEST_BY_OFFSET")) {
     if (arg_n(c) > 0)
       *out = list_value(ar, &a->list);
-    else if (a->seen)
-      *out = a->v;
+    else if (a->pv)
+      *out = *a->pv;
   } else if (fn_is(c, "COLLECT_LIST") || fn_is(c, "COLLECT_SET") || fn_is(c, "TOPK") ||
              fn_is(c, "TOPKDISTINCT")) {
     *out = list_value(ar, &a->list);
@@ -405,11 +424,21 @@ static void acc_merge(acc_t *dst, const acc_t *src, const sl_agg_call_t *c) {
     dst->count += src->count;
     dst->d += src->d;
     dst->d2 += src->d2;
+  } else if (fn_is(c, "CORRELATION")) {
+    dst->count += src->count;
+    if (src->cr) {
+      struct corr_sums *d = corr_of(dst);
+      d->cx += src->cr->cx;
+      d->cy += src->cr->cy;
+      d->cxx += src->cr->cxx;
+      d->cyy += src->cr->cyy;
+      d->cxy += src->cr->cxy;
+    }
   } else if (fn_is(c, "MIN") || fn_is(c, "MAX") || fn_is(c, "LATEST_BY_OFFSET")) {
-    if (src->seen) acc_add(dst, c, &src->v, 1);
+    if (src->pv) acc_add(dst, c, src->pv, 1);
   } else if (fn_is(c, "EARLIEST_BY_OFFSET")) {
     /* dst is the later session here only if callers merge in time order. */
-    if (src->seen && !dst->seen) acc_add(dst, c, &src->v, 1);
+    if (src->pv && !dst->pv) acc_add(dst, c, src->pv, 1);
   } else {
     for (int i = 0; i < src->list.len; i++) acc_add(dst, c, src->list.items[i], 1);
     if (fn_is(c, "COUNT_DISTINCT") && src->counts) {
@@ -436,7 +465,7 @@ static sl_value_t val_from(json_t *j, const sl_type_t *t, sl_arena_t *ar) {
 
 static void acc_load(acc_t *a, const sl_agg_call_t *c, json_t *o, sl_arena_t *ar) {
   const sl_type_t *t = c->nargs > 0 ? c->arg_types[0] : NULL;
-  a->seen = json_is_true(json_object_get(o, "s"));
+  bool seen = json_is_true(json_object_get(o, "s"));
   switch (acc_kind(c)) {
     case ACC_NUM:
       a->count = json_integer_value(json_object_get(o, "c"));
@@ -452,17 +481,17 @@ static void acc_load(acc_t *a, const sl_agg_call_t *c, json_t *o, sl_arena_t *ar
     }
     case ACC_CORR:
       a->count = json_integer_value(json_object_get(o, "c"));
-      a->cx = json_number_value(json_object_get(o, "cx"));
-      a->cy = json_number_value(json_object_get(o, "cy"));
-      a->cxx = json_number_value(json_object_get(o, "cxx"));
-      a->cyy = json_number_value(json_object_get(o, "cyy"));
-      a->cxy = json_number_value(json_object_get(o, "cxy"));
+      corr_of(a)->cx = json_number_value(json_object_get(o, "cx"));
+      a->cr->cy = json_number_value(json_object_get(o, "cy"));
+      a->cr->cxx = json_number_value(json_object_get(o, "cxx"));
+      a->cr->cyy = json_number_value(json_object_get(o, "cyy"));
+      a->cr->cxy = json_number_value(json_object_get(o, "cxy"));
       break;
     case ACC_VAL: {
       json_t *v = json_object_get(o, "v");
       if (v) {
         sl_value_t x2 = val_from(v, t, ar);
-        a->v = sl_value_heap_copy(&x2);
+        if (seen) set_val(a, &x2);
       }
       break;
     }
@@ -658,7 +687,8 @@ static void put_real(sl_buf_t *b, const char *name, double d) {
 
 static void put_acc(sl_buf_t *b, sl_buf_t *tmp, const acc_t *a, const sl_agg_call_t *c) {
   const sl_type_t *t = c->nargs > 0 ? c->arg_types[0] : NULL;
-  sl_buf_printf(b, "{\"s\":%s", a->seen ? "true" : "false");
+  bool seen = acc_kind(c) == ACC_VAL && a->pv;
+  sl_buf_puts(b, seen ? "{\"s\":true" : "{\"s\":false");
   switch (acc_kind(c)) {
     case ACC_NUM:
       put_int(b, "c", a->count);
@@ -675,16 +705,18 @@ static void put_acc(sl_buf_t *b, sl_buf_t *tmp, const acc_t *a, const sl_agg_cal
     }
     case ACC_CORR:
       put_int(b, "c", a->count);
-      put_real(b, "cx", a->cx);
-      put_real(b, "cy", a->cy);
-      put_real(b, "cxx", a->cxx);
-      put_real(b, "cyy", a->cyy);
-      put_real(b, "cxy", a->cxy);
+      if (a->cr) {
+        put_real(b, "cx", a->cr->cx);
+        put_real(b, "cy", a->cr->cy);
+        put_real(b, "cxx", a->cr->cxx);
+        put_real(b, "cyy", a->cr->cyy);
+        put_real(b, "cxy", a->cr->cxy);
+      }
       break;
     case ACC_VAL:
-      if (a->seen && t) {
+      if (seen && t) {
         sl_buf_puts(b, ",\"v\":");
-        put_val(b, tmp, &a->v, t);
+        put_val(b, tmp, a->pv, t);
       }
       break;
     default:

@@ -48,6 +48,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,10 @@ struct sl_kquery {
   int rewinds;       /* aborted transactions since the last successful commit */
   int commit_interval_ms;
   int64_t cache_bytes;          /* record cache per task (cache.max.bytes.buffering), 0 = off */
+  int64_t processed;            /* records processed so far */
+  int64_t tick_processed;       /* ... as of the last tick that saw new ones */
+  int64_t quiet_since_ms;       /* when that tick was */
+  bool trimmed;                 /* heap trimmed since then */
   int64_t max_idle_ms;          /* max.task.idle.ms */
   uv_timer_t idle;              /* wakes a task that waits for a partition */
   sl_krestore_stats_t restored; /* totals over every restore of this query */
@@ -1058,6 +1063,7 @@ static void process_message(sl_kquery_t *kq, rd_kafka_message_t *m) {
 
   sl_record_t rec;
   fill_record(kq, m, topic, &rec);
+  kq->processed++;
   int rc = sl_task_process(t->task, &rec);
   if (rc && !kq->failed)
     kq_fail(kq, "processing %s[%d]@%lld failed: %s", topic, (int)m->partition, (long long)m->offset,
@@ -1152,6 +1158,23 @@ static void flush_tasks(sl_kquery_t *kq) {
   }
 }
 
+/* After a burst (a backlog consumed, a restore, a large flush) glibc keeps
+ * the freed memory of its arenas, including librdkafka's buffers, so the
+ * process would stay at its peak size for ever. Once the query has been
+ * quiet for half a second, give the free pages back (once per quiet spell). */
+#define TRIM_QUIET_MS 500
+static void trim_when_quiet(sl_kquery_t *kq) {
+  int64_t now = mono_ms();
+  if (kq->processed != kq->tick_processed || kq->quiet_since_ms == 0) {
+    kq->tick_processed = kq->processed;
+    kq->quiet_since_ms = now;
+    kq->trimmed = false;
+  } else if (!kq->trimmed && now - kq->quiet_since_ms >= TRIM_QUIET_MS) {
+    malloc_trim(0);
+    kq->trimmed = true;
+  }
+}
+
 /* Punctuation (wall-clock work in tasks) and periodic commits. Output from
  * punctuation counts against every partition the task reads. */
 static void on_tick(uv_timer_t *h) {
@@ -1186,6 +1209,7 @@ static void on_tick(uv_timer_t *h) {
     if (rc && !kq->failed) kq_fail(kq, "punctuation failed: %s", sl_strerror(rc));
   }
   commit(kq, true);
+  trim_when_quiet(kq);
   /* Polling the consumer now and then, records or not, is what tells
    * librdkafka the query is alive (max.poll.interval.ms); it also serves
    * rebalances while the input is quiet. */

@@ -156,7 +156,8 @@ SL_TEST(engine_aggregate_state_restores_from_changelog) {
             0);
   CHECK_INT(exec(e, &s,
                  "CREATE TABLE T AS SELECT ID, COUNT(*) AS N, SUM(V) AS TOTAL, "
-                 "COLLECT_LIST(V) AS VS, SUM(D) AS DS FROM S GROUP BY ID;"),
+                 "COLLECT_LIST(V) AS VS, SUM(D) AS DS, MIN(V) AS LO, EARLIEST_BY_OFFSET(V) AS "
+                 "FIRST, CORRELATION(V, D) AS C FROM S GROUP BY ID;"),
             0);
   CHECK_INT(exec(e, &s, "INSERT INTO S (ID, V, D) VALUES (1, 10, 1.5);"), 0);
   CHECK_INT(exec(e, &s, "INSERT INTO S (ID, V, D) VALUES (1, 20, 1.5);"), 0);
@@ -184,8 +185,11 @@ SL_TEST(engine_aggregate_state_restores_from_changelog) {
                      .value_len = strlen(v)};
   CHECK_INT(sl_task_process(t, &rec), 0);
   CHECK_INT(o.n, 1);
-  /* (a whole DOUBLE sum, 3.0, is stored as "3": it must restore as 3.0) */
-  CHECK_STR(o.last, "{\"N\":3,\"TOTAL\":60,\"VS\":[10,20,30],\"DS\":4.0}");
+  /* (a whole DOUBLE sum, 3.0, is stored as "3": it must restore as 3.0;
+   * CORRELATION of (10,1.5) (20,1.5) (30,1.0) is -sqrt(3)/2) */
+  CHECK_STR(o.last,
+            "{\"N\":3,\"TOTAL\":60,\"VS\":[10,20,30],\"DS\":4.0,\"LO\":10,"
+            "\"FIRST\":10,\"C\":-0.8660254037844386}");
   sl_task_free(t);
   ENGINE_TEARDOWN();
 }
