@@ -686,6 +686,18 @@ static int cache_feed(sl_task_t *t, int key, int v, int64_t ts) {
   return sl_task_process(t, &rec);
 }
 
+/* A task of the engine's first query, with a 1 MB record cache, writing
+ * into o. */
+static sl_task_t *cache_task(sl_engine_t *e, cache_outs_t *o) {
+  sl_task_io_t io = {.emit = cache_emit, .emit_ctx = o};
+  sl_task_t *t = NULL;
+  sl_error_t err;
+  sl_error_clear(&err);
+  if (sl_task_new(sl_engine_query_at(e, 0), 0, &io, &t, &err) != 0) return NULL;
+  sl_task_set_cache(t, 1 << 20);
+  return t;
+}
+
 SL_TEST(engine_record_cache_writes_each_group_once_per_flush) {
   ENGINE_FIXTURE();
   CHECK_INT(exec(e, &s,
@@ -693,12 +705,13 @@ SL_TEST(engine_record_cache_writes_each_group_once_per_flush) {
                  "PARTITIONS=1); CREATE TABLE T AS SELECT ID, COUNT(*) AS N, SUM(V) AS TOTAL "
                  "FROM S GROUP BY ID;"),
             0);
-  sl_query_t *q = sl_engine_query_at(e, 0);
   cache_outs_t o = {0};
-  sl_task_io_t io = {.emit = cache_emit, .emit_ctx = &o};
-  sl_task_t *t;
-  CHECK_INT(sl_task_new(q, 0, &io, &t, &err), 0);
-  sl_task_set_cache(t, 1 << 20);
+  sl_task_t *t = cache_task(e, &o);
+  CHECK(t != NULL);
+  if (!t) {
+    ENGINE_TEARDOWN();
+    return;
+  }
   for (int i = 0; i < 10; i++) CHECK_INT(cache_feed(t, 1 + i % 2, i, 1000 + i), 0);
   /* Held back until the flush ... */
   CHECK_INT(o.sink, 0);
@@ -735,12 +748,13 @@ SL_TEST(engine_record_cache_writes_held_results_before_a_window_expires) {
                  "TUMBLING (SIZE 1 SECOND, RETENTION 2 SECONDS, GRACE PERIOD 0 SECONDS) "
                  "GROUP BY ID;"),
             0);
-  sl_query_t *q = sl_engine_query_at(e, 0);
   cache_outs_t o = {0};
-  sl_task_io_t io = {.emit = cache_emit, .emit_ctx = &o};
-  sl_task_t *t;
-  CHECK_INT(sl_task_new(q, 0, &io, &t, &err), 0);
-  sl_task_set_cache(t, 1 << 20);
+  sl_task_t *t = cache_task(e, &o);
+  CHECK(t != NULL);
+  if (!t) {
+    ENGINE_TEARDOWN();
+    return;
+  }
   CHECK_INT(cache_feed(t, 3, 1, 100), 0);
   CHECK_INT(cache_feed(t, 3, 1, 200), 0);
   CHECK_INT(o.sink, 0);
