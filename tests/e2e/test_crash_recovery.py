@@ -10,7 +10,8 @@ sluice is killed with SIGKILL and restarted on the same data directory.
   computed here; with at-least-once no key may be undercounted.
 - test_windowed_crash: the issue's crash test. Windowed COUNT/SUM by key
   (tumbling and hopping) over RECORDS records and 10,000 keys, two SIGKILLs
-  at random points, a restart after each. Same checks per window. RECORDS is
+  at random points while the input is still arriving (produced over about
+  thirty seconds), a restart after each. Same checks per window. RECORDS is
   200,000 by default so CI stays quick; SLUICE_CRASH_FULL=1 runs 1,000,000
   (or SLUICE_CRASH_RECORDS=N any size). SLUICE_CRASH_SEED fixes the kill
   points.
@@ -135,28 +136,6 @@ def read_table(bootstrap, topic, windowed=False):
         else:
             table[key] = json.loads(v)
     return table
-
-
-def produce_fast(bootstrap, topic, records):
-    """Writes (key, value bytes, timestamp) tuples quickly and waits for all."""
-    from confluent_kafka import Producer
-    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "batch.num.messages": 10000,
-                  "queue.buffering.max.messages": 1_000_000, "compression.type": "lz4"})
-    errors = []
-
-    def dr(err, _m):
-        if err is not None:
-            errors.append(err)
-
-    for k, v, ts in records:
-        while True:
-            try:
-                p.produce(topic, key=k, value=v, timestamp=ts, on_delivery=dr)
-                break
-            except BufferError:
-                p.poll(0.05)
-    assert p.flush(120) == 0, "input not acknowledged"
-    assert not errors, errors[0]
 
 
 def produce_paced(bootstrap, topic, n, make, per_second=25_000):
@@ -411,15 +390,21 @@ def test_windowed_crash(guarantee, bootstrap, admin, new_topic, unique_name, slu
     timings = {}
     try:
         t0 = time.time()
-        produce_fast(bootstrap, in_topic, (win_record(i, n) for i in range(n)))
-        timings["produce"] = time.time() - t0
-        t0 = time.time()
         want_t, want_h = win_reference(n)
         timings["reference"] = time.time() - t0
 
+        # The input arrives over about thirty seconds while sluice runs, so
+        # both kills land among records in flight (sluice would otherwise
+        # finish a backlog of this size between two progress checks), the
+        # second one after a restart that waits for the killed consumer's
+        # session to time out (10 s).
+        feeder = threading.Thread(target=produce_paced,
+                                  args=(bootstrap, in_topic, n, lambda i: win_record(i, n),
+                                        max(5_000, n // 30)))
         procs = [sluice_run(win_sql(in_topic, t_topic, h_topic, guarantee), *props)]
         groups = list(wait_groups(procs[0], 2).values())
         t_start = time.time()
+        feeder.start()
         at_kill = []
         for frac in kills:
             # Progress = inputs committed by the slower of the two queries.
@@ -431,11 +416,14 @@ def test_windowed_crash(guarantee, bootstrap, admin, new_topic, unique_name, slu
                 assert procs[-1].alive(), procs[-1].log()[-4000:]
                 assert time.time() < deadline, f"stuck at {done}/{n}:\n{procs[-1].log()[-4000:]}"
                 time.sleep(0.02)
+            feeding = feeder.is_alive()
             procs[-1].proc.kill()
             procs[-1].proc.wait(10)
             at_kill.append(done)
+            assert feeding and done < n, f"kill {len(at_kill)} came too late: {done}/{n}"
             procs.append(restart(sluice_run, procs[0], *props))
             procs[-1].wait_for_log(r"persistent queries running", timeout=120)
+        feeder.join()
         last = procs[-1]
         wait_caught_up(last, offsets, bootstrap, [(g, in_topic) for g in groups], 1800)
         timings["processing (with 2 kills)"] = time.time() - t_start

@@ -112,6 +112,19 @@ def rows_by_id(records):
     return {k: sorted(v, key=lambda r: r["KIND"]) for k, v in out.items()}
 
 
+def check_comparisons(plan, comparisons):
+    """The comparisons stream, row for row by business id, against the plan;
+    returns the number of rows."""
+    want = {}
+    for row, _ in plan.expected_comparisons():
+        want.setdefault(row["ID"], []).append(row)
+    want = {k: sorted(v, key=lambda r: r["KIND"]) for k, v in want.items()}
+    got = rows_by_id(comparisons)
+    diff = {k: (got.get(k), want.get(k)) for k in set(got) | set(want) if got.get(k) != want.get(k)}
+    assert not diff, f"{len(diff)} ids compared wrongly (got, want): {dict(list(diff.items())[:5])}"
+    return sum(len(v) for v in want.values())
+
+
 def window_start(key):
     """A windowed KAFKA-format key is the key's bytes then the window start as
     a big-endian 64-bit integer."""
@@ -160,15 +173,7 @@ def test_discrepancies_summary_and_idle_reporting(bootstrap, admin, new_topic, u
         watch.close()
 
     comparisons, discrepancies, summary = (watch.seen[t] for t in topics)
-    want_comparisons = {}
-    for row, _ in plan.expected_comparisons():
-        want_comparisons.setdefault(row["ID"], []).append(row)
-    want_comparisons = {k: sorted(v, key=lambda r: r["KIND"]) for k, v in want_comparisons.items()}
-
-    got = rows_by_id(comparisons)
-    diff = {k: (got.get(k), want_comparisons.get(k))
-            for k in set(got) | set(want_comparisons) if got.get(k) != want_comparisons.get(k)}
-    assert not diff, f"{len(diff)} ids compared wrongly (got, want): {dict(list(diff.items())[:5])}"
+    check_comparisons(plan, comparisons)
 
     want_disc = plan.expected_discrepancies()
     got_disc = rows_by_id(discrepancies)
@@ -275,14 +280,7 @@ def test_catch_up_on_a_backlog_gives_the_same_report(bootstrap, admin, new_topic
         watch.close()
 
     comparisons, discrepancies, summary = (watch.seen[t] for t in topics)
-    want_comparisons = {}
-    for row, _ in plan.expected_comparisons():
-        want_comparisons.setdefault(row["ID"], []).append(row)
-    want_comparisons = {k: sorted(v, key=lambda r: r["KIND"]) for k, v in want_comparisons.items()}
-    got = rows_by_id(comparisons)
-    diff = {k: (got.get(k), want_comparisons.get(k))
-            for k in set(got) | set(want_comparisons) if got.get(k) != want_comparisons.get(k)}
-    assert not diff, f"{len(diff)} ids compared wrongly (got, want): {dict(list(diff.items())[:5])}"
+    n_compared = check_comparisons(plan, comparisons)
     assert rows_by_id(discrepancies) == plan.expected_discrepancies()
     got_summary = {}
     for _, key, value, _ in summary:
@@ -296,5 +294,5 @@ def test_catch_up_on_a_backlog_gives_the_same_report(bootstrap, admin, new_topic
                 assert n <= want_summary[w][name], (w, name, counts, want_summary[w])
     counted = sum(c["TOTAL"] for c in got_summary.values())
     skipped = proc.log().count("Skipping record for expired window")
-    assert counted + skipped == sum(len(v) for v in want_comparisons.values()), \
+    assert counted + skipped == n_compared, \
         (counted, skipped, got_summary, want_summary)
